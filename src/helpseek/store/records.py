@@ -1,0 +1,60 @@
+"""The plaintext of one sealed record: one submitted page of one response.
+
+Produced by the web shell (from `collect`), sealed by `store/sealing.py`, read back offline by
+`data`. Plain JSON so that a researcher can decrypt a record with the `age` tool and read it.
+Must not import the crypto library (see store/sealing.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA = "helpseek.page/1"
+
+ResponseStatus = Literal["partial", "complete"]
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """One page of answers as submitted, with coarse paradata and no identifier of the respondent.
+
+    `answers` holds the page's answers keyed by question name (see instrument.model.Answer);
+    `shown` lists every question the page showed (so "shown, not answered" stays distinct from
+    "not shown"); `seq` counts the pages this response submitted (1, 2, ...): with back navigation
+    a page id can repeat, and the record with the highest `seq` wins for each question.
+    `submitted_on` is a date ("2026-11-29", or coarser, e.g. "2026-11"), never a time.
+
+    >>> r = PageRecord("r1", "f", "1", "en", "p1", 1, {"age": 30}, ("age",), "2026-11-29", 20)
+    >>> PageRecord.from_json(r.to_json()) == r
+    True
+    """
+
+    response_id: str
+    form_id: str
+    form_version: str
+    language: str
+    page_id: str
+    seq: int
+    answers: Mapping[str, Any]
+    shown: tuple[str, ...]
+    submitted_on: str
+    page_seconds: int
+    status: ResponseStatus = "partial"
+    schema: str = field(default=SCHEMA)
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data["answers"] = dict(self.answers)
+        data["shown"] = list(self.shown)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> PageRecord:
+        data = json.loads(raw.decode("utf-8"))
+        if data.get("schema") != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} record: schema {data.get('schema')!r}")
+        data["shown"] = tuple(data["shown"])
+        return cls(**data)
