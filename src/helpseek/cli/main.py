@@ -1,12 +1,22 @@
-"""Builds the `helpseek` command. Each command group lives in its own module."""
+"""Builds the `helpseek` command. Each command group lives in its own module under cli/.
+
+This is the only place that turns HelpseekError into printed problems and an exit code:
+1 for bad input, 2 for bad usage; `--debug` adds the traceback.
+"""
 
 from __future__ import annotations
 
 import sys
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
 
 import typer
 
 from helpseek import __version__
+from helpseek.problems import HelpseekError, InputError
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="helpseek",
@@ -16,14 +26,56 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+_state = {"debug": False}
+
 
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
 ) -> None:
+    _state["debug"] = debug
     if version:
         typer.echo(__version__)
         raise typer.Exit(0)
+
+
+def run_or_exit(action: Callable[[], T]) -> T:
+    """Run a core call; print its problems and exit 1 on bad input, never a raw traceback.
+
+    Warnings inside an InputError are printed but only errors decide the exit code.
+    """
+    try:
+        return action()
+    except InputError as error:
+        for problem in error.problems:
+            typer.echo(str(problem), err=True)
+        if _state["debug"]:
+            traceback.print_exc()
+        if any(p.is_error for p in error.problems) or not error.problems:
+            raise typer.Exit(1) from None
+        raise typer.Exit(0) from None
+    except HelpseekError as error:
+        typer.echo(f"error: {error}", err=True)
+        if _state["debug"]:
+            traceback.print_exc()
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception:
+        if _state["debug"]:
+            traceback.print_exc()
+        else:
+            typer.echo(
+                "helpseek hit an unexpected error (a bug). Run again with --debug to see the "
+                "traceback, and report it.",
+                err=True,
+            )
+        raise typer.Exit(3) from None
+
+
+# Command groups register here, one line each.
 
 
 def main() -> None:
