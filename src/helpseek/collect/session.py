@@ -1,0 +1,264 @@
+"""The respondent's path through an Instrument as a pure state machine: no I/O, no clock.
+
+A Session is immutable: `submit` and `back` return the next Session. The web shell stores it
+(sealed) between requests; synth walks it directly. Must not import web, store or cli.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from helpseek.collect.views import PageView, Progress, QuestionView, RawValues, to_form_text
+from helpseek.instrument import (
+    AnswerError,
+    check_page,
+    compute_state,
+    parse_answer,
+    visible_choices,
+)
+from helpseek.instrument.model import Answer, Choice, Instrument, Page, Question
+
+STATE_SCHEMA = "helpseek.session/1"
+
+
+class FormError(ValueError):
+    """A submitted form that no rendered page could have produced (unknown field, repeated value)."""
+
+
+class SessionStateError(ValueError):
+    """Saved session state that does not belong to this instrument or is not a session at all."""
+
+
+@dataclass(frozen=True)
+class PageSubmission:
+    """One accepted page: what goes into its sealed record (minus date and duration)."""
+
+    page_id: str
+    seq: int
+    answers: Mapping[str, Answer]
+    shown: tuple[str, ...]
+    is_complete: bool
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The page was valid: store `submission`, then show `session`'s next page (or the end)."""
+
+    session: Session
+    submission: PageSubmission
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """Show the page again with the respondent's values kept: errors, or questions newly shown."""
+
+    session: Session
+    view: PageView
+
+
+Outcome = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where one response is: its answers so far, the pages submitted (the back stack), the page now.
+
+    `seed` fixes the order of randomized choices for this response, stable across re-renders.
+    `page_id` is None once the last page was submitted.
+    """
+
+    instrument: Instrument
+    response_id: str
+    language: str
+    seed: int
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    history: tuple[str, ...] = ()
+    page_id: str | None = None
+    seq: int = 0
+
+    @classmethod
+    def start(cls, instrument: Instrument, language: str, rng: random.Random) -> Session:
+        """A new response with a random id, positioned on the first page that is shown."""
+        if language not in instrument.language_codes:
+            language = instrument.default_language
+        session = cls(instrument, f"{rng.getrandbits(128):032x}", language, rng.getrandbits(63))
+        return replace(session, page_id=session._next_page_id(None, session.answers))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.page_id is None
+
+    def current_page(self) -> PageView:
+        """The page to show now, pre-filled with the answers given so far."""
+        page = self._page()
+        draft = {q.name: to_form_text(self.answers.get(q.name)) for q in page.questions}
+        return self._view(page, self.answers, draft, {})
+
+    def back(self) -> Session:
+        """The previous page again (answers kept); on the first page, the same page."""
+        if not self.history:
+            return self
+        return replace(self, page_id=self.history[-1], history=self.history[:-1])
+
+    def submit(self, raw: RawValues, shown: tuple[str, ...]) -> Outcome:
+        """Apply one submitted page. `shown` lists the questions the rendered form showed.
+
+        Raises FormError for fields that no rendered page has; returns Rejected (re-render, values
+        kept) for invalid answers or when an answer makes more questions of this page relevant.
+        """
+        page = self._page()
+        names = {q.name for q in page.questions if q.is_answered}
+        _check_fields(page, raw, shown, names)
+        values, errors = _parse(page, raw)
+        candidate = _settle(self.instrument, page, {**self._without(page), **values})
+        relevant = self._relevant_on(page, candidate)
+        if not set(relevant) <= set(shown) and not errors:
+            return Rejected(self, self._view(page, candidate, raw, {}))
+        for name, error in check_page(self.instrument, page, candidate).items():
+            errors.setdefault(name, error)
+        if errors:
+            return Rejected(self, self._view(page, candidate, raw, errors))
+        next_id = self._next_page_id(page.id, candidate)
+        submission = PageSubmission(
+            page.id, self.seq + 1, _page_answers(self.instrument, page, candidate), relevant,
+            is_complete=next_id is None,
+        )
+        moved = replace(
+            self, answers=candidate, history=(*self.history, page.id), page_id=next_id,
+            seq=self.seq + 1,
+        )
+        return Accepted(moved, submission)
+
+    def ordered_choices(self, question: Question, choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+        """Choices in display order: shuffled by this response's seed when randomized."""
+        if not question.is_randomized:
+            return choices
+        shuffled = list(choices)
+        random.Random(f"{self.seed}/{question.name}").shuffle(shuffled)
+        return tuple(shuffled)
+
+    def to_json(self) -> bytes:
+        data = {
+            "schema": STATE_SCHEMA, "form_id": self.instrument.form_id,
+            "form_version": self.instrument.version, "response_id": self.response_id,
+            "language": self.language, "seed": self.seed, "answers": dict(self.answers),
+            "history": list(self.history), "page_id": self.page_id, "seq": self.seq,
+        }
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes, instrument: Instrument) -> Session:
+        """The session saved by `to_json`; raises SessionStateError if it is not for `instrument`."""
+        try:
+            data: dict[str, Any] = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SessionStateError("not a saved session") from error
+        if data.get("schema") != STATE_SCHEMA or data.get("form_id") != instrument.form_id:
+            raise SessionStateError("saved session is for another questionnaire")
+        page_ids = {p.id for p in instrument.pages}
+        if data["page_id"] is not None and data["page_id"] not in page_ids:
+            raise SessionStateError("saved session points at a page this version does not have")
+        return cls(
+            instrument, data["response_id"], data["language"], data["seed"], data["answers"],
+            tuple(data["history"]), data["page_id"], data["seq"],
+        )
+
+    # --- internals ---------------------------------------------------------------------------
+
+    def _page(self) -> Page:
+        if self.page_id is None:
+            raise FormError("this response is already complete")
+        return next(p for p in self.instrument.pages if p.id == self.page_id)
+
+    def _without(self, page: Page) -> dict[str, Answer]:
+        names = {q.name for q in page.questions}
+        return {k: v for k, v in self.answers.items() if k not in names}
+
+    def _relevant_on(self, page: Page, answers: Mapping[str, Answer]) -> tuple[str, ...]:
+        state = compute_state(self.instrument, answers)
+        return tuple(q.name for q in page.questions if q.is_answered and state.is_relevant(q.name))
+
+    def _is_shown(self, page: Page, answers: Mapping[str, Answer]) -> bool:
+        state = compute_state(self.instrument, answers)
+        return any(
+            state.is_relevant(q.name) for q in page.questions if q.type != "calculate"
+        )
+
+    def _next_page_id(self, after: str | None, answers: Mapping[str, Answer]) -> str | None:
+        pages = self.instrument.pages
+        start = 0 if after is None else [p.id for p in pages].index(after) + 1
+        return next((p.id for p in pages[start:] if self._is_shown(p, answers)), None)
+
+    def _progress(self, page: Page, answers: Mapping[str, Answer]) -> Progress:
+        pages = self.instrument.pages
+        index = [p.id for p in pages].index(page.id)
+        remaining = sum(1 for p in pages[index:] if p.id == page.id or self._is_shown(p, answers))
+        done = len(self.history)
+        return Progress(done, done + remaining)
+
+    def _view(
+        self, page: Page, answers: Mapping[str, Answer], draft: RawValues,
+        errors: Mapping[str, AnswerError],
+    ) -> PageView:
+        state = compute_state(self.instrument, answers)
+        views = []
+        for q in page.questions:
+            if q.type == "calculate" or not state.is_relevant(q.name):
+                continue
+            choices = self.ordered_choices(q, visible_choices(self.instrument, q, answers))
+            error = errors.get(q.name)
+            views.append(QuestionView(
+                q, choices, tuple(draft.get(q.name, ())),
+                error.kind if error else None,
+                error.message.get(self.language, self.instrument.default_language)
+                if error and error.message else "",
+            ))
+        return PageView(page, tuple(views), self._progress(page, answers), not self.history)
+
+
+def _check_fields(page: Page, raw: RawValues, shown: tuple[str, ...], names: set[str]) -> None:
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise FormError(f"fields not on page {page.id!r}: {', '.join(unknown)}")
+    if not set(shown) <= names:
+        raise FormError(f"the list of shown questions does not match page {page.id!r}")
+    for q in page.questions:
+        if q.type != "select_multiple" and len(raw.get(q.name, ())) > 1:
+            raise FormError(f"question {q.name!r} takes one value")
+
+
+def _parse(page: Page, raw: RawValues) -> tuple[dict[str, Answer], dict[str, AnswerError]]:
+    values: dict[str, Answer] = {}
+    errors: dict[str, AnswerError] = {}
+    for q in page.questions:
+        given = [v for v in raw.get(q.name, ()) if v.strip()]
+        if not q.is_answered or not given:
+            continue
+        try:
+            values[q.name] = parse_answer(q, given if q.type == "select_multiple" else given[0])
+        except AnswerError as error:
+            errors[q.name] = error
+    return values, errors
+
+
+def _settle(instrument: Instrument, page: Page, answers: dict[str, Answer]) -> dict[str, Answer]:
+    """Drop this page's answers to questions that are not relevant, until nothing changes."""
+    for _ in range(len(page.questions) + 1):
+        state = compute_state(instrument, answers)
+        stale = [q.name for q in page.questions if q.name in answers and not state.is_relevant(q.name)]
+        if not stale:
+            break
+        answers = {k: v for k, v in answers.items() if k not in stale}
+    return answers
+
+
+def _page_answers(
+    instrument: Instrument, page: Page, answers: Mapping[str, Answer]
+) -> dict[str, Answer]:
+    """The answers (and calculated values) of one page's relevant questions."""
+    values = compute_state(instrument, answers).values
+    return {q.name: values[q.name] for q in page.questions if q.name in values}

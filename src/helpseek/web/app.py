@@ -1,0 +1,80 @@
+"""create_app(settings): the respondent-facing Starlette app. The only constructor; no module globals.
+
+Fails closed: a missing or malformed research public key, an unknown instrument or an unusable
+database raise InputError at startup, so the server never runs without a key to seal to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime, timezone
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.types import Scope
+
+from helpseek.instrument import load_instrument
+from helpseek.problems import InputError, Location, problem
+from helpseek.settings import Settings
+from helpseek.store import load_public_keys, open_store
+from helpseek.web.failsafe import FailsafeMiddleware
+from helpseek.web.headers import SecurityHeadersMiddleware
+from helpseek.web.i18n import load_catalogue
+from helpseek.web.handlers import http_error
+from helpseek.web.pages import MessagePage
+from helpseek.web.render import Renderer
+from helpseek.web.routes import ROUTES
+from helpseek.web.survey import Survey
+from helpseek.web.tokens import load_or_create_secret
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+) -> Starlette:
+    """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests."""
+    if not settings.instrument_names:
+        raise InputError([problem("WEB-001")])
+    recipients = load_public_keys(settings.public_key_paths, settings.recipients)
+    instruments = {name: load_instrument(name) for name in settings.instrument_names}
+    try:
+        secret = load_or_create_secret(settings.secret_key_file)
+    except (OSError, ValueError) as error:
+        path = str(settings.secret_key_file)
+        raise InputError([problem("WEB-002", Location(path), path=path, reason=error)]) from None
+
+    def today() -> date:
+        return datetime.fromtimestamp(clock(), tz=timezone.utc).date()
+
+    store = open_store(settings.database_url, today=today, date_precision=settings.date_precision)
+    survey = Survey(settings, store, recipients, secret, instruments, clock,
+                    rng or random.SystemRandom())
+    renderer = Renderer(settings, load_catalogue(), next(iter(instruments.values())))
+
+    def server_error_page(scope: Scope) -> tuple[int, bytes]:
+        page = MessagePage(renderer.chrome(renderer.language(None)), 500, "msg_server_error")
+        return 500, renderer.html(page).encode("utf-8")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = Starlette(
+        routes=ROUTES,
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(FailsafeMiddleware, render=server_error_page),
+        ],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.survey = survey
+    app.state.renderer = renderer
+    return app

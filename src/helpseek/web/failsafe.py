@@ -1,0 +1,52 @@
+"""The last resort: any unexpected exception becomes a calm 500 page, and the log says only its type.
+
+Never logs the request, the form, the token or the exception text (which could quote an answer).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("helpseek.web")
+
+#: Renders the calm page for a request scope: (status, html body).
+ErrorPageRenderer = Callable[[Scope], tuple[int, bytes]]
+
+
+class FailsafeMiddleware:
+    """Catches what nothing else handled; answers 500 with `render(scope)` if nothing was sent yet."""
+
+    def __init__(self, app: ASGIApp, render: ErrorPageRenderer) -> None:
+        self.app = app
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:  # noqa: BLE001 - the whole point: nothing escapes as a traceback
+            log.error("internal error while handling a request: %s", type(error).__name__)
+            if not started:
+                await _send_page(send, *self.render(scope))
+
+
+async def _send_page(send: Callable[[Message], Awaitable[None]], status: int, body: bytes) -> None:
+    await send({
+        "type": "http.response.start", "status": status,
+        "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode())],
+    })
+    await send({"type": "http.response.body", "body": body})

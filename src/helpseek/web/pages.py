@@ -1,0 +1,97 @@
+"""One frozen dataclass per page the respondent can see; each template gets one of these and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from helpseek.collect import PageView
+from helpseek.instrument.model import Translations
+from helpseek.web.i18n import Catalogue
+
+
+@dataclass(frozen=True)
+class HelpLink:
+    """One public prevention service, already in the respondent's language."""
+
+    label: str
+    url: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    """One entry of the language picker: a plain link, never Accept-Language."""
+
+    code: str
+    name: str
+    href: str
+    is_current: bool
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page carries: language and direction, help links, quick exit, the UI strings."""
+
+    language: str
+    is_rtl: bool
+    catalogue: Catalogue
+    instrument_default_language: str
+    help_links: tuple[HelpLink, ...]
+    help_text: str
+    quick_exit_url: str
+    start_href: str = "/"
+
+    def t(self, key: str) -> str:
+        """A UI string in the respondent's language."""
+        return self.catalogue.text(self.language, key)
+
+    def local(self, text: Translations) -> str:
+        """Questionnaire text in the respondent's language (else the instrument's default)."""
+        return text.get(self.language, fallback=self.instrument_default_language)
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.is_rtl else "ltr"
+
+
+@dataclass(frozen=True)
+class LandingPage:
+    """Purpose, anonymity statement, advice, consent button and the language picker."""
+
+    chrome: Chrome
+    title: str
+    instrument_name: str
+    languages: tuple[LanguageLink, ...]
+    is_machine_translated: bool
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    """One page of the questionnaire, pre-filled, with errors next to their fields."""
+
+    chrome: Chrome
+    title: str
+    view: PageView
+    token: str
+    notice_key: str | None = None
+
+    @property
+    def is_last(self) -> bool:
+        return self.view.progress.done + 1 >= self.view.progress.total
+
+
+@dataclass(frozen=True)
+class EndPage:
+    """Thanks and the help resources, after the last page was stored."""
+
+    chrome: Chrome
+    title: str
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """A calm explanation in the respondent's language (bad input, expired page, server trouble)."""
+
+    chrome: Chrome
+    status: int
+    message_key: str

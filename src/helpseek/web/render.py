@@ -1,0 +1,70 @@
+"""Page objects -> HTML: the Jinja2 environment (autoescape on) and the Chrome every page carries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from helpseek.instrument.model import Instrument
+from helpseek.settings import Settings
+from helpseek.web.i18n import Catalogue, is_rtl
+from helpseek.web.pages import Chrome, EndPage, HelpLink, LandingPage, MessagePage, QuestionPage
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+Page = LandingPage | QuestionPage | EndPage | MessagePage
+_TEMPLATE_OF: dict[type, str] = {
+    LandingPage: "landing.html",
+    QuestionPage: "question.html",
+    EndPage: "end.html",
+    MessagePage: "message.html",
+}
+
+
+class Renderer:
+    """Turns page objects into responses; knows the settings, the catalogue and the default instrument."""
+
+    def __init__(self, settings: Settings, catalogue: Catalogue, default: Instrument) -> None:
+        self.settings = settings
+        self.catalogue = catalogue
+        self.default = default
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            auto_reload=False,
+            trim_blocks=True,
+        )
+
+    def language(self, requested: str | None, instrument: Instrument | None = None) -> str:
+        """The UI language: the requested one if supported, else the configured or form default."""
+        instrument = instrument or self.default
+        if requested and self.catalogue.has_language(requested):
+            return requested
+        fallback = self.settings.default_language or instrument.default_language
+        return fallback if self.catalogue.has_language(fallback) else "en"
+
+    def chrome(self, language: str, instrument: Instrument | None = None) -> Chrome:
+        instrument = instrument or self.default
+        links = tuple(
+            HelpLink(
+                r.label.get(language, instrument.default_language), r.url,
+                r.description.get(language, instrument.default_language) if r.description else "",
+            )
+            for r in instrument.help_resources
+        )
+        return Chrome(
+            language, is_rtl(language), self.catalogue, instrument.default_language, links,
+            self.settings.help_text, self.settings.quick_exit_url,
+        )
+
+    def respond(self, page: Page, status: int = 200) -> HTMLResponse:
+        return HTMLResponse(self.html(page), status_code=status)
+
+    def html(self, page: Page) -> str:
+        return self.env.get_template(_TEMPLATE_OF[type(page)]).render(page=page)
+
+    def message(self, status: int, key: str, language: str | None) -> HTMLResponse:
+        page = MessagePage(self.chrome(self.language(language)), status, key)
+        return self.respond(page, status)

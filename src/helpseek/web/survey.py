@@ -1,0 +1,195 @@
+"""The running survey: glue between a submitted form, the collect state machine and the sealed store.
+
+Each accepted page is sealed (PageRecord -> seal_page) and appended BEFORE the reply is built, so an
+acknowledged page is durable. In-progress state is sealed with the key that only the token carries.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+
+from helpseek.collect import Accepted, FormError, PageSubmission, PageView, Session, SessionStateError
+from helpseek.instrument.model import Instrument
+from helpseek.settings import Settings
+from helpseek.store import (
+    PageRecord,
+    Recipients,
+    Store,
+    new_session_key,
+    open_session_state,
+    seal_page,
+    seal_session_state,
+)
+from helpseek.store import SessionStateError as SealedStateError
+from helpseek.web.tokens import Token, TokenError, TokenExpiredError, decode_token, encode_token, new_token
+
+_RECENT_NONCES = 4  # retried POSTs of the last few pages re-render instead of storing twice
+
+
+@dataclass(frozen=True)
+class ShowPage:
+    """Render this page of `session` with `token`; `notice_key` explains a re-render, `status` its code."""
+
+    session: Session
+    view: PageView
+    token: str
+    notice_key: str | None = None
+    status: int = 200
+
+
+@dataclass(frozen=True)
+class ShowEnd:
+    """The response is complete: thank the respondent and show the help resources."""
+
+    instrument: Instrument
+    language: str
+
+
+@dataclass(frozen=True)
+class ShowMessage:
+    """A calm message page: `status` and the UI string key that explains it."""
+
+    status: int
+    message_key: str
+
+
+Step = ShowPage | ShowEnd | ShowMessage
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What the session table holds (sealed): the session, the nonce expected next, recent nonces."""
+
+    session: Session
+    expect: bytes
+    done: tuple[bytes, ...]
+
+
+class Survey:
+    """Everything the respondent routes need, built once at startup by create_app."""
+
+    def __init__(
+        self, settings: Settings, store: Store, recipients: Recipients, secret: bytes,
+        instruments: Mapping[str, Instrument], clock: Callable[[], float], rng: random.Random,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.recipients = recipients
+        self.instruments = dict(instruments)
+        self._by_form = {(i.form_id, i.version): i for i in instruments.values()}
+        self._secret = secret
+        self._clock = clock
+        self._rng = rng
+
+    def start(self, instrument_name: str, language: str) -> Step:
+        """A new response after the consent button: its first page (or the end if none is shown)."""
+        instrument = self.instruments.get(instrument_name)
+        if instrument is None:
+            return ShowMessage(404, "msg_not_found")
+        session = Session.start(instrument, language, self._rng)
+        if session.is_finished:
+            return ShowEnd(instrument, session.language)
+        session_id, key = self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key()
+        return self._show(session, Token(session_id, key, b"", 0), ())
+
+    def submit(self, fields: dict[str, list[str]]) -> Step:
+        """One POST of a questionnaire page (the token, action and shown fields already included)."""
+        token_text, action, shown = (_single(fields.pop(k, [])) for k in ("token", "action", "shown"))
+        if token_text is None or shown is None or action not in ("next", "back"):
+            return ShowMessage(400, "msg_bad_request")
+        try:
+            token = decode_token(token_text, self._secret, int(self._clock()),
+                                 self.settings.token_lifetime_s)
+        except TokenExpiredError:
+            return ShowMessage(410, "msg_expired")
+        except TokenError:
+            return ShowMessage(403, "msg_invalid_token")
+        saved = self._load(token)
+        if isinstance(saved, ShowMessage):
+            return saved
+        if token.nonce != saved.expect:  # a retry, a second tab or an old page: store nothing
+            if saved.session.is_finished:
+                return ShowEnd(saved.session.instrument, saved.session.language)
+            key = None if token.nonce in saved.done else "msg_out_of_order"
+            return self._show(saved.session, token, saved.done, notice_key=key,
+                              status=200 if key is None else 409)
+        if action == "back":
+            return self._show(saved.session.back(), token, saved.done)
+        return self._apply(saved, token, fields, tuple(shown.split()))
+
+    def _apply(self, saved: _Saved, token: Token, fields: dict[str, list[str]],
+               shown: tuple[str, ...]) -> Step:
+        try:
+            outcome = saved.session.submit(fields, shown)
+        except FormError:
+            return ShowMessage(400, "msg_bad_request")
+        if not isinstance(outcome, Accepted):
+            notice = None if outcome.view.has_errors else "more_questions"
+            return self._show(outcome.session, token, saved.done, notice_key=notice,
+                              status=422 if outcome.view.has_errors else 200, view=outcome.view)
+        record = self._record(outcome.session, outcome.submission, token)
+        # Durable before acknowledged: the append commits before any reply is built (issue 3).
+        self.store.append(seal_page(record.to_json(), self.recipients), token.nonce)
+        done = (*saved.done, token.nonce)[-_RECENT_NONCES:]
+        if outcome.session.is_finished:
+            self._save(replace(outcome.session, answers={}), token, token.nonce, done)
+            return ShowEnd(outcome.session.instrument, outcome.session.language)
+        return self._show(outcome.session, token, done)
+
+    def _show(self, session: Session, token: Token, done: tuple[bytes, ...],
+              notice_key: str | None = None, status: int = 200,
+              view: PageView | None = None) -> ShowPage:
+        """Issue a fresh nonce, save the session expecting it, and show the current page."""
+        fresh = new_token(token.session_id, token.session_key, int(self._clock()))
+        self._save(session, fresh, fresh.nonce, done)
+        text = encode_token(fresh, self._secret)
+        return ShowPage(session, view or session.current_page(), text, notice_key, status)
+
+    def _save(self, session: Session, token: Token, expect: bytes, done: tuple[bytes, ...]) -> None:
+        envelope = {"session": session.to_json().decode("utf-8"), "expect": expect.hex(),
+                    "done": [n.hex() for n in done]}
+        blob = seal_session_state(token.session_key, json.dumps(envelope).encode("utf-8"))
+        expires = self._today() + timedelta(days=math.ceil(self.settings.token_lifetime_s / 86400))
+        self.store.put_session(token.session_name, blob, expires)
+
+    def _load(self, token: Token) -> _Saved | ShowMessage:
+        blob = self.store.get_session(token.session_name)
+        if blob is None:
+            return ShowMessage(410, "msg_expired")
+        try:
+            envelope = json.loads(open_session_state(token.session_key, blob))
+            raw_session = envelope["session"].encode("utf-8")
+            form = json.loads(raw_session)
+            instrument = self._by_form.get((form["form_id"], form["form_version"]))
+            if instrument is None:
+                return ShowMessage(410, "msg_expired")
+            session = Session.from_json(raw_session, instrument)
+            done = tuple(bytes.fromhex(n) for n in envelope["done"])
+            return _Saved(session, bytes.fromhex(envelope["expect"]), done)
+        except (SealedStateError, SessionStateError, ValueError, KeyError):
+            return ShowMessage(403, "msg_invalid_token")
+
+    def _record(self, session: Session, submission: PageSubmission, token: Token) -> PageRecord:
+        seconds = max(0, int(self._clock()) - token.issued_at)
+        step = self.settings.page_seconds_rounding
+        rounded = min(self.settings.page_seconds_cap, round(seconds / step) * step if step else seconds)
+        today = self._today()
+        submitted_on = today.isoformat() if self.settings.date_precision == "day" else today.strftime("%Y-%m")
+        instrument = session.instrument
+        return PageRecord(
+            session.response_id, instrument.form_id, instrument.version, session.language,
+            submission.page_id, submission.seq, dict(submission.answers), submission.shown,
+            submitted_on, rounded, "complete" if submission.is_complete else "partial",
+        )
+
+    def _today(self) -> date:
+        return datetime.fromtimestamp(self._clock(), tz=timezone.utc).date()
+
+
+def _single(values: list[str]) -> str | None:
+    return values[0] if len(values) == 1 else None
