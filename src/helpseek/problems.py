@@ -104,9 +104,176 @@ catalogue: dict[str, str] = {
     "CLI-003": 'The passphrase is missing. Type it at the prompt, pass --passphrase-file FILE, or set '
     "HELPSEEK_PASSPHRASE.",
     # --- INSTRUMENT: questionnaire definitions ---------------------------------------------------
+    "INSTRUMENT-001": '"{path}" is not a readable questionnaire: {reason}. Use an XLSForm (.xlsx, '
+    ".xls, .csv, .md) or a helpseek YAML form, saved as such.",
+    "INSTRUMENT-002": 'The form has no questions: there is no "survey" sheet with rows (sheets found: '
+    '{sheets}). Add a sheet named "survey" with the columns type, name and label.',
+    "INSTRUMENT-003": 'The column "{column}" is empty but this row needs it. Fill it in, or delete the '
+    "row.",
+    "INSTRUMENT-004": 'The type "{type}" is not a question type.{hint} Use one of text, integer, '
+    "decimal, select_one LIST, select_multiple LIST, note, acknowledge, calculate, begin group, "
+    "end group.",
+    "INSTRUMENT-005": "{feature} is not supported by helpseek: {reason}. Remove it or replace it "
+    "with a supported type (see docs/errors.md).",
+    "INSTRUMENT-006": 'The name "{name}" is used twice (first on row {first_row}). Conditions '
+    "refer to questions by name, so each name must be unique: rename one of them.",
+    "INSTRUMENT-007": 'The choice list "{list}" does not exist on the choices sheet.{hint} Fix the '
+    'list name after the type, or add rows with list_name "{list}" to the choices sheet.',
+    "INSTRUMENT-008": 'The group "{name}" is never closed. Add an "end group" row where it ends.',
+    "INSTRUMENT-009": 'This "end group" has no matching "begin group". Delete it, or add the '
+    '"begin group" row where the group starts.',
+    "INSTRUMENT-010": 'The choice "{name}" appears twice in the list "{list}". Each answer option '
+    "needs its own name: rename or delete one.",
+    "INSTRUMENT-011": 'The name "{name}" cannot be used: names start with a letter or "_" and contain '
+    'only letters, digits, "_", "-" or ".". Rename it (e.g. "{name}" -> "q_1").',
+    "INSTRUMENT-012": 'The condition mentions "{name}", which is not a question name.{hint} Fix the '
+    'spelling, or add a question named "{name}".',
+    "INSTRUMENT-013": 'The {column} refers to "{name}", which is answered on {where}. The server '
+    "checks answers page by page, so it can only use answers from earlier pages. Move the "
+    "question earlier, or the condition later.",
+    "INSTRUMENT-014": "The calculations {names} depend on each other in a circle, so none of them "
+    "can be computed. Break the circle by removing one of the references.",
+    "INSTRUMENT-015": "pyxform (the reference XLSForm converter) refuses this form: {reason}. ODK "
+    "tools will refuse it too; fix the row it names.",
+    "INSTRUMENT-016": "pyxform (the reference XLSForm converter) warns: {reason}",
+    "INSTRUMENT-017": 'The setting lists the language "{code}", which no translated column uses '
+    "(languages: {languages}). Use a language code from the column names, e.g. en for "
+    '"label::English (en)".',
+    "INSTRUMENT-018": "The YAML form has the wrong shape: {what}. Compare it with a bundled form "
+    "(helpseek instrument export NAME shows the same data as a spreadsheet).",
+    "INSTRUMENT-019": 'The column "{column}" is not used by helpseek and is ignored.{hint} Fix the '
+    "spelling, or delete the column.",
+    "INSTRUMENT-020": 'The parameter "{parameter}" is ignored: only randomize=true is supported. '
+    "Delete it.",
+    "INSTRUMENT-021": 'The help link "{url}" is not a web address. Use a full address starting with '
+    "https:// (or http:// for an onion service).",
+    "INSTRUMENT-022": 'The text is missing in {language} ({code}), so respondents who chose {language} '
+    "see another language here. Add the translation in this column.",
+    "INSTRUMENT-023": 'There is no bundled questionnaire or file named "{name}".{hint} Run "helpseek '
+    'instrument list" to see the bundled ones, or give the path to a form file.',
     # --- EXPRESSION: XPath conditions and calculations --------------------------------------------
+    "EXPRESSION-001": "The expression is not valid: {reason}. Check brackets, quotes and operators "
+    "(XLSForm uses XPath: and, or, =, !=, <, >=, div).",
+    "EXPRESSION-002": 'The function "{function}()" is not supported.{hint} helpseek evaluates '
+    "conditions on the server; use one of the functions listed in docs/errors.md.",
+    "EXPRESSION-003": "The expression is longer than {limit} characters. Split it into calculate "
+    "rows and refer to them by name.",
+    "EXPRESSION-004": "The expression nests brackets more than {limit} deep. Split it into calculate "
+    "rows and refer to them by name.",
+    "EXPRESSION-005": "The expression uses something helpseek does not evaluate: {reason}.",
+    "EXPRESSION-006": "The regex() pattern is not valid: {reason}. helpseek uses RE2 syntax "
+    "(no back-references or look-around); fix the pattern.",
+    "EXPRESSION-007": 'The reference "${{{name}}}" is not a valid question name. Write ${{name}} with '
+    "the exact name of a question.",
     # --- KEYS / STORE: research keys and sealed records -------------------------------------------
+    "KEYS-001": 'This line of "{path}" is not an age public key. A research public key looks like '
+    '"age1..." (one per line); make one with "helpseek keys new".',
+    "KEYS-002": '"{path}" holds no public key. Put one "age1..." key per line (written by '
+    '"helpseek keys new" to public.key).',
+    "KEYS-003": "The passphrase is too short. Use at least {minimum} characters; a few random words "
+    "are easy to type and hard to guess.",
+    "KEYS-004": '"{path}" is not a usable helpseek private key file ({reason}). Use the private.key '
+    'written by "helpseek keys new", unchanged.',
+    "KEYS-005": 'The passphrase does not unlock "{path}". Check it (it is case-sensitive) and that '
+    "this is the private key you meant.",
+    "KEYS-006": "The private key inside the key file is malformed. Restore private.key from your "
+    "backup.",
+    "KEYS-007": '"{path}" contains a PRIVATE key. The server only needs the public key (public.key, '
+    '"age1..."); keep the private key offline and delete this copy from the server.',
+    "KEYS-008": 'The folder "{path}" already holds a research key. Choose another --out folder; '
+    "overwriting a key makes everything sealed to it unreadable.",
+    "KEYS-009": "The two passphrases differ. Type the same passphrase twice.",
+    "STORE-001": 'The database URL "{url}" is not one helpseek can use. Use sqlite:///path/to/file.db '
+    "or postgresql+psycopg://user@host:port/dbname.",
+    "STORE-002": 'The database at "{url}" could not be opened: {reason}. Check that the server is '
+    "running and the URL, user and path are right.",
+    "STORE-003": 'The database at "{url}" was made by a newer helpseek (schema "{revision}"). '
+    "Upgrade helpseek before using it.",
+    "STORE-004": 'Sealed record {record} could not be opened: {reason}. Check that the private key is '
+    "one of the research keys this survey sealed to.",
     # --- DATA: export ------------------------------------------------------------------------------
     # --- QUALITY / ANALYSIS: screening and statistics -------------------------------------------
+    "QUALITY-001": 'The battery "{battery}" names the column "{name}", which is not in the data.{hint} '
+    "Fix the battery in the questionnaire, or in the spec's screening_options.batteries.",
+    "QUALITY-002": 'The inconsistency check "{name}" ({expression}) could not be evaluated: {reason}. '
+    "Fix the expression in the questionnaire, or in the spec's screening_options.checks.",
+    "QUALITY-003": 'The screening option "{option}" is "{value}", but it must be {expected}. '
+    "Fix it in the spec's screening_options.",
+    "ANALYSIS-001": "The analysis spec is not valid YAML: {reason}. Fix the syntax at the line and "
+    "column shown.",
+    "ANALYSIS-002": 'The spec has an unknown key "{key}" in {where}.{hint} Known keys: {known}.',
+    "ANALYSIS-003": 'The spec field "{field}" is "{value}", which is not one of: {allowed}. Use one of '
+    "these.",
+    "ANALYSIS-004": 'The spec field "{field}" is missing or malformed: it needs {expected}. Add or fix '
+    "it.",
+    "ANALYSIS-005": 'The spec field "{field}" names the column "{name}", which is not in the data.'
+    "{hint} Fix the name in the spec, or use data that has this question.",
+    "ANALYSIS-006": 'The spec field "{field}" sets the reference level "{reference}" for "{name}", but '
+    "that value does not occur in the analysed rows (values: {values}). Choose one of these values.",
+    "ANALYSIS-007": 'The outcome "{name}" (spec field "{field}") has only one value ({value}) in the '
+    "{n} analysed rows, so no association can be estimated. Check its positive values, the include "
+    "filter and the screening.",
+    "ANALYSIS-008": 'The spec field "{field}" ({expression}) is not a valid filter: {reason}. Write '
+    "conditions such as uses == 'yes' or age >= 18, joined with and / or / not.",
+    "ANALYSIS-009": 'The spec lists the screening flag "{name}", but the data has no column '
+    '"flag_{name}". Run the quality screening first (helpseek analyze does it), or remove "{name}" '
+    'from "screening".',
+    "ANALYSIS-010": "No rows are left to analyse after {step}. Check the include filter and the "
+    "screening flags in the spec.",
+    "ANALYSIS-011": 'There is no spec file "{name}" and no bundled spec of that name.{hint} Run '
+    '"helpseek spec list" to see the bundled specs, or give the path of a YAML file.',
+    "ANALYSIS-012": 'The column "{name}" (spec field "{field}") is declared numeric but holds values '
+    'that are not numbers, such as "{example}". Declare it as type: categorical, or fix the data.',
+    "ANALYSIS-013": 'The spec field "{field}" lists the level "{level}" for "{name}", which does not '
+    "occur in the analysed rows (values: {values}). Fix the spelling, or remove the level.",
+    "ANALYSIS-014": 'The predictor "{name}" (spec field "{field}") has only one value ({value}) in the '
+    "analysed rows, so it cannot be in a model. Remove it from the spec, or check the include filter.",
     # --- INVITE: search filter and interstitial -------------------------------------------------
+    "INVITE-001": "The invitation settings are not valid YAML: {reason}. Check the indentation and "
+    "quoting near the line shown.",
+    "INVITE-002": 'The key "{key}" is missing. Add it (see src/helpseek/invite/README.md for a complete '
+    "example).",
+    "INVITE-003": 'The key "{key}" is not an invitation setting.{hint} Fix its spelling or remove it.',
+    "INVITE-004": 'The key "{key}" should be {expected}, but it is {got}. Change the value.',
+    "INVITE-005": 'Target "{target}" has the address "{url}", which is not a full http(s) address. '
+    "Use an address such as https://help.example.org/start.",
+    "INVITE-006": 'The key "{key}" has no text for language "{language}". Add a "{language}" entry '
+    'there, or remove "{language}" from languages.',
+    "INVITE-007": "No target has kind: help. Add at least one help target, so that the page always "
+    "offers help and not only a survey.",
+    "INVITE-008": "No database for the counts was given. Pass --db URL, or set database: in the "
+    "settings (for example sqlite:///invite.db).",
+    "INVITE-009": 'The database address "{url}" could not be used: {reason}. Use sqlite:///invite.db '
+    "or postgresql+psycopg://user@host/dbname.",
+    "INVITE-010": "This line is not UTF-8 text, so it was not read. Save the term list as UTF-8.",
+    "INVITE-011": 'The entry "{entry}" has no letters or digits, so it can never match. Remove it.',
+    "INVITE-012": 'The database "{url}" holds no invitation counts yet. Check the address, or show '
+    "the interstitial first (helpseek invite serve).",
+    "INVITE-013": 'No variant named "{variant}" has counts, so it cannot be the reference.{hint} '
+    "Pass --reference with one of: {known}.",
+    "INVITE-014": 'The key "{key}" holds the id "{value}", but ids may only use a-z, 0-9, "_" and "-" '
+    "(at most 64 characters), because they appear in links. Rename it.",
+    "INVITE-020": "The search is {length} characters long; at most {max_chars} are checked. Shorten "
+    "it, or raise max_query_chars in the settings.",
+    # --- WEB: the survey server (helpseek serve, tor-config) ----------------------------------
+    "WEB-001": "helpseek serve needs at least one questionnaire. Pass --instrument NAME (a bundled "
+    "name or a form file), several times for several questionnaires.",
+    "WEB-002": 'The server secret "{path}" is unusable: {reason}. Restore it from the backup, or '
+    "delete it to make a new one (unfinished responses then end; stored pages are kept).",
+    "WEB-003": 'The hidden-service folder "{path}" is readable by other users (mode {mode}); tor '
+    "refuses such a folder. Run `chmod 700 {path}`, or let tor create it.",
+    "WEB-004": "The port {port} is not a TCP port. Pass a number from 1 to 65535.",
+    # --- REPORT: the HTML report and the .docx of its tables ----------------------------------
+    "REPORT-001": 'The folder "{folder}" holds no {file}. Pass the folder that `{command}` wrote, '
+    "or the {file} file itself.",
+    "REPORT-002": "The file is not valid JSON ({reason}). It may be damaged or cut short; write it "
+    "again with the helpseek command that made it.",
+    "REPORT-003": 'The file has schema "{found}", but the report reads "{expected}". Pass a file '
+    "written by this version of helpseek, or write it again with the command that made it.",
+    "REPORT-004": 'The field "{field}" is missing or is not {expected}. The file may be damaged or '
+    "edited by hand; write it again with `helpseek analyze`.",
+    "REPORT-005": 'The field "{field}" is "{found}", but it must be {allowed}. Write the file again '
+    "with `helpseek analyze`.",
+    "REPORT-006": 'Could not write "{path}": {reason}. Check that the folder exists and that you may '
+    "write to it.",
 }
