@@ -1,0 +1,55 @@
+"""Research keys, sealing and the append-only sealed store.
+
+`from helpseek.store import open_store, seal_page, parse_public_keys, PageRecord` is all a caller
+needs; only `store/sealing.py` touches the crypto libraries.
+"""
+
+from helpseek.store.database import Store, open_store
+from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
+from helpseek.store.records import PageRecord, ResponseStatus
+from helpseek.store.sealing import (
+    Recipients,
+    ResearchIdentity,
+    ResearchKeypair,
+    SealedRecord,
+    SessionStateError,
+    UnsealError,
+    generate_research_keypair,
+    merge_recipients,
+    new_session_key,
+    open_session_state,
+    parse_public_keys,
+    protect_private_key,
+    read_public_key_of,
+    seal_page,
+    seal_session_state,
+    unlock_private_key,
+    unseal_record,
+)
+
+__all__ = [
+    "PageRecord",
+    "Recipients",
+    "ResearchIdentity",
+    "ResearchKeypair",
+    "ResponseStatus",
+    "SealedRecord",
+    "SessionStateError",
+    "Store",
+    "UnsealError",
+    "generate_research_keypair",
+    "load_private_key",
+    "load_public_keys",
+    "merge_recipients",
+    "new_session_key",
+    "open_session_state",
+    "open_store",
+    "parse_public_keys",
+    "protect_private_key",
+    "read_public_key_of",
+    "seal_page",
+    "seal_session_state",
+    "unlock_private_key",
+    "unseal_record",
+    "write_research_key",
+]

@@ -1,0 +1,10 @@
+"""Alembic environment: runs on the connection that `store.database` passes in (online only)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, transactional_ddl=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,194 @@
+"""The sealed store on a real SQLite file and a real throwaway PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from helpseek.problems import InputError
+from helpseek.store import (
+    PageRecord,
+    Recipients,
+    ResearchKeypair,
+    open_store,
+    seal_page,
+    unseal_record,
+)
+from helpseek.store.database import head_revision
+
+DAY = date(2026, 11, 29)
+
+
+def sealed_page(key: ResearchKeypair, answer: str, seq: int = 1) -> bytes:
+    record = PageRecord(
+        "r1", "form", "1", "en", f"p{seq}", seq, {"q_text": answer}, ("q_text",), "2026-11-29", 20
+    )
+    return record.to_json()
+
+
+def test_open_store__new_database__applies_migrations_to_head(store_url: str) -> None:
+    with open_store(store_url):
+        pass
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        tables = set(sa.inspect(conn).get_table_names())
+    engine.dispose()
+    assert version == head_revision()
+    assert tables == {"alembic_version", "sealed_records", "session_states"}
+
+
+def test_append__same_submission_key_twice__stores_the_page_once(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    recipients = Recipients((research_key.public_key,))
+    with open_store(store_url, today=lambda: DAY) as store:
+        first = store.append(seal_page(sealed_page(research_key, "a"), recipients), b"key-1")
+        # When the respondent's browser replays the same POST
+        replay = store.append(seal_page(sealed_page(research_key, "a"), recipients), b"key-1")
+        other = store.append(seal_page(sealed_page(research_key, "b", 2), recipients), b"key-2")
+        assert (first, replay, other) == (True, False, True)
+        assert store.count_records() == 2
+        pages = [
+            PageRecord.from_json(unseal_record(r, research_key.identity))
+            for r in store.iter_records()
+        ]
+    assert [(p.seq, p.answers["q_text"]) for p in pages] == [(1, "a"), (2, "b")]
+
+
+def test_append__reopened_store__keeps_every_record_with_its_date_only(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    recipients = Recipients((research_key.public_key,))
+    with open_store(store_url, today=lambda: DAY) as store:
+        store.append(seal_page(b"tokenalpha", recipients), b"k")
+    with open_store(store_url) as store:
+        assert store.count_records() == 1
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        stored_on = conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalar_one()
+    engine.dispose()
+    assert str(stored_on) == "2026-11-29"
+
+
+def test_append__month_precision__stores_the_first_day_of_the_month(
+    tmp_path: Path, research_key: ResearchKeypair
+) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    with open_store(url, today=lambda: DAY, date_precision="month") as store:
+        store.append(seal_page(b"x", Recipients((research_key.public_key,))), b"k")
+    with sqlite3.connect(tmp_path / "r.db") as conn:
+        assert conn.execute("SELECT stored_on FROM sealed_records").fetchone() == ("2026-11-01",)
+
+
+def test_append__plaintext_bytes__are_refused_by_type(store_url: str) -> None:
+    with open_store(store_url) as store, pytest.raises(TypeError):
+        store.append(b"tokenalpha", b"k")  # type: ignore[arg-type]
+
+
+def test_sessions__put_replace_get_delete(store_url: str) -> None:
+    with open_store(store_url, today=lambda: DAY) as store:
+        store.put_session("s1", b"state-1", date(2026, 11, 30))
+        store.put_session("s1", b"state-2", date(2026, 11, 30))
+        assert store.get_session("s1") == b"state-2"
+        assert store.get_session("unknown") is None
+        store.delete_session("s1")
+        store.delete_session("s1")
+        assert store.get_session("s1") is None
+
+
+def test_sessions__past_expiry__are_not_returned_and_are_purged(store_url: str) -> None:
+    today = [DAY]
+    with open_store(store_url, today=lambda: today[0]) as store:
+        store.put_session("old", b"state", DAY)
+        assert store.get_session("old") == b"state"  # valid through its expiry day
+        # When the next day comes
+        today[0] = date(2026, 11, 30)
+        assert store.get_session("old") is None
+        store.put_session("new", b"state", date(2026, 12, 1))
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        ids = conn.execute(sa.text("SELECT session_id FROM session_states")).scalars().all()
+    engine.dispose()
+    # Then writing a new session purged the expired one
+    assert ids == ["new"]
+
+
+def test_sqlite_file_and_wal__never_contain_a_submitted_answer_in_plaintext(
+    tmp_path: Path, research_key: ResearchKeypair
+) -> None:
+    # Given a store with sealed pages and a session state (sealed by the web shell with the
+    # session key, here simulated by opaque bytes as the store never sees the key)
+    path = tmp_path / "responses.db"
+    store = open_store(f"sqlite:///{path}")
+    recipients = Recipients((research_key.public_key,))
+    for n in range(20):
+        store.append(
+            seal_page(sealed_page(research_key, f"tokenalpha{n}", n + 1), recipients), bytes([n])
+        )
+    # When the raw bytes of the database and its write-ahead log are read while the store is open
+    wal = tmp_path / "responses.db-wal"
+    raw = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    store.close()
+    raw += path.read_bytes()
+    # Then no answer, no question name and no JSON key appear in them
+    assert wal.exists() or path.stat().st_size > 0
+    for needle in (b"tokenalpha", b"q_text", b"response_id", b"2026-11-29T"):
+        assert needle not in raw
+    assert path.stat().st_mode & 0o077 == 0
+
+
+def test_open_store__bad_url__is_a_clear_problem() -> None:
+    for url in ("mysql://x@localhost/db", "not a url", "sqlite://", "postgresql+asyncpg://x@h/db"):
+        with pytest.raises(InputError) as caught:
+            open_store(url)
+        assert caught.value.problems[0].code == "STORE-001"
+
+
+def test_open_store__no_server_listening__is_a_clear_problem() -> None:
+    with pytest.raises(InputError) as caught:
+        open_store("postgresql+psycopg://app@127.0.0.1:9/nothing")
+    assert caught.value.problems[0].code == "STORE-002"
+
+
+def test_open_store__sqlite_folder_missing__is_a_clear_problem(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        open_store(f"sqlite:///{tmp_path / 'missing' / 'r.db'}")
+    assert caught.value.problems[0].code == "STORE-002"
+
+
+def test_open_store__schema_from_a_newer_helpseek__is_refused(store_url: str) -> None:
+    open_store(store_url).close()
+    engine = sa.create_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    with pytest.raises(InputError) as caught:
+        open_store(store_url)
+    assert caught.value.problems[0].code == "STORE-003"
+
+
+def test_open_store__several_collectors_start_at_once__all_open_one_schema(store_url: str) -> None:
+    # Given four collector processes (threads with their own engines) opening a new store together
+    errors: list[BaseException] = []
+
+    def collector() -> None:
+        try:
+            open_store(store_url).close()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=collector) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Then every one opened it, and the migration ran once
+    assert errors == []
+    with open_store(store_url) as store:
+        assert store.count_records() == 0
