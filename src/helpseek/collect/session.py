@@ -239,9 +239,12 @@ def _parse(page: Page, raw: RawValues) -> tuple[dict[str, Answer], dict[str, Ans
         if not q.is_answered or not given:
             continue
         try:
-            values[q.name] = parse_answer(q, given if q.type == "select_multiple" else given[0])
+            value = parse_answer(q, given if q.type == "select_multiple" else given[0])
         except AnswerError as error:
             errors[q.name] = error
+            continue
+        if value is not None:
+            values[q.name] = value
     return values, errors
 
 

@@ -5,12 +5,14 @@ Every refusal is a FormRejected with the HTTP status and the UI message key to s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+_BROKEN_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ def parse_form(body: bytes, max_fields: int) -> dict[str, list[str]]:
     """
     if body.count(b"&") + 1 > max_fields:
         raise FormRejected(413, "msg_too_large")
+    if _BROKEN_ESCAPE.search(body):
+        raise FormRejected(400, "msg_bad_request")
     try:
         text = body.decode("ascii")
         pairs = parse_qsl(
