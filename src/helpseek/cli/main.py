@@ -76,6 +76,13 @@ def run_or_exit(action: Callable[[], T]) -> T:
 
 
 # Command groups register here, one line each.
+from helpseek.cli.report import report  # noqa: E402
+
+app.command("report")(report)
+from helpseek.cli.serve import serve, tor_config  # noqa: E402
+
+app.command("serve")(serve)
+app.command("tor-config")(tor_config)
 
 
 def main() -> None:
