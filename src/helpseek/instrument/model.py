@@ -77,7 +77,7 @@ class Choice:
     name: str
     label: Translations
     extra: Mapping[str, str] = field(default_factory=dict)
-    location: Location = field(default_factory=Location)
+    location: Location = field(default_factory=Location, compare=False)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Question:
     is_randomized: bool = False
     appearance: str | None = None
     group_path: tuple[str, ...] = ()
-    location: Location = field(default_factory=Location)
+    location: Location = field(default_factory=Location, compare=False)
 
     @property
     def is_answered(self) -> bool:
@@ -151,10 +151,13 @@ class Instrument:
     questions: tuple[Question, ...]
     pages: tuple[Page, ...]
     help_resources: tuple[HelpResource, ...] = ()
-    source: str = ""
+    #: Where it was loaded from; like locations, not part of equality (same questionnaire, any file).
+    source: str = field(default="", compare=False)
     #: Pairs of (name, expression) declared in the form: an answer pattern that is logically
     #: inconsistent (e.g. accessed help without having sought it); used by quality screening.
     inconsistencies: tuple[tuple[str, str], ...] = ()
+    #: The message of each declared inconsistency (checks sheet, column message), keyed by name.
+    inconsistency_messages: Mapping[str, Translations] = field(default_factory=dict)
     #: Names of item batteries (groups of like-scaled questions) for straight-lining checks.
     batteries: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 

@@ -1,0 +1,53 @@
+"""A second opinion: pyxform's own XLSForm -> XForm conversion (validate=False), as ODK tools see it.
+
+Its errors and warnings become INSTRUMENT-015/016 problems with the row pyxform names.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from pyxform import xls2xform
+from pyxform.errors import PyXFormError
+
+from helpseek.problems import Location, Problem, problem
+
+from .export import to_xlsx_bytes
+from .read import Sheets
+
+_ROW_PREFIX = re.compile(r"^\[row\s*:\s*(\d+)\]\s*")
+
+
+def pyxform_problems(sheets: Sheets, path: Path | None) -> list[Problem]:
+    """Convert with pyxform; the file itself when given, else the sheets written as .xlsx."""
+    warnings: list[str] = []
+    try:
+        if path is not None:
+            xls2xform.convert(xlsform=str(path), warnings=warnings, validate=False)
+        else:
+            data = io.BytesIO(to_xlsx_bytes(sheets))
+            xls2xform.convert(xlsform=data, warnings=warnings, validate=False, file_type=".xlsx",
+                              form_name="data")
+    except PyXFormError as error:
+        return [_problem("INSTRUMENT-015", str(error), sheets.file, error.context)]
+    # pyxform fails in many ways on forms it does not expect (KeyError, TypeError...); those are
+    # still refusals of this form, not bugs of ours.
+    except Exception as error:  # noqa: BLE001
+        reason = f"{type(error).__name__}: {error}".strip()
+        return [_problem("INSTRUMENT-015", reason, sheets.file, {})]
+    return [_problem("INSTRUMENT-016", w, sheets.file, {}, "warning") for w in warnings]
+
+
+def _problem(
+    code: str, text: str, file: str, context: dict[str, object], severity: str = "error"
+) -> Problem:
+    first = " ".join(text.split())
+    match = _ROW_PREFIX.match(first)
+    row = int(match.group(1)) if match else context.get("row")
+    reason = _ROW_PREFIX.sub("", first).rstrip(".")
+    where = Location(file, str(context.get("sheet") or "survey") if row else None,
+                     row if isinstance(row, int) else None,
+                     str(context["column"]) if context.get("column") else None)
+    return problem(code, where, "warning" if severity == "warning" else "error", reason=reason)

@@ -1,0 +1,444 @@
+"""XLSForm expressions: XPath 1.0 with `${name}` references and ODK functions, evaluated by lxml.
+
+Expressions come from form authors and answers from respondents, so `compile_expression` bounds
+length and nesting, refuses constructs we do not need (`//`, axes, predicates, variables) and
+allow-lists function names; `regex()` runs on google-re2 (linear time). Never uses `eval`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any, TypeAlias
+
+import re2
+from lxml import etree
+
+from helpseek.problems import HelpseekError
+
+from .model import Answer
+
+#: What an expression evaluates to (node-sets are converted to their string value).
+Value: TypeAlias = bool | float | str
+
+# Bounds for author-supplied expressions: libxml2 itself copes with ~400 nested parentheses and
+# ~2,000-term chains (shared/notes/libraries.md §2); real forms stay far below these.
+MAX_EXPRESSION_CHARS = 4000
+MAX_EXPRESSION_DEPTH = 40
+
+JR_NAMESPACE = "http://openrosa.org/javarosa"
+_ITEM_TAG = "{urn:helpseek:choice}item"  # choice_filter context; cannot collide with a question
+
+_REF = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
+_STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+_FUNCTION_CALL = re.compile(r"(?<![\w.:])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
+_OPERATORS = frozenset({"and", "or", "div", "mod"})
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+# XPath 1.0 core functions that are safe and useful in conditions and calculations.
+_XPATH_FUNCTIONS = frozenset(
+    {
+        "boolean", "ceiling", "concat", "contains", "count", "false", "floor", "normalize-space",
+        "not", "number", "starts-with", "string", "string-length", "substring",
+        "substring-after", "substring-before", "sum", "translate", "true",
+    }
+)  # fmt: skip
+# ODK functions we implement (see _odk_functions); `round` is renamed because libxml2's built-in
+# one-argument round() would shadow ODK's round(x, digits).
+_ODK_FUNCTIONS = frozenset(
+    {
+        "selected", "count-selected", "selected-at", "jr:choice-name", "if", "coalesce", "regex",
+        "ends-with", "substr", "int", "round", "today", "now", "boolean-from-string", "once",
+        "min", "max", "abs", "pow",
+    }
+)  # fmt: skip
+ALLOWED_FUNCTIONS: frozenset[str] = _XPATH_FUNCTIONS | _ODK_FUNCTIONS
+_RENAMED = {"round": "odk-round"}
+
+
+class ExpressionError(HelpseekError):
+    """An expression could not be compiled or evaluated; `kind` says why, `reason` in plain words."""
+
+    def __init__(self, expression: str, kind: str, reason: str, detail: str = ""):
+        self.expression = expression
+        self.kind = kind  # "syntax", "function", "length", "depth", "construct", "regex", "name", "eval"
+        self.reason = reason
+        self.detail = detail  # the offending function or name, when there is one
+        super().__init__(f"{reason} (in: {expression[:200]})")
+
+
+@dataclass(frozen=True)
+class CompiledExpression:
+    """A checked expression: the original text, its XPath translation and the names it reads."""
+
+    source: str
+    xpath: str
+    references: tuple[str, ...]
+    functions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What ODK functions need beyond the instance: the date, and choice labels for jr:choice-name."""
+
+    today: date | None = None
+    choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+def references(expression: str) -> tuple[str, ...]:
+    """Names referenced as `${name}`, in order of first use.
+
+    >>> references("${a} > 3 and selected(${b}, 'x') or ${a} = 1")
+    ('a', 'b')
+    """
+    return tuple(dict.fromkeys(m.group(1) for m in _REF.finditer(expression)))
+
+
+def _outside_literals(expression: str) -> str:
+    """The expression with string literal contents blanked (so '(' or '//' inside text is ignored)."""
+    return _STRING_LITERAL.sub(lambda m: "'" + " " * (len(m.group(0)) - 2) + "'", expression)
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(expression: str) -> CompiledExpression:
+    """Check an expression's size, constructs and functions, and translate it to XPath.
+
+    >>> compile_expression("${age} >= 18").xpath
+    ' /data/age  >= 18'
+
+    Raises ExpressionError with a `kind` for every refusal; a valid result compiles in lxml.
+    """
+    if not isinstance(expression, str) or not expression.strip():
+        raise ExpressionError(str(expression), "syntax", "the expression is empty")
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            expression, "length", f"the expression is longer than {MAX_EXPRESSION_CHARS} characters"
+        )
+    bare = _outside_literals(expression)
+    if bare.count("'") % 2 or bare.count('"') % 2:
+        raise ExpressionError(expression, "syntax", "a quoted text is not closed")
+    _check_depth(expression, bare)
+    refs = references(expression)
+    for name in refs:
+        if not _NAME.match(name):
+            raise ExpressionError(
+                expression, "name", f'"${{{name}}}" is not a valid question name', name
+            )
+    _check_constructs(expression, _REF.sub(" x ", bare))
+    calls = (m.group(1) for m in _FUNCTION_CALL.finditer(bare))
+    functions = tuple(dict.fromkeys(c for c in calls if c not in _OPERATORS))
+    for name in functions:
+        if name not in ALLOWED_FUNCTIONS:
+            raise ExpressionError(
+                expression, "function", f'the function "{name}()" is not supported', name
+            )
+    xpath = _REF.sub(lambda m: f" /data/{m.group(1)} ", expression)
+    xpath = _rename_functions(xpath)
+    try:
+        _xpath(xpath)
+    except etree.XPathSyntaxError as error:
+        raise ExpressionError(expression, "syntax", f"the expression is not valid XPath ({error})")
+    return CompiledExpression(expression, xpath, refs, functions)
+
+
+def _check_depth(expression: str, bare: str) -> None:
+    depth = deepest = 0
+    for char in bare:
+        if char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+            if depth < 0:
+                raise ExpressionError(expression, "syntax", "a closing bracket has no opening one")
+    if depth:
+        raise ExpressionError(expression, "syntax", "a bracket is opened but never closed")
+    if deepest > MAX_EXPRESSION_DEPTH:
+        raise ExpressionError(
+            expression, "depth", f"brackets are nested more than {MAX_EXPRESSION_DEPTH} deep"
+        )
+
+
+def _check_constructs(expression: str, bare: str) -> None:
+    refusals = (
+        ("//", 'the descendant step "//" is not supported; refer to questions as ${name}'),
+        ("::", "XPath axes are not supported; refer to questions as ${name}"),
+        ("[", "predicates [...] are not supported (repeats and secondary instances are not)"),
+        ("$", "variables are not supported; refer to questions as ${name}"),
+        ("@", "attributes are not supported; refer to questions as ${name}"),
+        ("{", 'a "{" outside ${name} is not valid'),
+    )
+    for token, reason in refusals:
+        if token in bare:
+            raise ExpressionError(expression, "construct", reason)
+
+
+def _rename_functions(xpath: str) -> str:
+    bare = _outside_literals(xpath)
+    out, last = [], 0
+    for match in _FUNCTION_CALL.finditer(bare):
+        if match.group(1) in _RENAMED:
+            out.append(xpath[last : match.start(1)] + _RENAMED[match.group(1)])
+            last = match.end(1)
+    return "".join(out) + xpath[last:]
+
+
+def _xpath(xpath: str, env: Environment | None = None) -> etree.XPath:
+    functions = _odk_functions(env or Environment())
+    extensions: dict[tuple[str | None, str], Callable[..., Any]] = {
+        (None, name): fn for name, fn in functions.items() if name != "choice-name"
+    }
+    extensions[(JR_NAMESPACE, "choice-name")] = functions["choice-name"]
+    return etree.XPath(
+        xpath,
+        namespaces={"jr": JR_NAMESPACE},
+        extensions=extensions,
+        regexp=False,
+        smart_strings=False,
+    )
+
+
+# --- instance ------------------------------------------------------------------------------------
+
+
+def answer_text(answer: Answer | None) -> str:
+    """An answer as ODK stores it in the instance: select_multiple space-separated, numbers as text.
+
+    >>> answer_text(["a", "b"]), answer_text(3), answer_text(2.5), answer_text(None)
+    ('a b', '3', '2.5', '')
+    """
+    if answer is None:
+        return ""
+    if isinstance(answer, list):
+        return " ".join(answer)
+    if isinstance(answer, float) and answer.is_integer():
+        return str(int(answer))
+    return str(answer)
+
+
+def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Answer]) -> Any:
+    """`<data>` with one child per name (empty when unanswered), as the XPath engine needs."""
+    root = etree.Element("data")
+    for name in dict.fromkeys(names):
+        if not _NAME.match(name):
+            raise ExpressionError(name, "name", f'"{name}" is not a valid question name')
+        etree.SubElement(root, name).text = answer_text(answers.get(name))
+    return root
+
+
+def evaluate(
+    expression: str,
+    answers: Mapping[str, Answer],
+    *,
+    current: str | None = None,
+    today: date | None = None,
+    choice_labels: Mapping[str, Mapping[str, str]] | None = None,
+) -> Value:
+    """Evaluate one expression against answers keyed by question name (XPath 1.0 rules).
+
+    `current` names the question that `.` refers to (constraints). Unanswered names are empty.
+
+    >>> evaluate("${age} >= 18", {"age": 20}), evaluate("${age} >= 18", {})
+    (True, False)
+    >>> evaluate("count-selected(${kinds})", {"kinds": ["a", "b"]})
+    2.0
+    """
+    compiled = compile_expression(expression)
+    names = [n for n in answers if _NAME.match(n)] + list(compiled.references)
+    if current:
+        names.append(current)
+    root = build_instance(names, answers)
+    context = root.find(current) if current else root
+    env = Environment(today=today, choice_labels=choice_labels or {})
+    return evaluate_compiled(compiled, context, env)
+
+
+def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environment) -> Value:
+    """Evaluate a compiled expression with `context` as the `.` node of a built instance."""
+    try:
+        result = _xpath(compiled.xpath, env)(context)
+    except ExpressionError:
+        raise
+    except (etree.XPathError, ValueError, TypeError, ArithmeticError, re2.error) as error:
+        raise ExpressionError(compiled.source, "eval", f"the expression could not be evaluated ({error})")
+    return _to_value(result)
+
+
+def choice_context(root: Any, name: str, label: str, extra: Mapping[str, str]) -> Any:
+    """An `<item>` element (name, label, extra columns) inside `root`, as choice_filter's context."""
+    item = etree.SubElement(root, _ITEM_TAG)
+    for key, text in {"name": name, "label": label, **extra}.items():
+        if _NAME.match(key):
+            etree.SubElement(item, key).text = text
+    return item
+
+
+def remove_choice_context(item: Any) -> None:
+    item.getparent().remove(item)
+
+
+def to_boolean(value: Value) -> bool:
+    """XPath boolean(): non-empty strings and non-zero, non-NaN numbers are true."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float):
+        return not (value == 0 or math.isnan(value))
+    return value != ""
+
+
+def to_string(value: Value) -> str:
+    """XPath string(): 3.0 -> '3', NaN -> 'NaN', True -> 'true'.
+
+    >>> to_string(3.0), to_string(0.5), to_string(float("nan")), to_string(True)
+    ('3', '0.5', 'NaN', 'true')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return value
+
+
+def _to_value(result: Any) -> Value:
+    if isinstance(result, bool | float | str):
+        return result
+    if isinstance(result, list):
+        return _string(result)
+    return str(result)
+
+
+@lru_cache(maxsize=512)
+def compile_pattern(pattern: str) -> Any:
+    """A regex() pattern compiled by google-re2 (linear time); ExpressionError if it is invalid."""
+    options = re2.Options()
+    options.log_errors = False  # a bad pattern is reported to the author, not logged to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        raise ExpressionError(pattern, "regex", f"the pattern is not valid ({reason})") from None
+
+
+# --- ODK functions -------------------------------------------------------------------------------
+
+
+def _string(arg: Any) -> str:
+    if isinstance(arg, list):
+        if not arg:
+            return ""
+        first = arg[0]
+        return first if isinstance(first, str) else "".join(first.itertext())
+    if isinstance(arg, bool | float):
+        return to_string(arg)
+    return str(arg)
+
+
+def _number(arg: Any) -> float:
+    if isinstance(arg, bool):
+        return 1.0 if arg else 0.0
+    if isinstance(arg, float):
+        return arg
+    text = _string(arg).strip()
+    if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
+        return math.nan
+    return float(text)
+
+
+def _numbers(args: tuple[Any, ...]) -> list[float]:
+    values: list[float] = []
+    for arg in args:
+        if isinstance(arg, list):
+            values.extend(_number([node]) for node in arg)
+        else:
+            values.append(_number(arg))
+    return values
+
+
+def _boolean(arg: Any) -> bool:
+    if isinstance(arg, list):
+        return bool(arg)
+    return to_boolean(arg)
+
+
+def _odk_functions(env: Environment) -> dict[str, Callable[..., Any]]:
+    def choice_name(_: Any, value: Any, path: Any) -> str:
+        question = _string(path).strip().rstrip("/").split("/")[-1].strip()
+        labels = env.choice_labels.get(question, {})
+        return labels.get(_string(value), "")
+
+    def regex(_: Any, text: Any, pattern: Any) -> bool:
+        return compile_pattern(_string(pattern)).search(_string(text)) is not None
+
+    def substr(_: Any, text: Any, start: Any, end: Any = None) -> str:
+        s = _string(text)
+        a = int(_number(start)) if not math.isnan(_number(start)) else 0
+        if end is None:
+            return s[max(a, 0) :]
+        b = _number(end)
+        return s[max(a, 0) : int(b)] if not math.isnan(b) else ""
+
+    def odk_round(_: Any, x: Any, digits: Any = 0.0) -> float:
+        value, places = _number(x), _number(digits)
+        if math.isnan(value) or math.isinf(value) or math.isnan(places):
+            return value
+        factor = 10.0 ** int(places)
+        return math.floor(value * factor + 0.5) / factor
+
+    def to_int(_: Any, x: Any) -> float:
+        value = _number(x)
+        return value if math.isnan(value) or math.isinf(value) else float(math.trunc(value))
+
+    def today(_: Any) -> str:
+        return (env.today or date.today()).isoformat()
+
+    def extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
+        def fn(_: Any, *args: Any) -> float:
+            values = _numbers(args)
+            return math.nan if not values or any(map(math.isnan, values)) else pick(values)
+
+        return fn
+
+    def selected(_: Any, answer: Any, value: Any) -> bool:
+        return _string(value).strip() in _string(answer).split()
+
+    def selected_at(_: Any, answer: Any, index: Any) -> str:
+        items, i = _string(answer).split(), _number(index)
+        return items[int(i)] if not math.isnan(i) and 0 <= int(i) < len(items) else ""
+
+    def power(_: Any, x: Any, y: Any) -> float:
+        try:
+            return math.pow(_number(x), _number(y))
+        except (OverflowError, ValueError):
+            return math.nan
+
+    return {
+        "selected": selected,
+        "count-selected": lambda _, a: float(len(_string(a).split())),
+        "selected-at": selected_at,
+        "choice-name": choice_name,
+        "if": lambda _, c, a, b: a if _boolean(c) else b,
+        "coalesce": lambda _, a, b: _string(a) if _string(a) != "" else _string(b),
+        "regex": regex,
+        "ends-with": lambda _, s, t: _string(s).endswith(_string(t)),
+        "substr": substr,
+        "int": to_int,
+        "odk-round": odk_round,
+        "today": today,
+        "now": today,  # date only: times are coarsened to the day (DESIGN.md threat model)
+        "boolean-from-string": lambda _, s: _string(s).strip() in ("true", "1"),
+        "once": lambda _, a: a,  # the server computes each value once per response anyway
+        "min": extreme(min),
+        "max": extreme(max),
+        "abs": lambda _, x: abs(_number(x)),
+        "pow": power,
+    }

@@ -1,0 +1,97 @@
+"""Entry points: find a form (file or bundled name), read it, build it, check it.
+
+`load_*` raise one InputError carrying every error; `check_instrument` returns all problems.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpseek.problems import InputError, Location, Problem, near_miss, problem
+
+from .build import build_instrument
+from .check import check_logic
+from .conformance import pyxform_problems
+from .model import Instrument
+from .read import Sheets, read_xlsform
+from .yamlform import read_yaml_form, yaml_to_sheets
+
+BUNDLED_DIR = Path(__file__).parent / "bundled"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def bundled_instruments() -> list[str]:
+    """Names of the questionnaires shipped with helpseek (the YAML files in instrument/bundled/)."""
+    if not BUNDLED_DIR.is_dir():
+        return []
+    return sorted(p.stem for p in BUNDLED_DIR.iterdir() if p.suffix in YAML_SUFFIXES)
+
+
+def resolve_source(source: str | Path) -> Path:
+    """A path to a form file, or the bundled form of that name; InputError when neither exists."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    for suffix in YAML_SUFFIXES:
+        bundled = BUNDLED_DIR / f"{source}{suffix}"
+        if str(source) in bundled_instruments() and bundled.is_file():
+            return bundled
+    name = str(source)
+    hint = near_miss(name, bundled_instruments())
+    raise InputError([problem("INSTRUMENT-023", Location(name), name=name, hint=hint)])
+
+
+def read_form(source: str | Path) -> Sheets:
+    """Read a form file or bundled name into sheet rows (no building, no checks)."""
+    path = resolve_source(source)
+    shown = path.name if path.parent == BUNDLED_DIR else str(source)
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return read_yaml_form(path, file=shown)
+    return read_xlsform(path, file=shown)
+
+
+def instrument_from_sheets(sheets: Sheets) -> Instrument:
+    """Build and check; raises InputError with every problem when there is any error."""
+    instrument, problems = build_instrument(sheets)
+    if instrument is not None:
+        problems += check_logic(instrument, sheets)
+    if instrument is None or any(p.is_error for p in problems):
+        raise InputError(problems)
+    return instrument
+
+
+def load_instrument(source: str | Path) -> Instrument:
+    """Load a form file (.xlsx, .xls, .csv, .md, .yaml) or a bundled questionnaire by name.
+
+    >>> load_instrument("help_us_help_you").form_id  # doctest: +SKIP
+    'help_us_help_you'
+    """
+    return instrument_from_sheets(read_form(source))
+
+
+def instrument_from_markdown(text: str, file: str = "<markdown>") -> Instrument:
+    """An Instrument from XLSForm Markdown tables (pyxform's `md=` style, as tests write forms)."""
+    return instrument_from_sheets(read_xlsform(text, file=file, markdown=True))
+
+
+def instrument_from_yaml(text: str, file: str = "<yaml>") -> Instrument:
+    """An Instrument from YAML text in the bundled form's shape."""
+    return instrument_from_sheets(yaml_to_sheets(text, file))
+
+
+def check_sheets(sheets: Sheets, *, path: Path | None = None) -> list[Problem]:
+    """All problems of read sheets: ours, then pyxform's conversion's."""
+    instrument, problems = build_instrument(sheets)
+    if instrument is not None:
+        problems += check_logic(instrument, sheets)
+    return problems + pyxform_problems(sheets, path)
+
+
+def check_instrument(source: str | Path) -> list[Problem]:
+    """Every error and warning of a form file or bundled name; never raises for bad input."""
+    try:
+        sheets = read_form(source)
+    except InputError as error:
+        return list(error.problems)
+    path = resolve_source(source)
+    return check_sheets(sheets, path=None if path.suffix.lower() in YAML_SUFFIXES else path)

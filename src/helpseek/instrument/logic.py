@@ -1,0 +1,314 @@
+"""The form's logic on the server: relevance, calculations, choice filters, answer parsing, page checks.
+
+Pure functions of (instrument, answers); time comes in as `today=`. Runtime expression failures
+never trap a respondent: a failing relevance hides, a failing required/constraint lets the answer pass.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .expressions import (
+    Environment,
+    ExpressionError,
+    Value,
+    answer_text,
+    build_instance,
+    choice_context,
+    compile_expression,
+    evaluate_compiled,
+    references,
+    remove_choice_context,
+    to_boolean,
+    to_string,
+)
+from .model import Answer, Answers, Choice, Instrument, Page, Question, Translations
+
+# A text answer longer than this is refused ("too_long"): enough for a paragraph of free text,
+# small enough that one sealed record stays small (DESIGN.md: padding buckets).
+MAX_TEXT_CHARS = 5000
+# ODK integers are 32-bit; larger numbers are typing mistakes, not ages or counts.
+MAX_INTEGER = 2**31 - 1
+_INTEGER = re.compile(r"^[+-]?\d{1,12}$")
+_DECIMAL = re.compile(r"^[+-]?(\d{1,15}(\.\d{0,15})?|\.\d{1,15})$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class AnswerError(ValueError):
+    """An answer was refused: `kind` is required/constraint/integer/decimal/choice/too_long.
+
+    `message` is the form's own required_message/constraint_message (empty when it has none; the
+    web shell then shows its translated default for `kind`).
+    """
+
+    def __init__(self, question: str, kind: str, message: Translations | None = None):
+        self.question = question
+        self.kind = kind
+        self.message = message or Translations()
+        super().__init__(f"{question}: {kind}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AnswerError) and (self.question, self.kind, self.message) == (
+            other.question,
+            other.kind,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.question, self.kind))
+
+
+@dataclass(frozen=True)
+class FormState:
+    """What the answers so far imply: which questions are shown, and what a dataset row holds.
+
+    `relevant` has every question name; `values` has answers of relevant questions plus
+    calculated values (never irrelevant answers, never empty strings).
+    """
+
+    relevant: Mapping[str, bool] = field(default_factory=dict)
+    values: Mapping[str, Answer] = field(default_factory=dict)
+
+    def is_relevant(self, name: str) -> bool:
+        return self.relevant.get(name, False)
+
+
+def evaluation_order(instrument: Instrument) -> list[Question]:
+    """Questions ordered so that every relevance and calculation is evaluated after what it reads.
+
+    Form order wherever possible (Kahn's algorithm with form order as tie-break); members of a
+    cycle, which `check` reports, come last in form order.
+    """
+    position = {q.name: i for i, q in enumerate(instrument.questions)}
+    needs = {q.name: {r for r in _reads(q) if r in position and r != q.name}
+             for q in instrument.questions}
+    done: set[str] = set()
+    order: list[Question] = []
+    progress = True
+    while progress:
+        progress = False
+        for question in instrument.questions:
+            if question.name not in done and needs[question.name] <= done:
+                done.add(question.name)
+                order.append(question)
+                progress = True
+                break
+    order.extend(q for q in instrument.questions if q.name not in done)
+    return order
+
+
+def _reads(question: Question) -> set[str]:
+    texts = [*question.group_relevant, question.relevant or "", question.calculation or ""]
+    return {name for text in texts if text for name in references(text)}
+
+
+def compute_state(
+    instrument: Instrument,
+    answers: Answers,
+    *,
+    today: date | None = None,
+    language: str | None = None,
+) -> FormState:
+    """Relevance of every question and the values a dataset row holds, from the answers so far.
+
+    An irrelevant question's answer is dropped and evaluates as empty in later expressions.
+    """
+    env = _environment(instrument, today, language)
+    root = build_instance([q.name for q in instrument.questions], answers)
+    relevant: dict[str, bool] = {}
+    values: dict[str, Answer] = {}
+    for question in evaluation_order(instrument):
+        node = root.find(question.name)
+        shown = all(_holds(text, node, env, default=False) for text in _conditions(question))
+        relevant[question.name] = shown
+        value: Answer | None = None
+        if shown and question.type == "calculate" and question.calculation:
+            value = _calculate(question.calculation, node, env)
+        elif shown and question.name in answers:
+            value = answers[question.name]
+        node.text = answer_text(value)
+        if value is not None and value != "" and value != []:
+            values[question.name] = value
+    return FormState(relevant, values)
+
+
+def _conditions(question: Question) -> Iterable[str]:
+    yield from question.group_relevant
+    if question.relevant:
+        yield question.relevant
+
+
+def _environment(instrument: Instrument, today: date | None, language: str | None) -> Environment:
+    lang = language or instrument.default_language
+    labels = {q.name: {c.name: c.label.get(lang, instrument.default_language) for c in q.choices}
+              for q in instrument.questions if q.choices}
+    return Environment(today=today, choice_labels=labels)
+
+
+def _run(text: str, node: Any, env: Environment) -> Value:
+    return evaluate_compiled(compile_expression(text), node, env)
+
+
+def _holds(text: str, node: Any, env: Environment, *, default: bool) -> bool:
+    try:
+        return to_boolean(_run(text, node, env))
+    except ExpressionError:
+        return default
+
+
+def _calculate(text: str, node: Any, env: Environment) -> str | None:
+    try:
+        result = _run(text, node, env)
+    except ExpressionError:
+        return None
+    if isinstance(result, float) and math.isnan(result):
+        return None
+    return to_string(result) or None
+
+
+def _state_instance(instrument: Instrument, state: FormState) -> Any:
+    return build_instance([q.name for q in instrument.questions], state.values)
+
+
+def visible_choices(
+    instrument: Instrument,
+    question: Question,
+    answers: Answers,
+    *,
+    state: FormState | None = None,
+    today: date | None = None,
+) -> tuple[Choice, ...]:
+    """The question's choices after its choice_filter (ODK style).
+
+    The filter is evaluated once per choice with that choice as `.`: `name`, `label` and the
+    choices sheet's other columns are available by column name, other answers as `${x}`.
+    The "other" option of `or_other` is always shown.
+    """
+    if not question.choice_filter:
+        return question.choices
+    state = state or compute_state(instrument, answers, today=today)
+    env = _environment(instrument, today, None)
+    root = _state_instance(instrument, state)
+    shown = []
+    for choice in question.choices:
+        if question.has_other and choice.name == "other" and choice is question.choices[-1]:
+            shown.append(choice)
+            continue
+        label = choice.label.get(instrument.default_language)
+        item = choice_context(root, choice.name, label, choice.extra)
+        if _holds(question.choice_filter, item, env, default=False):
+            shown.append(choice)
+        remove_choice_context(item)
+    return tuple(shown)
+
+
+def parse_answer(question: Question, raw: str | Sequence[str] | None) -> Answer | None:
+    """The typed answer from form text; None when nothing was answered.
+
+    >>> from helpseek.instrument.model import Question
+    >>> parse_answer(Question("age", "integer"), " 42 ")
+    42
+    >>> parse_answer(Question("age", "integer"), "")
+
+    Raises AnswerError for text that is not a valid answer of the question's type.
+    """
+    if question.type == "select_multiple":
+        return _parse_multiple(question, raw)
+    if raw is not None and not isinstance(raw, str):
+        values = [r for r in raw if isinstance(r, str) and r.strip()]
+        raw = values[-1] if values else ""
+    text = _CONTROL.sub("", (raw or "").replace("\r\n", "\n")).strip()
+    if not text or not question.is_answered:
+        return None
+    if question.type == "integer":
+        if not _INTEGER.match(text) or abs(int(text)) > MAX_INTEGER:
+            raise AnswerError(question.name, "integer")
+        return int(text)
+    if question.type == "decimal":
+        number = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+        if not _DECIMAL.match(number):
+            raise AnswerError(question.name, "decimal")
+        return float(number)
+    if question.type == "select_one":
+        if question.choice(text) is None:
+            raise AnswerError(question.name, "choice")
+        return text
+    if question.type == "acknowledge":
+        return "OK"
+    if len(text) > MAX_TEXT_CHARS:
+        raise AnswerError(question.name, "too_long")
+    return text
+
+
+def _parse_multiple(question: Question, raw: str | Sequence[str] | None) -> list[str] | None:
+    if raw is None:
+        return None
+    items = raw.split() if isinstance(raw, str) else [str(r).strip() for r in raw]
+    chosen = {item for item in items if item}
+    unknown = [item for item in chosen if question.choice(item) is None]
+    if unknown:
+        raise AnswerError(question.name, "choice")
+    ordered = [c.name for c in question.choices if c.name in chosen]
+    return ordered or None
+
+
+def is_required(question: Question, node: Any, env: Environment) -> bool:
+    """`required` is "yes" or an expression; a failing expression counts as not required."""
+    if not question.required:
+        return False
+    if question.required == "yes":
+        return True
+    return _holds(question.required, node, env, default=False)
+
+
+def check_page(
+    instrument: Instrument,
+    page: Page,
+    answers: Answers,
+    *,
+    today: date | None = None,
+) -> dict[str, AnswerError]:
+    """Required, choice and constraint errors of the shown questions of one page, by name.
+
+    `answers` are all answers so far including this page's (typed, as from parse_answer).
+    """
+    state = compute_state(instrument, answers, today=today)
+    env = _environment(instrument, today, None)
+    root = _state_instance(instrument, state)
+    errors: dict[str, AnswerError] = {}
+    for question in page.questions:
+        if not question.is_answered or not state.is_relevant(question.name):
+            continue
+        node = root.find(question.name)
+        error = _question_error(instrument, question, state, node, env, today)
+        if error is not None:
+            errors[question.name] = error
+    return errors
+
+
+def _question_error(
+    instrument: Instrument,
+    question: Question,
+    state: FormState,
+    node: Any,
+    env: Environment,
+    today: date | None,
+) -> AnswerError | None:
+    value = state.values.get(question.name)
+    if value is None:
+        if is_required(question, node, env):
+            return AnswerError(question.name, "required", question.required_message)
+        return None
+    if question.choices and question.choice_filter:
+        shown = {c.name for c in visible_choices(instrument, question, {}, state=state, today=today)}
+        chosen = value if isinstance(value, list) else [str(value)]
+        if any(name not in shown for name in chosen):
+            return AnswerError(question.name, "choice")
+    if question.constraint and not _holds(question.constraint, node, env, default=True):
+        return AnswerError(question.name, "constraint", question.constraint_message)
+    return None

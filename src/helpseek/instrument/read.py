@@ -1,0 +1,191 @@
+"""Form files -> sheet rows with their spreadsheet row numbers (header row = 1).
+
+XLSForm `.xlsx`/`.xls`/`.csv`/`.md` go through pyxform's readers; our extra sheets (`help`,
+`checks`), which pyxform skips, are read alongside. The bundled YAML form lives in `yamlform.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyxform import xls2json_backends as backends
+
+from helpseek.problems import InputError, Location, problem
+
+XLSFORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
+EXTRA_SHEETS = ("help", "checks")
+# Random or hostile files must not exhaust memory before we even look at them.
+MAX_FORM_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Row:
+    """One sheet row: its number as the author sees it (header = 1) and its non-empty cells."""
+
+    number: int
+    cells: Mapping[str, str]
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+
+@dataclass(frozen=True)
+class Sheets:
+    """The rows of every sheet helpseek reads, with the file name used in problem locations."""
+
+    file: str
+    survey: tuple[Row, ...] = ()
+    choices: tuple[Row, ...] = ()
+    settings: tuple[Row, ...] = ()
+    help: tuple[Row, ...] = ()
+    checks: tuple[Row, ...] = ()
+    sheet_names: tuple[str, ...] = ()
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def rows(self, sheet: str) -> tuple[Row, ...]:
+        rows: tuple[Row, ...] = getattr(self, sheet)
+        return rows
+
+
+def to_rows(dicts: Any) -> tuple[Row, ...]:
+    """pyxform row dicts (index i is sheet row i + 2) -> Rows with text cells only."""
+    rows = []
+    for index, cells in enumerate(dicts or ()):
+        if not isinstance(cells, Mapping):
+            continue
+        clean = {
+            str(k).strip(): str(v).strip()
+            for k, v in cells.items()
+            if k is not None and v is not None and str(v).strip() != "" and str(k).strip()
+        }
+        rows.append(Row(index + 2, clean))
+    return tuple(rows)
+
+
+def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool = False) -> Sheets:
+    """Read an XLSForm file (or, with `markdown=True`, Markdown table text) into Sheets.
+
+    Raises InputError (INSTRUMENT-001) when the content is not a readable form.
+    """
+    name = file or (str(source) if not markdown else "<markdown>")
+    data, suffix = _form_bytes(source, markdown, name)
+    try:
+        definition = backends.get_xlsform(io.BytesIO(data), file_type=suffix)
+        extras = _extra_sheets(data, suffix)
+    # pyxform's readers raise many exception types on malformed files (zip, xml, unicode,
+    # index errors); for us they all mean "this is not a readable form".
+    except Exception as error:  # noqa: BLE001
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)]) from None
+    headers = {
+        sheet: _header_names(getattr(definition, f"{sheet}_header", None))
+        for sheet in ("survey", "choices", "settings")
+    }
+    headers.update({sheet: tuple(extras.get(sheet, ((), ()))[0]) for sheet in EXTRA_SHEETS})
+    return Sheets(
+        file=name,
+        survey=to_rows(definition.survey),
+        choices=to_rows(definition.choices),
+        settings=to_rows(definition.settings),
+        help=to_rows(extras.get("help", ((), ()))[1]),
+        checks=to_rows(extras.get("checks", ((), ()))[1]),
+        sheet_names=tuple(str(s) for s in definition.sheet_names or ()),
+        headers=headers,
+    )
+
+
+def _form_bytes(source: Path | str, markdown: bool, name: str) -> tuple[bytes, str | None]:
+    if markdown:
+        return str(source).encode("utf-8"), ".md"
+    path = Path(source)
+    if not path.is_file():
+        raise InputError([problem("CLI-001", Location(name), path=name)])
+    if path.stat().st_size > MAX_FORM_BYTES:
+        reason = f"it is larger than {MAX_FORM_BYTES // (1024 * 1024)} MB"
+        raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)])
+    suffix = path.suffix.lower()
+    if suffix not in XLSFORM_SUFFIXES:
+        reason = f'"{path.suffix}" is not a form file type (use {", ".join(XLSFORM_SUFFIXES)}, .yaml)'
+        raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)])
+    return path.read_bytes(), (".xlsx" if suffix == ".xlsm" else suffix)
+
+
+def _header_names(header: Any) -> tuple[str, ...]:
+    if not header:
+        return ()
+    return tuple(str(k).strip() for k in header[0] if k is not None and str(k).strip())
+
+
+Table = tuple[list[str], list[dict[str, str]]]
+
+
+def _extra_sheets(data: bytes, suffix: str | None) -> dict[str, Table]:
+    """Our own sheets (help, checks), which pyxform's readers skip: name -> (header, row dicts)."""
+    readers = {".md": _md_tables, ".csv": _csv_tables, ".xlsx": _xlsx_tables, ".xls": _xls_tables}
+    tables = readers[suffix or ".xlsx"](data)
+    return {name.lower(): _as_dicts(rows) for name, rows in tables.items() if name.lower() in EXTRA_SHEETS}
+
+
+def _as_dicts(rows: list[list[Any]]) -> Table:
+    if not rows:
+        return [], []
+    header = [str(h).strip() if h not in (None, "") else "" for h in rows[0]]
+    dicts = [
+        {header[i]: _cell_text(v) for i, v in enumerate(row) if i < len(header) and header[i]}
+        for row in rows[1:]
+    ]
+    return [h for h in header if h], [{k: v for k, v in d.items() if v} for d in dicts]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(backends.xlsx_value_to_str(value)).strip()
+
+
+def _md_tables(data: bytes) -> dict[str, list[list[Any]]]:
+    structure = backends._md_table_to_ss_structure(data.decode("utf-8"))
+    return {str(k): [list(r) for r in rows] for k, rows in structure.items() if k}
+
+
+def _csv_tables(data: bytes) -> dict[str, list[list[Any]]]:
+    tables: dict[str, list[list[Any]]] = {}
+    current: list[list[Any]] | None = None
+    for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
+        if not row:
+            continue
+        if row[0].strip():
+            current = tables.setdefault(row[0].strip(), [])
+        if current is not None and any(c.strip() for c in row[1:]):
+            current.append(row[1:])
+    return tables
+
+
+def _xlsx_tables(data: bytes) -> dict[str, list[list[Any]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        return {
+            name: [list(r) for r in workbook[name].iter_rows(values_only=True)]
+            for name in workbook.sheetnames
+            if name.lower() in EXTRA_SHEETS
+        }
+    finally:
+        workbook.close()
+
+
+def _xls_tables(data: bytes) -> dict[str, list[list[Any]]]:
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data)
+    return {
+        sheet.name: [sheet.row_values(i) for i in range(sheet.nrows)]
+        for sheet in book.sheets()
+        if sheet.name.lower() in EXTRA_SHEETS
+    }
