@@ -1,0 +1,96 @@
+"""`helpseek invite check | serve | stats`: the search-term filter, a demo front end, the funnel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from helpseek.invite.match import DEFAULT_MAX_QUERY_CHARS
+
+# Other imports are inside the commands: cli/main.py imports this module, and the funnel's
+# matplotlib should load only for `stats`.
+
+invite_app = typer.Typer(
+    help="The invitation: search-term filter, help + survey interstitial, click funnel.",
+    no_args_is_help=True,
+)
+
+
+@invite_app.command("check")
+def check(
+    query: str = typer.Argument(..., help="The search query to test."),
+    terms: Path = typer.Option(..., "--terms", help="Term list: one term or phrase a line, # comments."),
+    max_query_chars: int = typer.Option(DEFAULT_MAX_QUERY_CHARS, help="Refuse longer queries."),
+) -> None:
+    """Does QUERY match the term list? Prints "match: <entry>" (exit 0) or "no match" (exit 1).
+
+    Example: helpseek invite check --terms terms.txt "tokenalpha pictures"
+    """
+    from helpseek.cli.main import run_or_exit
+    from helpseek.invite.match import TermMatcher, read_terms
+
+    def run() -> str | None:
+        for warning in read_terms(terms)[1]:
+            if not warning.is_error:
+                typer.echo(str(warning), err=True)
+        matcher = TermMatcher(terms, max_query_chars=max_query_chars)
+        hit = matcher.match(query)
+        return None if hit is None else hit.entry
+
+    entry = run_or_exit(run)
+    if entry is None:
+        typer.echo("no match")
+        raise typer.Exit(1)
+    typer.echo(f"match: {entry}")
+
+
+@invite_app.command("serve")
+def serve(
+    config: Path = typer.Option(..., "--config", help="invite.yaml: terms, languages, variants, targets."),
+    db: str = typer.Option("", "--db", help="Counters database, e.g. sqlite:///invite.db."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8090, help="Port to listen on."),
+) -> None:
+    """Run a demo search front end with the interstitial: matching searches get the help page.
+
+    Example: helpseek invite serve --config invite.yaml --db sqlite:///invite.db --port 8090
+    """
+    import uvicorn
+
+    from helpseek.cli.main import run_or_exit
+    from helpseek.invite import InviteMiddleware, load_config
+    from helpseek.invite.demo import demo_search_app
+
+    app = run_or_exit(lambda: InviteMiddleware(demo_search_app, load_config(config), db=db or None))
+    typer.echo(f"Demo search on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    # No access log: request lines would carry search queries.
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False,
+                date_header=False, log_level="warning")  # fmt: skip
+
+
+@invite_app.command("stats")
+def stats(
+    db: str = typer.Option(..., "--db", help="Counters database, e.g. sqlite:///invite.db."),
+    out: Path = typer.Option(Path("funnel"), "--out", help="Folder for funnel.json/.csv/.md/.png."),
+    reference: str = typer.Option("", help='Variant to compare against (default "neutral").'),
+) -> None:
+    """Per-variant funnel: impressions, clicks, click-through (Wilson CI), each variant against
+    the reference (difference, odds ratio, Fisher p), as JSON, CSV, Markdown and a PNG chart.
+
+    Example: helpseek invite stats --db sqlite:///invite.db --out funnel/
+    """
+    from helpseek.cli.main import run_or_exit
+    from helpseek.invite import open_counts
+    from helpseek.invite.funnel import build_funnel
+    from helpseek.invite.funnel_files import write_funnel
+    from helpseek.problems import InputError, problem
+
+    def run() -> list[Path]:
+        rows = list(open_counts(db).rows())
+        if not rows:
+            raise InputError([problem("INVITE-012", url=db)])
+        return write_funnel(build_funnel(rows, reference or None), out)
+
+    for path in run_or_exit(run):
+        typer.echo(str(path))
