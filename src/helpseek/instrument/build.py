@@ -128,7 +128,7 @@ def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
     instrument = Instrument(
         form_id=settings.get("form_id") or settings.get("id_string") or _stem(sheets.file),
         version=settings.get("version", ""),
-        title=context.translations(settings, "form_title"),
+        title=_title(context, settings),
         default_language=_default_code(context, settings),
         languages=context.languages,
         questions=tuple(questions),
@@ -158,7 +158,7 @@ def _languages(context: _Context, settings: Mapping[str, str]) -> None:
             parsed = split_translated(column)
             if parsed:
                 found.setdefault(parsed[1].code, parsed[1])
-            elif column.lower() in ("label", "hint", "form_title", "description", "message"):
+            elif column.lower() in ("label", "hint", "description", "message"):
                 uses_plain = True
     default = _language_code(settings.get("default_language", ""), found)
     if default and default not in found:
@@ -177,6 +177,17 @@ def _languages(context: _Context, settings: Mapping[str, str]) -> None:
         replace(lang, is_rtl=lang.code in rtl, is_machine_translated=lang.code in machine)
         for lang in order
     )
+
+
+def _title(context: _Context, settings: Mapping[str, str]) -> Translations:
+    """`form_title` is in the default language; `form_title_<code>` holds the others (pyxform
+    refuses `form_title::...` columns, see yamlform.py)."""
+    default = _default_code(context, settings)
+    texts = {default: settings["form_title"]} if settings.get("form_title") else {}
+    for lang in context.languages:
+        if settings.get(f"form_title_{lang.code}"):
+            texts[lang.code] = settings[f"form_title_{lang.code}"]
+    return Translations(texts)
 
 
 def _language_code(spec: str, found: Mapping[str, Language]) -> str:

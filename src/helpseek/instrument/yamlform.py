@@ -139,11 +139,12 @@ def _text(value: Any) -> str:
 
 def _settings_cells(settings: Mapping[str, Any], builder: _Columns) -> dict[str, str]:
     cells = builder.cells({k: v for k, v in settings.items() if k in SETTINGS_COLUMNS}, "settings", 2,
-                          skip=("default_language",))
+                          skip=("default_language", "form_title"))
     default = settings.get("default_language")
     if default is not None:
         code = str(default)
         cells["default_language"] = f"{builder.languages.get(code, code)} ({code})"
+    cells.update(_title_cells(settings.get("form_title"), str(default or ""), builder))
     declared = settings.get("languages") or {}
     if isinstance(declared, Mapping):
         for flag, attribute in (("machine_translated", "machine_translated"), ("rtl", "rtl")):
@@ -155,6 +156,25 @@ def _settings_cells(settings: Mapping[str, Any], builder: _Columns) -> dict[str,
         if key not in (*SETTINGS_COLUMNS, "languages"):
             builder.problems.append(_shape(builder.file, "settings", 2, f'unknown setting "{key}"',
                                            str(key)))
+    return cells
+
+
+def _title_cells(title: Any, default: str, builder: _Columns) -> dict[str, str]:
+    """pyxform refuses `form_title::...` columns, so the spreadsheet form has `form_title` (the
+    default language) and `form_title_<code>` for the others."""
+    if title is None:
+        return {}
+    if not isinstance(title, Mapping):
+        return {"form_title": _text(title)}
+    cells = {}
+    for code, text in title.items():
+        code = str(code)
+        if code not in builder.languages:
+            builder.problems.append(_shape(builder.file, "settings", 2, f'language "{code}" in '
+                                           '"form_title" is not declared under settings.languages',
+                                           "form_title"))
+        elif text is not None and _text(text):
+            cells["form_title" if code == default else f"form_title_{code}"] = _text(text)
     return cells
 
 
