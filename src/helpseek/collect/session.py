@@ -20,6 +20,7 @@ from helpseek.instrument import (
     parse_answer,
     visible_choices,
 )
+from helpseek.instrument.expressions import references
 from helpseek.instrument.model import Answer, Choice, Instrument, Page, Question
 
 STATE_SCHEMA = "helpseek.session/1"
@@ -54,7 +55,7 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Rejected:
-    """Show the page again with the respondent's values kept: errors, or questions newly shown."""
+    """Show the page again, with the respondent's values kept and the errors next to the fields."""
 
     session: Session
     view: PageView
@@ -104,20 +105,17 @@ class Session:
             return self
         return replace(self, page_id=self.history[-1], history=self.history[:-1])
 
-    def submit(self, raw: RawValues, shown: tuple[str, ...]) -> Outcome:
-        """Apply one submitted page. `shown` lists the questions the rendered form showed.
+    def submit(self, raw: RawValues) -> Outcome:
+        """Apply one submitted page: Accepted (store it, move on) or Rejected (show it again).
 
-        Raises FormError for fields that no rendered page has; returns Rejected (re-render, values
-        kept) for invalid answers or when an answer makes more questions of this page relevant.
+        Raises FormError for fields that no rendered page has (unknown names, a second value for
+        a one-value question); invalid answers are Rejected with the typed values kept.
         """
         page = self._page()
-        names = {q.name for q in page.questions if q.is_answered}
-        _check_fields(page, raw, shown, names)
-        values, errors = _parse(page, raw)
-        candidate = _settle(self.instrument, page, {**self._without(page), **values})
-        relevant = self._relevant_on(page, candidate)
-        if not set(relevant) <= set(shown) and not errors:
-            return Rejected(self, self._view(page, candidate, raw, {}))
+        _check_fields(page, raw)
+        relevant = self._relevant_on(page, self._without(page))
+        values, errors = _parse(page, raw, relevant)
+        candidate = {**self._without(page), **values}
         for name, error in check_page(self.instrument, page, candidate).items():
             errors.setdefault(name, error)
         if errors:
@@ -194,9 +192,17 @@ class Session:
         return next((p.id for p in pages[start:] if self._is_shown(p, answers)), None)
 
     def _progress(self, page: Page, answers: Mapping[str, Answer]) -> Progress:
+        """Pages done, out of done + this page + later pages that are or may still be shown.
+
+        A later page "may still be shown" while its conditions read a question not answered yet,
+        so the total does not jump when the first screening question is answered.
+        """
         pages = self.instrument.pages
         index = [p.id for p in pages].index(page.id)
-        remaining = sum(1 for p in pages[index:] if p.id == page.id or self._is_shown(p, answers))
+        remaining = 1 + sum(
+            1 for p in pages[index + 1 :]
+            if self._is_shown(p, answers) or _reads_unanswered(p, answers)
+        )
         done = len(self.history)
         return Progress(done, done + remaining)
 
@@ -220,23 +226,30 @@ class Session:
         return PageView(page, tuple(views), self._progress(page, answers), not self.history)
 
 
-def _check_fields(page: Page, raw: RawValues, shown: tuple[str, ...], names: set[str]) -> None:
+def _reads_unanswered(page: Page, answers: Mapping[str, Answer]) -> bool:
+    conditions = [c for q in page.questions for c in (*q.group_relevant, q.relevant or "") if c]
+    return any(name not in answers for c in conditions for name in references(c))
+
+
+def _check_fields(page: Page, raw: RawValues) -> None:
+    names = {q.name for q in page.questions if q.is_answered}
     unknown = sorted(set(raw) - names)
     if unknown:
         raise FormError(f"fields not on page {page.id!r}: {', '.join(unknown)}")
-    if not set(shown) <= names:
-        raise FormError(f"the list of shown questions does not match page {page.id!r}")
     for q in page.questions:
         if q.type != "select_multiple" and len(raw.get(q.name, ())) > 1:
             raise FormError(f"question {q.name!r} takes one value")
 
 
-def _parse(page: Page, raw: RawValues) -> tuple[dict[str, Answer], dict[str, AnswerError]]:
+def _parse(
+    page: Page, raw: RawValues, relevant: tuple[str, ...]
+) -> tuple[dict[str, Answer], dict[str, AnswerError]]:
+    """Typed answers of the page's shown questions (values sent for hidden ones are ignored)."""
     values: dict[str, Answer] = {}
     errors: dict[str, AnswerError] = {}
     for q in page.questions:
         given = [v for v in raw.get(q.name, ()) if v.strip()]
-        if not q.is_answered or not given:
+        if q.name not in relevant or not given:
             continue
         try:
             value = parse_answer(q, given if q.type == "select_multiple" else given[0])
@@ -246,17 +259,6 @@ def _parse(page: Page, raw: RawValues) -> tuple[dict[str, Answer], dict[str, Ans
         if value is not None:
             values[q.name] = value
     return values, errors
-
-
-def _settle(instrument: Instrument, page: Page, answers: dict[str, Answer]) -> dict[str, Answer]:
-    """Drop this page's answers to questions that are not relevant, until nothing changes."""
-    for _ in range(len(page.questions) + 1):
-        state = compute_state(instrument, answers)
-        stale = [q.name for q in page.questions if q.name in answers and not state.is_relevant(q.name)]
-        if not stale:
-            break
-        answers = {k: v for k, v in answers.items() if k not in stale}
-    return answers
 
 
 def _page_answers(

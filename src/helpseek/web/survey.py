@@ -98,9 +98,9 @@ class Survey:
         return self._show(session, Token(session_id, key, b"", 0), ())
 
     def submit(self, fields: dict[str, list[str]]) -> Step:
-        """One POST of a questionnaire page (the token, action and shown fields already included)."""
-        token_text, action, shown = (_single(fields.pop(k, [])) for k in ("token", "action", "shown"))
-        if token_text is None or shown is None or action not in ("next", "back"):
+        """One POST of a questionnaire page: its fields, including `token` and `action`."""
+        token_text, action = (_single(fields.pop(k, [])) for k in ("token", "action"))
+        if token_text is None or action not in ("next", "back"):
             return ShowMessage(400, "msg_bad_request")
         try:
             token = decode_token(token_text, self._secret, int(self._clock()),
@@ -120,18 +120,15 @@ class Survey:
                               status=200 if key is None else 409)
         if action == "back":
             return self._show(saved.session.back(), token, saved.done)
-        return self._apply(saved, token, fields, tuple(shown.split()))
+        return self._apply(saved, token, fields)
 
-    def _apply(self, saved: _Saved, token: Token, fields: dict[str, list[str]],
-               shown: tuple[str, ...]) -> Step:
+    def _apply(self, saved: _Saved, token: Token, fields: dict[str, list[str]]) -> Step:
         try:
-            outcome = saved.session.submit(fields, shown)
+            outcome = saved.session.submit(fields)
         except FormError:
             return ShowMessage(400, "msg_bad_request")
         if not isinstance(outcome, Accepted):
-            notice = None if outcome.view.has_errors else "more_questions"
-            return self._show(outcome.session, token, saved.done, notice_key=notice,
-                              status=422 if outcome.view.has_errors else 200, view=outcome.view)
+            return self._show(outcome.session, token, saved.done, status=422, view=outcome.view)
         record = self._record(outcome.session, outcome.submission, token)
         # Durable before acknowledged: the append commits before any reply is built (issue 3).
         self.store.append(seal_page(record.to_json(), self.recipients), token.nonce)
