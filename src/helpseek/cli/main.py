@@ -83,6 +83,9 @@ from helpseek.cli.serve import serve, tor_config  # noqa: E402
 
 app.command("serve")(serve)
 app.command("tor-config")(tor_config)
+from helpseek.cli.keys import keys_app  # noqa: E402
+
+app.add_typer(keys_app, name="keys")
 from helpseek.cli.invite import invite_app  # noqa: E402
 
 app.add_typer(invite_app, name="invite")

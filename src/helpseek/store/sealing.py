@@ -106,7 +106,7 @@ def parse_public_keys(text: str, source: str = "public key") -> Recipients:
     """
     if KEY_FILE_MAGIC in text or "AGE-SECRET-KEY-" in text.upper():
         # The private key must never reach the server (DESIGN.md threat model).
-        raise InputError([problem("KEYS-007", Location(source), path=source)])
+        raise InputError([problem("KEYS-007", path=source)])
     keys: list[str] = []
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -121,7 +121,7 @@ def parse_public_keys(text: str, source: str = "public key") -> Recipients:
         if key not in keys:
             keys.append(key)
     if not keys and not problems:
-        problems.append(problem("KEYS-002", Location(source), path=source))
+        problems.append(problem("KEYS-002", path=source))
     if problems:
         raise InputError(problems)
     return Recipients(tuple(keys))
@@ -229,12 +229,10 @@ def unlock_private_key(
             sealed
         )
     except nacl.exceptions.CryptoError:
-        raise InputError([problem("KEYS-005", Location(source), path=source)]) from None
+        raise InputError([problem("KEYS-005", path=source)]) from None
     identity = ResearchIdentity(secret.decode("ascii"))
     if not hmac.compare_digest(identity.public_key, public):
-        raise InputError(
-            [problem("KEYS-004", Location(source), path=source, reason="key mismatch")]
-        )
+        raise InputError([problem("KEYS-004", path=source, reason="key mismatch")])
     return identity
 
 
@@ -245,7 +243,7 @@ def read_public_key_of(blob: bytes, source: str = "private key") -> str:
 
 def _parse_key_file(blob: bytes, source: str) -> tuple[str, int, int, bytes, bytes]:
     def damaged(reason: str) -> InputError:
-        return InputError([problem("KEYS-004", Location(source), path=source, reason=reason)])
+        return InputError([problem("KEYS-004", path=source, reason=reason)])
 
     try:
         lines = blob.decode("ascii").split()
