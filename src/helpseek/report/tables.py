@@ -1,0 +1,208 @@
+"""The report's tables as plain data (Table -> Row -> cell text), built from results.json.
+
+The HTML template and the .docx writer both render these, so a number is formatted once. Table 2
+(regression) lives in `regression.py`; this module holds the simpler tables and the shared types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from helpseek.report.formatting import (
+    fmt_count,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    fmt_percent_ci,
+    fmt_ratio,
+    humanise,
+)
+from helpseek.report.labels import Labels
+
+RowKind = Literal["plain", "group", "reference", "level"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row: cell texts, a kind for styling, and data-* attributes that name its source."""
+
+    cells: tuple[str, ...]
+    kind: RowKind = "plain"
+    attrs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A titled table with optional column spanners (label, number of columns) and footnotes."""
+
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    footnotes: tuple[str, ...] = ()
+    spanners: tuple[tuple[str, int], ...] = ()
+
+
+def flow_table(flow: Sequence[Mapping[str, Any]]) -> Table:
+    """The sample flow: one row per step, as results.json lists them."""
+    rows = tuple(
+        Row((humanise(step["step"]), fmt_count(step["n"])), attrs={"step": step["step"]})
+        for step in flow
+    )
+    return Table(
+        "flow",
+        "Sample flow",
+        ("Step", "n"),
+        rows,
+        ("Each step as recorded by helpseek analyze; exclusions are counted per flag.",),
+    )
+
+
+def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
+    """Prevalence of each outcome with its CI; a "language" column when rows are per language."""
+    has_language = any(record.get("language") for record in prevalence)
+    columns = ("Outcome",) + (("Language",) if has_language else ()) + (
+        "n",
+        "Denominator",
+        "% (95% CI)",
+    )
+    rows = []
+    for record in prevalence:
+        language = (str(record.get("language") or "all"),) if has_language else ()
+        rows.append(
+            Row(
+                (labels.variable(record["outcome"]),)
+                + language
+                + (
+                    fmt_count(record["n"]),
+                    fmt_count(record["denominator"]),
+                    fmt_percent_ci(record["proportion"], record["ci_low"], record["ci_high"]),
+                ),
+                attrs={"outcome": record["outcome"]},
+            )
+        )
+    methods = sorted({ci_method_name(str(r["method"])) for r in prevalence})
+    notes = (f"95% confidence intervals: {', '.join(methods)}.",) if methods else ()
+    return Table("prevalence", "Prevalence of each outcome", columns, tuple(rows), notes)
+
+
+def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
+    """One column per multivariable model (per univariable model when there is none), one row per
+    diagnostic, so that many diagnostics stay readable on paper."""
+    chosen = [m for m in models if m["kind"] == "multivariable"] or list(models)
+    keys: list[str] = []
+    for model in chosen:
+        keys += [k for k in model["diagnostics"] if k not in keys]
+    columns = ("Diagnostic",) + tuple(labels.variable(m["outcome"]) for m in chosen)
+    rows = [
+        Row(("Model",) + tuple(m["kind"] for m in chosen)),
+        Row(("Method",) + tuple(fit_method_name(m["method"]) for m in chosen)),
+        Row(("n analysed",) + tuple(fmt_count(m["n"]) for m in chosen), attrs={"key": "n"}),
+        Row(("Events",) + tuple(fmt_count(m["events"]) for m in chosen), attrs={"key": "events"}),
+    ]
+    for key in keys:
+        rows.append(
+            Row(
+                (_diagnostic_name(key),)
+                + tuple(_diagnostic_value(key, m["diagnostics"].get(key)) for m in chosen),
+                attrs={"key": key},
+            )
+        )
+    return Table("diagnostics", "Model diagnostics", columns, tuple(rows))
+
+
+def records_table(
+    table_id: str, title: str, records: Sequence[Mapping[str, Any]], notes: Sequence[str] = ()
+) -> Table:
+    """Any list of flat records (a section this version of the report has no layout for yet).
+
+    Columns are formatted by name: p values as p, rates and proportions (and their CIs) as %.
+    """
+    columns: list[str] = []
+    for record in records:
+        columns += [k for k in record if k not in columns and _is_flat(record[k])]
+    kinds = {column: _column_kind(column, columns) for column in columns}
+    rows = tuple(
+        Row(tuple(_format_as(kinds[column], record.get(column)) for column in columns))
+        for record in records
+    )
+    return Table(table_id, title, tuple(humanise(c) for c in columns), rows, tuple(notes))
+
+
+def _is_flat(value: object) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _column_kind(column: str, columns: Sequence[str]) -> str:
+    """How a column of a generic record table is formatted.
+
+    >>> _column_kind("help_ci_low", ["help_rate", "help_ci_low"]), _column_kind("p", [])
+    ('percent', 'p')
+    """
+    if column == "p" or column.startswith("p_") or column.endswith("_p"):
+        return "p"
+    if column.endswith(("_rate", "proportion", "_share", "percent")):
+        return "percent"
+    for suffix in ("ci_low", "ci_high"):
+        if column.endswith(suffix):
+            stem = column[: -len(suffix)]
+            rates = (f"{stem}rate", f"{stem}proportion", f"{stem}share")
+            return "percent" if any(r in columns for r in rates) else "ratio"
+    if column in ("or", "odds_ratio") or column.endswith("_or"):
+        return "ratio"
+    return "number"
+
+
+def _format_as(kind: str, value: object) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if kind == "p":
+            return fmt_p(float(value))
+        if kind == "percent":
+            return fmt_percent(float(value))
+        if kind == "ratio":
+            return fmt_ratio(float(value))
+        if isinstance(value, float):
+            return fmt_number(value, digits=3)
+    return fmt_number(value)
+
+
+_DIAGNOSTIC_NAMES = {
+    "events_per_variable": "Events per variable",
+    "auc": "AUC",
+    "hosmer_lemeshow_p": "Hosmer–Lemeshow p",
+    "nagelkerke_r2": "Nagelkerke R²",
+    "max_vif": "Largest VIF",
+}
+
+
+def _diagnostic_name(key: str) -> str:
+    return _DIAGNOSTIC_NAMES.get(key) or humanise(key)
+
+
+def _diagnostic_value(key: str, value: object) -> str:
+    if isinstance(value, float) and (key.endswith("_p") or key == "p"):
+        return fmt_p(value)
+    if isinstance(value, float) and key == "events_per_variable":
+        return fmt_number(value, digits=1)
+    if isinstance(value, list | dict):
+        return fmt_count(len(value)) if value else "none"
+    return fmt_number(value)
+
+
+def ci_method_name(method: str) -> str:
+    names = {
+        "wilson": "Wilson score",
+        "clopper_pearson": "Clopper–Pearson (exact)",
+        "beta": "Clopper–Pearson (exact)",
+        "wald": "Wald",
+        "profile": "profile likelihood",
+    }
+    return names.get(method.lower(), method)
+
+
+def fit_method_name(method: str) -> str:
+    return {"mle": "maximum likelihood", "firth": "Firth penalised likelihood"}.get(
+        method, method
+    )
