@@ -147,7 +147,7 @@ catalogue: dict[str, str] = {
     "Delete it.",
     "INSTRUMENT-021": 'The help link "{url}" is not a web address. Use a full address starting with '
     "https:// (or http:// for an onion service).",
-    "INSTRUMENT-022": 'The text is missing in {language} ({code}), so respondents who chose {language} '
+    "INSTRUMENT-022": 'The text is missing in {language} ({lang_code}), so respondents who chose {language} '
     "see another language here. Add the translation in this column.",
     "INSTRUMENT-023": 'There is no bundled questionnaire or file named "{name}".{hint} Run "helpseek '
     'instrument list" to see the bundled ones, or give the path to a form file.',

@@ -117,7 +117,7 @@ def split_translated(column: str) -> tuple[str, Language] | None:
 def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
     """Run every stage; the Instrument is None when the rows cannot make a usable one."""
     context = _Context(sheets)
-    settings = sheets.settings[0].cells if sheets.settings else {}
+    settings = {k.lower(): v for k, v in (sheets.settings[0].cells if sheets.settings else {}).items()}
     _languages(context, settings)
     if not sheets.survey or not any(row.cells for row in sheets.survey):
         context.add("INSTRUMENT-002", "survey", None, None, sheets=", ".join(sheets.sheet_names)
@@ -216,8 +216,7 @@ def _default_code(context: _Context, settings: Mapping[str, str]) -> str:
 def _choices(context: _Context) -> dict[str, tuple[Choice, ...]]:
     lists: dict[str, list[Choice]] = {}
     for row in context.sheets.choices:
-        cells = {("list_name" if k in ("list name", "list_name") else k): v
-                 for k, v in row.cells.items()}
+        cells = {_choice_column(k): v for k, v in row.cells.items()}
         if not cells:
             continue
         list_name, name = cells.get("list_name", ""), cells.get("name") or cells.get("value", "")
@@ -235,6 +234,17 @@ def _choices(context: _Context) -> dict[str, tuple[Choice, ...]]:
         location = Location(context.sheets.file, "choices", row.number)
         existing.append(Choice(name, context.translations(cells, "label"), extra, location))
     return {name: tuple(items) for name, items in lists.items()}
+
+
+def _choice_column(column: str) -> str:
+    """list_name, name and label are matched case-insensitively; other columns keep their case
+    because choice filters refer to them by name."""
+    lowered = column.strip().lower()
+    if lowered in ("list name", "list_name"):
+        return "list_name"
+    if lowered in ("name", "value", "label"):
+        return lowered
+    return column
 
 
 # --- stage: questions ------------------------------------------------------------------------------

@@ -233,7 +233,7 @@ def _translations(instrument: Instrument, sheets: Sheets) -> list[Problem]:
                 where = Location(location.file, location.sheet, location.row,
                                  f"{column}::{lang.name} ({lang.code})")
                 problems.append(problem("INSTRUMENT-022", where, severity="warning",
-                                        language=lang.name, code=lang.code))
+                                        language=lang.name, lang_code=lang.code))
     return problems
 
 

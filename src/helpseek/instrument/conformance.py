@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from warnings import catch_warnings, simplefilter
 from pathlib import Path
 
 from pyxform import xls2xform
@@ -24,12 +25,9 @@ def pyxform_problems(sheets: Sheets, path: Path | None) -> list[Problem]:
     """Convert with pyxform; the file itself when given, else the sheets written as .xlsx."""
     warnings: list[str] = []
     try:
-        if path is not None:
-            xls2xform.convert(xlsform=str(path), warnings=warnings, validate=False)
-        else:
-            data = io.BytesIO(to_xlsx_bytes(sheets))
-            xls2xform.convert(xlsform=data, warnings=warnings, validate=False, file_type=".xlsx",
-                              form_name="data")
+        with catch_warnings():
+            simplefilter("ignore")  # openpyxl's notes on dropped spreadsheet features
+            _convert(sheets, path, warnings)
     except PyXFormError as error:
         return [_problem("INSTRUMENT-015", str(error), sheets.file, error.context)]
     # pyxform fails in many ways on forms it does not expect (KeyError, TypeError...); those are
@@ -38,6 +36,15 @@ def pyxform_problems(sheets: Sheets, path: Path | None) -> list[Problem]:
         reason = f"{type(error).__name__}: {error}".strip()
         return [_problem("INSTRUMENT-015", reason, sheets.file, {})]
     return [_problem("INSTRUMENT-016", w, sheets.file, {}, "warning") for w in warnings]
+
+
+def _convert(sheets: Sheets, path: Path | None, warnings: list[str]) -> None:
+    if path is not None:
+        xls2xform.convert(xlsform=str(path), warnings=warnings, validate=False)
+    else:
+        data = io.BytesIO(to_xlsx_bytes(sheets))
+        xls2xform.convert(xlsform=data, warnings=warnings, validate=False, file_type=".xlsx",
+                          form_name="data")
 
 
 def _problem(

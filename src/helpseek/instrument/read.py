@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,8 +76,12 @@ def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool 
     name = file or (str(source) if not markdown else "<markdown>")
     data, suffix = _form_bytes(source, markdown, name)
     try:
-        definition = backends.get_xlsform(io.BytesIO(data), file_type=suffix)
-        extras = _extra_sheets(data, suffix)
+        with warnings.catch_warnings():
+            # openpyxl warns about spreadsheet features it drops (extensions, data validation);
+            # they do not change the cell values we read.
+            warnings.simplefilter("ignore")
+            definition = backends.get_xlsform(io.BytesIO(data), file_type=suffix)
+            extras = _extra_sheets(data, suffix)
     # pyxform's readers raise many exception types on malformed files (zip, xml, unicode,
     # index errors); for us they all mean "this is not a readable form".
     except Exception as error:  # noqa: BLE001

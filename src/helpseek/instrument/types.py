@@ -28,7 +28,7 @@ _REFUSED = {
     **dict.fromkeys(("begin repeat", "begin_repeat", "end repeat", "end_repeat", "begin loop",
                      "end loop", "begin_loop", "end_loop"),
                     ("repeats", "one response is a fixed set of pages; repeats are not supported")),
-    **dict.fromkeys(("geopoint", "geotrace", "geoshape", "start-geopoint", "background-geopoint",
+    **dict.fromkeys(("gps", "geopoint", "geotrace", "geoshape", "start-geopoint", "background-geopoint",
                      "image", "photo", "audio", "video", "file", "barcode", "background-audio",
                      "osm"), (None, _MEDIA)),
     **dict.fromkeys(("start", "end", "today", "deviceid", "imei", "subscriberid", "simserial",
@@ -80,7 +80,9 @@ def parse_type(text: str) -> TypeInfo:
 
 
 def _select(base: str, words: list[str]) -> TypeInfo:
-    or_other = len(words) == 2 and words[1].lower() == "or_other"
+    tail = " ".join(words[1:]).lower()
+    or_other = tail in ("or_other", "or specify other")
+    words = words[:1] + (["or_other"] if or_other else words[1:])
     if len(words) == 1 or or_other:
         return TypeInfo(base, words[0], or_other)
     if not words:
