@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import Scope
 
-from helpseek.instrument import load_instrument
+from helpseek.instrument import Instrument, load_instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
@@ -42,7 +42,7 @@ def create_app(
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
     recipients = load_public_keys(settings.public_key_paths, settings.recipients)
-    instruments = {name: load_instrument(name) for name in settings.instrument_names}
+    instruments = _by_slug([load_instrument(name) for name in settings.instrument_names])
     try:
         secret = load_or_create_secret(settings.secret_key_file)
     except (OSError, ValueError) as error:
@@ -78,3 +78,12 @@ def create_app(
     app.state.survey = survey
     app.state.renderer = renderer
     return app
+
+
+def _by_slug(instruments: list[Instrument]) -> dict[str, Instrument]:
+    """Instruments keyed by the name in their URL (/survey/<form_id>, or <form_id>-<version>)."""
+    form_ids = [i.form_id for i in instruments]
+    return {
+        (i.form_id if form_ids.count(i.form_id) == 1 else f"{i.form_id}-{i.version}"): i
+        for i in instruments
+    }

@@ -28,7 +28,6 @@ from helpseek.store import (
 from helpseek.store import SessionStateError as SealedStateError
 from helpseek.web.tokens import Token, TokenError, TokenExpiredError, decode_token, encode_token, new_token
 
-_RECENT_NONCES = 4  # retried POSTs of the last few pages re-render instead of storing twice
 
 
 @dataclass(frozen=True)
@@ -63,7 +62,11 @@ Step = ShowPage | ShowEnd | ShowMessage
 
 @dataclass(frozen=True)
 class _Saved:
-    """What the session table holds (sealed): the session, the nonce expected next, recent nonces."""
+    """What the session table holds (sealed): the session, the nonce expected next, the last one used.
+
+    A POST carrying the last used nonce is a retry (double click, lost reply): it re-renders the
+    current page and stores nothing. Any other stale nonce is a page out of order (409).
+    """
 
     session: Session
     expect: bytes
@@ -112,14 +115,14 @@ class Survey:
         saved = self._load(token)
         if isinstance(saved, ShowMessage):
             return saved
+        if saved.session.is_finished:  # e.g. the last page sent twice: it was stored once
+            return ShowEnd(saved.session.instrument, saved.session.language)
         if token.nonce != saved.expect:  # a retry, a second tab or an old page: store nothing
-            if saved.session.is_finished:
-                return ShowEnd(saved.session.instrument, saved.session.language)
             key = None if token.nonce in saved.done else "msg_out_of_order"
             return self._show(saved.session, token, saved.done, notice_key=key,
                               status=200 if key is None else 409)
         if action == "back":
-            return self._show(saved.session.back(), token, saved.done)
+            return self._show(saved.session.back(), token, (token.nonce,))
         return self._apply(saved, token, fields)
 
     def _apply(self, saved: _Saved, token: Token, fields: dict[str, list[str]]) -> Step:
@@ -128,11 +131,13 @@ class Survey:
         except FormError:
             return ShowMessage(400, "msg_bad_request")
         if not isinstance(outcome, Accepted):
-            return self._show(outcome.session, token, saved.done, status=422, view=outcome.view)
+            # Same page again: keep its first render time, so the page duration covers it all.
+            return self._show(outcome.session, token, (token.nonce,), status=422,
+                              view=outcome.view, issued_at=token.issued_at)
         record = self._record(outcome.session, outcome.submission, token)
         # Durable before acknowledged: the append commits before any reply is built (issue 3).
         self.store.append(seal_page(record.to_json(), self.recipients), token.nonce)
-        done = (*saved.done, token.nonce)[-_RECENT_NONCES:]
+        done = (token.nonce,)
         if outcome.session.is_finished:
             self._save(replace(outcome.session, answers={}), token, token.nonce, done)
             return ShowEnd(outcome.session.instrument, outcome.session.language)
@@ -140,9 +145,10 @@ class Survey:
 
     def _show(self, session: Session, token: Token, done: tuple[bytes, ...],
               notice_key: str | None = None, status: int = 200,
-              view: PageView | None = None) -> ShowPage:
+              view: PageView | None = None, issued_at: int | None = None) -> ShowPage:
         """Issue a fresh nonce, save the session expecting it, and show the current page."""
-        fresh = new_token(token.session_id, token.session_key, int(self._clock()))
+        now = int(self._clock()) if issued_at is None else issued_at
+        fresh = new_token(token.session_id, token.session_key, now)
         self._save(session, fresh, fresh.nonce, done)
         text = encode_token(fresh, self._secret)
         return ShowPage(session, view or session.current_page(), text, notice_key, status)
