@@ -93,3 +93,27 @@ def test_report__text_is_escaped(tmp_path: Path, schema_example: Any) -> None:
     result = build_report(tmp_path, tmp_path / "r.html")
     # Then the markup is shown as text, never run
     assert "<script" not in result.html_path.read_text(encoding="utf-8").lower()
+
+
+def test_report__funnel_shows_each_variant_against_the_reference(
+    report_tree: Any, funnel_path: Path
+) -> None:
+    # Given the funnel written by helpseek invite stats
+    funnel = json.loads(funnel_path.read_text(encoding="utf-8"))
+    table = report_tree.get_element_by_id("funnel")
+    # Then each variant and outcome has a row; the reference row is marked, others carry the OR
+    rows = {
+        (tr.get("data-variant"), tr.get("data-outcome")): [
+            c.text_content() for c in tr.xpath("./th|./td")
+        ]
+        for tr in table.xpath("./tbody/tr")
+    }
+    assert len(rows) == len(funnel["variants"]) * len(funnel["outcomes"])
+    assert rows[("neutral", "help")][5:] == ["Reference", "Reference", ""]
+    harm = next(v for v in funnel["variants"] if v["variant"] == "harm_to_children")
+    comparison = harm["comparisons"]["help"]
+    low, high = comparison["ci"]
+    assert rows[("harm_to_children", "help")][6] == (
+        f"{comparison['odds_ratio']:.2f} ({low:.2f}–{high:.2f})"
+    )
+    assert rows[("harm_to_children", "help")][4] == "15.66 (14.70–16.68)"

@@ -155,21 +155,20 @@ def _from_instrument(instrument: Instrument | None) -> dict[str, str]:
 
 
 def _from_funnel(funnel: Mapping[str, Any]) -> dict[str, str]:
+    """What the invite funnel (helpseek.funnel/1) tells about recruitment."""
     found = {
-        "Contact mode": "First contact on the Internet: a help message with a survey invitation "
-        "shown by a search engine in place of results for matching searches (helpseek invite).",
+        "Contact mode": "First contact on the Internet: a search engine showed a help message with "
+        "a survey invitation in place of results for matching searches (helpseek invite).",
         "Open survey versus closed survey": "Open survey: anyone shown the invitation could answer.",
+        "View rate (ratio of unique survey visitors/unique site visitors)": "Unique visitors "
+        "cannot be determined (no identifiers are collected). Click-through from the invitation "
+        "to each survey, per message variant, is in the Invitation funnel section.",
     }
-    totals = funnel.get("totals")
-    if isinstance(totals, Mapping) and totals.get("impressions"):
-        text = f"{fmt_count(totals['impressions'])} invitations shown"
-        clicks = totals.get("survey_clicks") or totals.get("clicks_survey")
-        if clicks is not None:
-            text += f", {fmt_count(clicks)} clicks to the survey"
-        rate = totals.get("survey_rate") or totals.get("view_rate")
-        if rate is not None:
-            text += f" (view rate {fmt_percent(rate)}%)"
-        found["View rate (ratio of unique survey visitors/unique site visitors)"] = (
-            text + "; counts are aggregate, not unique visitors."
+    variants = funnel.get("variants")
+    if isinstance(variants, list) and variants:
+        names = ", ".join(str(v.get("variant")) for v in variants if isinstance(v, Mapping))
+        found["Advertising the survey"] = (
+            f"Invitation message variants: {names}; their wording is in the invite configuration "
+            "(for the authors to quote)."
         )
     return found

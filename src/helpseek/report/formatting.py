@@ -67,16 +67,16 @@ def fmt_p(value: float | None) -> str:
     return f"{value:.3f}"
 
 
-def fmt_percent(proportion: float | None) -> str:
-    """A proportion (0..1) as a percentage with 1 decimal.
+def fmt_percent(proportion: float | None, digits: int = 1) -> str:
+    """A proportion (0..1) as a percentage, 1 decimal (2 for click-through rates).
 
-    >>> fmt_percent(0.54969)
-    '55.0'
+    >>> fmt_percent(0.54969), fmt_percent(0.08734, digits=2)
+    ('55.0', '8.73')
     """
     if _is_missing(proportion):
         return MISSING
     assert proportion is not None
-    return f"{100 * proportion:.1f}"
+    return f"{100 * proportion:.{digits}f}"
 
 
 def fmt_percent_ci(proportion: float | None, low: float | None, high: float | None) -> str:
