@@ -89,6 +89,9 @@ app.add_typer(keys_app, name="keys")
 from helpseek.cli.invite import invite_app  # noqa: E402
 
 app.add_typer(invite_app, name="invite")
+from helpseek.cli.instrument import instrument_app  # noqa: E402
+
+app.add_typer(instrument_app, name="instrument")
 
 
 def main() -> None:

@@ -1,0 +1,103 @@
+"""`helpseek instrument`: list, check, show and export questionnaires (XLSForm or bundled YAML)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from helpseek.instrument import bundled_instruments, check_instrument, load_instrument, to_text
+from helpseek.instrument.export import export_xlsx
+from helpseek.instrument.load import read_form
+
+instrument_app = typer.Typer(
+    help="Questionnaires: list the bundled ones, check a form before it goes live, print it, "
+    "export it to a spreadsheet.",
+    no_args_is_help=True,
+)
+
+Source = Annotated[
+    str, typer.Argument(help="A form file (.xlsx, .xls, .csv, .md, .yaml) or a bundled name.")
+]
+
+
+@instrument_app.command("list")
+def list_instruments() -> None:
+    """List the bundled questionnaires: name, version, languages, number of questions.
+
+    Example: helpseek instrument list
+    """
+    from helpseek.cli.main import run_or_exit
+
+    for name in bundled_instruments():
+        instrument = run_or_exit(lambda name=name: load_instrument(name))
+        answered = sum(1 for q in instrument.questions if q.is_answered)
+        languages = " ".join(instrument.language_codes)
+        typer.echo(f"{name}\tversion {instrument.version}\t{answered} questions\t{languages}")
+
+
+@instrument_app.command("check")
+def check(
+    source: Source,
+    strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+) -> None:
+    """Check a questionnaire before it goes live; every problem names file, sheet, row and column.
+
+    Checks names, types, choice lists, every condition and calculation (syntax, unknown names,
+    answers from later pages, circular calculations), translations in every language, and runs
+    pyxform's own conversion. Exit status 1 when there is an error, 0 otherwise.
+
+    Example: helpseek instrument check survey.xlsx
+    """
+    from helpseek.cli.main import run_or_exit
+
+    problems = run_or_exit(lambda: check_instrument(source))
+    for problem in problems:
+        typer.echo(str(problem))
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    typer.echo(f"{source}: {errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+@instrument_app.command("show")
+def show(
+    source: Source,
+    lang: str = typer.Option("", "--lang", help="Language code, e.g. es (default: the form's)."),
+) -> None:
+    """Print the questionnaire as readable text, page by page, for translators and ethics boards.
+
+    Example: helpseek instrument show help_us_help_you --lang es
+    """
+    from helpseek.cli.main import run_or_exit
+
+    instrument = run_or_exit(lambda: load_instrument(source))
+    if lang and lang not in instrument.language_codes:
+        codes = ", ".join(instrument.language_codes)
+        raise typer.BadParameter(f'"{lang}" is not a language of {source} ({codes}).',
+                                 param_hint="--lang")
+    typer.echo(to_text(instrument, lang or None), nl=False)
+
+
+@instrument_app.command("export")
+def export(
+    source: Source,
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx file to write.", dir_okay=False)],
+) -> None:
+    """Write a questionnaire as an XLSForm spreadsheet (.xlsx) to edit in a spreadsheet program.
+
+    Loading the written file gives the same questionnaire. Example:
+    helpseek instrument export help_us_help_you --out help_us_help_you.xlsx
+    """
+    from helpseek.cli.main import run_or_exit
+
+    if out.suffix.lower() != ".xlsx":
+        raise typer.BadParameter("the file name must end in .xlsx", param_hint="--out")
+
+    def write() -> Path:
+        load_instrument(source)  # refuse to export a form with errors
+        return export_xlsx(read_form(source), out)
+
+    typer.echo(f"Wrote {run_or_exit(write)}", err=True)
