@@ -38,6 +38,8 @@ _STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
 _FUNCTION_CALL = re.compile(r"(?<![\w.:])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
 _OPERATORS = frozenset({"and", "or", "div", "mod"})
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+# Characters XML 1.0 cannot hold; respondents' text loses them in the instance (never a crash).
+_XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # XPath 1.0 core functions that are safe and useful in conditions and calculations.
 _XPATH_FUNCTIONS = frozenset(
@@ -140,7 +142,7 @@ def compile_expression(expression: str) -> CompiledExpression:
     xpath = _rename_functions(xpath)
     try:
         _xpath(xpath)
-    except etree.XPathSyntaxError as error:
+    except (etree.XPathSyntaxError, ValueError) as error:
         raise ExpressionError(expression, "syntax", f"the expression is not valid XPath ({error})")
     return CompiledExpression(expression, xpath, refs, functions)
 
@@ -214,10 +216,10 @@ def answer_text(answer: Answer | None) -> str:
     if answer is None:
         return ""
     if isinstance(answer, list):
-        return " ".join(answer)
+        return _XML_UNSAFE.sub("", " ".join(answer))
     if isinstance(answer, float) and answer.is_integer():
         return str(int(answer))
-    return str(answer)
+    return _XML_UNSAFE.sub("", str(answer))
 
 
 def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Answer]) -> Any:
@@ -273,7 +275,7 @@ def choice_context(root: Any, name: str, label: str, extra: Mapping[str, str]) -
     item = etree.SubElement(root, _ITEM_TAG)
     for key, text in {"name": name, "label": label, **extra}.items():
         if _NAME.match(key):
-            etree.SubElement(item, key).text = text
+            etree.SubElement(item, key).text = _XML_UNSAFE.sub("", text)
     return item
 
 

@@ -1,0 +1,227 @@
+"""XPath 1.0 conformance, the ODK functions, and the refusals that keep evaluation safe."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpseek.instrument import ExpressionError, evaluate
+from helpseek.instrument.expressions import compile_expression, references
+
+# --- XPath 1.0 comparison and type rules ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "answers", "expected"),
+    [
+        # relational operators convert both sides to numbers
+        ("${age} > 3", {"age": 10}, True),
+        ("'9' > '10'", {}, False),
+        ("'9' < '10'", {}, True),
+        ("'abc' > 'abd'", {}, False),  # NaN compares false
+        # an empty answer is '' for =, NaN for < and >
+        ("${age} > 18", {}, False),
+        ("${age} < 18", {}, False),
+        ("${age} = ''", {}, True),
+        ("${age} = 0", {}, False),
+        ("${age} != ''", {"age": 5}, True),
+        # = compares strings with a string, numbers with a number
+        ("${a} = '10.0'", {"a": 10}, False),
+        ("${a} = 10", {"a": 10}, True),
+        ("${a} = 10.0", {"a": 10}, True),
+        # boolean conversion
+        ("boolean('')", {}, False),
+        ("boolean('false')", {}, True),  # any non-empty string is true
+        ("boolean(0)", {}, False),
+        ("boolean(number('x'))", {}, False),  # NaN is false
+        ("not(${x})", {}, False),  # a node-set with one (empty) node is true
+        ("${x} and true()", {"x": "y"}, True),
+    ],
+)
+def test_evaluate__follows_xpath_1_0_comparison_rules(expression, answers, expected) -> None:
+    assert evaluate(expression, answers) is expected
+
+
+def test_evaluate__arithmetic_with_an_empty_answer_is_nan() -> None:
+    # Given one of two numbers unanswered, When they are added, Then the sum is NaN (not an error)
+    assert math.isnan(evaluate("${a} + ${b}", {"a": 1}))
+
+
+def test_evaluate__division_by_zero_is_infinity_not_an_error() -> None:
+    assert evaluate("1 div 0", {}) == math.inf
+    assert evaluate("-1 div 0", {}) == -math.inf
+    assert math.isnan(evaluate("0 div 0", {}))
+
+
+def test_evaluate__number_of_empty_text_is_nan() -> None:
+    assert math.isnan(evaluate("number('')", {}))
+
+
+def test_evaluate__string_of_a_number_drops_a_trailing_zero() -> None:
+    assert evaluate("string(3 * 1.0)", {}) == "3"
+    assert evaluate("string(1 div 3)", {}) == "0.333333333333333"
+
+
+def test_evaluate__bare_reference_returns_the_answer_text() -> None:
+    assert evaluate("${name}", {"name": "tokenalpha"}) == "tokenalpha"
+
+
+# --- ODK functions ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "answers", "expected"),
+    [
+        ("selected(${k}, 'b')", {"k": ["a", "b"]}, True),
+        ("selected(${k}, 'c')", {"k": ["a", "b"]}, False),
+        ("selected(${k}, 'a')", {}, False),
+        ("count-selected(${k})", {"k": ["a", "b"]}, 2.0),
+        ("count-selected(${k})", {}, 0.0),
+        ("selected-at(${k}, 1)", {"k": ["a", "b"]}, "b"),
+        ("selected-at(${k}, 5)", {"k": ["a", "b"]}, ""),
+        ("if(${a} > 5, 'big', 'small')", {"a": 7}, "big"),
+        ("if(${a} > 5, 'big', 'small')", {}, "small"),
+        ("if(${a} > 5, ${a}, 0) + 1", {"a": 7}, 8.0),
+        ("coalesce(${x}, 'fallback')", {}, "fallback"),
+        ("coalesce(${x}, 'fallback')", {"x": "given"}, "given"),
+        ("concat(${a}, '-', ${x})", {"a": 1}, "1-"),
+        ("string-length(${t})", {"t": "tokenalpha"}, 10.0),
+        ("regex(${t}, '^[a-z]+$')", {"t": "tokenalpha"}, True),
+        ("regex(${t}, '^[a-z]+$')", {"t": "Token1"}, False),
+        ("contains(${t}, 'alpha')", {"t": "tokenalpha"}, True),
+        ("starts-with(${t}, 'token')", {"t": "tokenalpha"}, True),
+        ("ends-with(${t}, 'alpha')", {"t": "tokenalpha"}, True),
+        ("substr('tokenalpha', 5)", {}, "alpha"),
+        ("substr('tokenalpha', 0, 5)", {}, "token"),
+        ("number('4.5') * 2", {}, 9.0),
+        ("int(-3.7)", {}, -3.0),
+        ("int(3.7)", {}, 3.0),
+        ("round(2.567, 2)", {}, 2.57),
+        ("round(2.5)", {}, 3.0),
+        ("not(${a} = 'yes')", {"a": "yes"}, False),
+        ("boolean-from-string('true')", {}, True),
+        ("boolean-from-string('1')", {}, True),
+        ("boolean-from-string('yes')", {}, False),
+        ("once(${a})", {"a": "x"}, "x"),
+        ("sum(${a})", {"a": 4}, 4.0),
+        ("count(${a})", {"a": 4}, 1.0),
+        ("max(1, 5, ${a})", {"a": 3}, 5.0),
+        ("min(${a}, 2)", {"a": 3}, 2.0),
+        ("${a} div (${b} + 1)", {"a": 4, "b": 1}, 2.0),
+        ("${a} mod 3", {"a": 7}, 1.0),
+    ],
+)
+def test_evaluate__implements_the_odk_functions(expression, answers, expected) -> None:
+    assert evaluate(expression, answers) == expected
+
+
+def test_evaluate__today_is_the_date_passed_in() -> None:
+    assert evaluate("today()", {}, today=date(2026, 11, 2)) == "2026-11-02"
+    assert evaluate("now()", {}, today=date(2026, 11, 2)) == "2026-11-02"
+
+
+def test_evaluate__dot_is_the_current_question_in_a_constraint() -> None:
+    assert evaluate(". >= 16", {"age": 17}, current="age") is True
+    assert evaluate(". >= 16", {"age": 15}, current="age") is False
+
+
+def test_evaluate__choice_name_gives_the_label_of_the_chosen_option() -> None:
+    labels = {"c": {"y": "Yes", "n": "No"}}
+    assert evaluate("jr:choice-name(${c}, '${c}')", {"c": "y"}, choice_labels=labels) == "Yes"
+
+
+def test_evaluate__regex_runs_in_linear_time_on_a_catastrophic_pattern() -> None:
+    # Given the classic backtracking pattern, When it runs on a long non-matching text,
+    # Then RE2 answers (stdlib re would take exponential time here)
+    assert evaluate("regex(${t}, '^(a+)+$')", {"t": "a" * 5000 + "b"}) is False
+    assert evaluate("regex(${t}, '^(a+)+$')", {"t": "a" * 5000}) is True
+
+
+# --- refusals ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "kind"),
+    [
+        ("position()", "function"),
+        ("1-position()", "function"),
+        ("pulldata('x', 'y', 'z', 'w')", "function"),
+        ("//x", "construct"),
+        ("/data/a[1]", "construct"),
+        ("$x > 1", "construct"),
+        ("child::x", "construct"),
+        ("@id", "construct"),
+        ("count(${a}", "syntax"),
+        ("${a})", "syntax"),
+        ("'unclosed", "syntax"),
+        ("${a} >", "syntax"),
+        ("", "syntax"),
+        ("${my age} > 1", "construct"),
+        ("(" * 41 + "1" + ")" * 41, "depth"),
+        ("1" + " + 1" * 1500, "length"),
+        ("regex('a', '(')", "regex"),
+    ],
+)
+def test_compile__refuses_with_a_kind(expression, kind) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        evaluate(expression, {})
+    assert caught.value.kind == kind
+
+
+def test_compile__operators_are_not_mistaken_for_functions() -> None:
+    compiled = compile_expression("${a} div (${b}) or (${c}) and (${d}) mod (2)")
+    assert compiled.functions == ()
+    assert compiled.references == ("a", "b", "c", "d")
+
+
+def test_compile__text_inside_quotes_is_not_code() -> None:
+    assert evaluate("concat('//', 'position()', '[1]')", {}) == "//position()[1]"
+
+
+def test_references__lists_each_name_once_in_order() -> None:
+    assert references("${a} > 3 and selected(${b}, 'x') or ${a} = 1") == ("a", "b")
+
+
+# --- properties -------------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    ["${a}", "${b}", "${k}", "1", "0", "'x'", "''", " and ", " or ", " = ", " != ", " > ", " div ",
+     " + ", " - ", "(", ")", ",", "selected(", "count-selected(", "if(", "regex(", "'(a+)+$'",
+     "not(", "coalesce(", "concat(", ".", "number(", "'", "$", "[", "//", "round(", "today()"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_evaluate__any_built_expression_gives_a_value_or_an_expression_error(text: str) -> None:
+    answers = {"a": 3, "b": "x", "k": ["x", "y"]}
+    try:
+        result = evaluate(text, answers, current="a", today=date(2026, 1, 1))
+    except ExpressionError:
+        return
+    assert isinstance(result, bool | float | str)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_evaluate__any_text_gives_a_value_or_an_expression_error(text: str) -> None:
+    try:
+        result = evaluate(text, {"a": "1"})
+    except ExpressionError:
+        return
+    assert isinstance(result, bool | float | str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=50), st.text(max_size=50))
+def test_evaluate__respondent_text_cannot_break_out_of_the_instance(answer: str, pattern: str) -> None:
+    # Given arbitrary answer text (even XML-looking or a bad regex), When compared and matched,
+    # Then the result is a value or an ExpressionError, never a crash
+    try:
+        evaluate("${t} = 'x' or regex(${t}, ${p})", {"t": answer, "p": pattern})
+    except ExpressionError:
+        pass
