@@ -4,6 +4,7 @@ variable names, follow the study's skip logic, and convert with pyxform after ex
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -331,6 +332,19 @@ def test_accessed_help__is_on_a_later_page_than_sought_help(help_us_help_you: In
     # Without JavaScript a condition can only use answers from earlier pages.
     instrument = help_us_help_you
     assert page_index(instrument, "accessed_help") > page_index(instrument, "sought_help")
+
+
+def test_every_condition__reads_only_answers_from_earlier_pages(instrument: Instrument) -> None:
+    # Without JavaScript a page is decided when it is drawn, so a condition (relevant, own or of a
+    # group) can only read answers given on earlier pages; or_other's text question included.
+    late = []
+    for page_number, page in enumerate(instrument.pages):
+        for question in page.questions:
+            for condition in (*question.group_relevant, question.relevant or ""):
+                for ref in re.findall(r"\$\{(\w+)\}", condition):
+                    if page_index(instrument, ref) >= page_number:
+                        late.append(f"{question.name} reads {ref}")
+    assert late == []
 
 
 def test_accessed_help__sought_but_unanswered__is_required(help_us_help_you: Instrument) -> None:
