@@ -192,6 +192,25 @@ catalogue: dict[str, str] = {
     "STORE-004": 'Sealed record {record} could not be opened: {reason}. Check that the private key is '
     "one of the research keys this survey sealed to.",
     # --- DATA: export ------------------------------------------------------------------------------
+    "DATA-001": '{count} response(s) were answered on questionnaire "{form}" version "{version}", '
+    "which was not given. Pass it with --instrument (a bundled name or the form file), or every "
+    "version you fielded.",
+    "DATA-002": 'The question "{name}" has a different type in two questionnaire versions ({first}; '
+    "{second}), so its answers cannot share one column. Export each version on its own with "
+    "--instrument, or rename the question in the newer version.",
+    "DATA-003": "The store holds no page records, and no questionnaire was given to describe an empty "
+    "dataset. Pass --instrument, or export once responses have arrived.",
+    "DATA-004": 'helpseek cannot write "{path}": the file name must end in .csv, .parquet, .sav or '
+    ".dta.",
+    "DATA-005": 'Could not write "{path}": {reason}. Check that the folder exists and that you may '
+    "write to it.",
+    "DATA-006": 'The answer {value} to "{name}" equals a missing-value code (-98 or -99), which '
+    ".sav and .dta reserve for \"not shown\" and \"shown, not answered\". Export this dataset to "
+    ".csv or .parquet instead.",
+    "DATA-007": 'Could not read "{path}" as a dataset: {reason}. Pass a .csv, .parquet, .sav or .dta '
+    "written by helpseek export (with its .codebook.json next to it).",
+    "DATA-008": 'The language "{language}" is not one of the questionnaire\'s languages ({known}). '
+    "Pass one of them with --lang.",
     # --- QUALITY / ANALYSIS: screening and statistics -------------------------------------------
     "QUALITY-001": 'The battery "{battery}" names the column "{name}", which is not in the data.{hint} '
     "Fix the battery in the questionnaire, or in the spec's screening_options.batteries.",
