@@ -33,7 +33,8 @@ LEET: dict[str, str] = {
     "$": "s",
 }  # fmt: skip
 
-_LETTER_MAP = str.maketrans({**HOMOGLYPHS, **LEET})
+# One pass, so a look-alike of "l" must land on "i" directly (found by the idempotence property).
+_LETTER_MAP = str.maketrans({**{k: LEET.get(v, v) for k, v in HOMOGLYPHS.items()}, **LEET})
 # Combining marks (diacritics) and invisible format characters (zero-width space, soft hyphen).
 _DROPPED = frozenset({"Mn", "Me", "Cf"})
 
