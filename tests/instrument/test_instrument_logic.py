@@ -1,0 +1,279 @@
+"""The form's logic on the server: paging, relevance, calculations, choice filters, page checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpseek.instrument import (
+    AnswerError,
+    Translations,
+    check_page,
+    compute_state,
+    instrument_from_markdown,
+    parse_answer,
+    visible_choices,
+)
+
+FORM = """
+| survey |
+|        | type                          | name     | label::English (en) | label::Español (es) | relevant          | constraint | constraint_message::English (en) | constraint_message::Español (es) | required         | appearance | calculation | choice_filter | parameters |
+|        | integer                       | age      | Age?                | ¿Edad?              |                   | . >= 16    | At least 16.                     | Al menos 16.                     | yes              |            |             |               |            |
+|        | select_one yes_no or_other    | uses     | Uses?               | ¿Usa?               | ${age} >= 18      |            |                                  |                                  |                  |            |             |               |            |
+|        | begin group                   | feelings | Feelings            | Sentimientos        | ${uses} = 'yes'   |            |                                  |                                  |                  | field-list |             |               |            |
+|        | select_one often              | dep      | Depressed?          | ¿Deprimido?         |                   |            |                                  |                                  |                  |            |             |               |            |
+|        | select_one often              | anx      | Anxious?            | ¿Ansioso?           |                   |            |                                  |                                  |                  |            |             |               |            |
+|        | note                          | n1       | Thank you.          | Gracias.            |                   |            |                                  |                                  |                  |            |             |               |            |
+|        | end group                     |          |                     |                     |                   |            |                                  |                                  |                  |            |             |               |            |
+|        | begin group                   | more     | More                | Más                 | ${age} < 60       |            |                                  |                  |                  |            |             |               |            |
+|        | select_multiple help_kinds    | wanted   | Wanted?             | ¿Quiere?            |                   |            |                                  |                                  |                  |            |             |               | randomize=true |
+|        | select_one help_kinds         | best     | Best?               | ¿Mejor?             |                   |            |                                  |                                  | ${age} > 30      |            |             | selected(${wanted}, name) |  |
+|        | end group                     |          |                     |                     |                   |            |                                  |                                  |                  |            |             |               |            |
+|        | calculate                     | both     |                     |                     |                   |            |                                  |                                  |                  |            | if(${dep} = 'often' and ${anx} = 'often', 'yes', 'no') | | |
+|        | calculate                     | twice    |                     |                     |                   |            |                                  |                                  |                  |            | concat(${both}, ${both}) | | |
+|        | text                          | why      | Why?                | ¿Por qué?           | ${twice} = 'yesyes' |          |                                  |                                  |                  |            |             |               |            |
+| choices |
+|         | list_name  | name      | label::English (en) | label::Español (es) |
+|         | yes_no     | yes       | Yes                 | Sí                  |
+|         | yes_no     | no        | No                  | No                  |
+|         | often      | often     | Often               | A menudo            |
+|         | often      | never     | Never               | Nunca               |
+|         | help_kinds | online    | Online              | En línea            |
+|         | help_kinds | therapist | Therapist           | Terapeuta           |
+|         | help_kinds | helpline  | Helpline            | Línea de ayuda      |
+"""
+
+
+@pytest.fixture(scope="module")
+def form():
+    return instrument_from_markdown(FORM)
+
+
+# --- paging -----------------------------------------------------------------------------------------
+
+
+def test_pages__field_list_group_is_one_page_and_other_questions_their_own(form) -> None:
+    pages = [(page.id, [q.name for q in page.questions]) for page in form.pages]
+    assert pages == [
+        ("age", ["age"]),
+        ("uses", ["uses"]),
+        ("uses_other", ["uses_other"]),
+        ("feelings", ["dep", "anx", "n1"]),
+        ("wanted", ["wanted"]),
+        ("best", ["best"]),
+        ("why", ["why"]),
+    ]
+
+
+def test_pages__carry_the_enclosing_group_conditions_and_label(form) -> None:
+    pages = {page.id: page for page in form.pages}
+    assert pages["feelings"].relevant == ("${uses} = 'yes'",)
+    assert pages["feelings"].label.get("es") == "Sentimientos"
+    assert pages["best"].relevant == ("${age} < 60",)
+    assert form.question("best").group_path == ("more",)
+
+
+def test_pages__calculations_are_on_no_page(form) -> None:
+    on_pages = {q.name for page in form.pages for q in page.questions}
+    assert "both" not in on_pages and "twice" not in on_pages
+
+
+def test_randomize_parameter_marks_the_question(form) -> None:
+    assert form.question("wanted").is_randomized
+    assert not form.question("best").is_randomized
+
+
+# --- relevance and calculations -----------------------------------------------------------------
+
+
+def test_state__question_hidden_when_its_condition_is_false(form) -> None:
+    # Given a 17-year-old, Then "uses" is not shown
+    state = compute_state(form, {"age": 17})
+    assert state.is_relevant("age")
+    assert not state.is_relevant("uses")
+
+
+def test_state__group_condition_hides_every_question_inside(form) -> None:
+    state = compute_state(form, {"age": 20, "uses": "no", "dep": "often"})
+    assert not state.is_relevant("dep")
+    assert not state.is_relevant("n1")
+    # and an answer given while it was shown is dropped from the values
+    assert "dep" not in state.values
+
+
+def test_state__irrelevant_answers_evaluate_as_empty_in_later_conditions(form) -> None:
+    # Given "uses" answered yes but then age changed to 17, Then the feelings group is hidden too
+    state = compute_state(form, {"age": 17, "uses": "yes", "dep": "often"})
+    assert not state.is_relevant("uses")
+    assert not state.is_relevant("dep")
+    assert state.values == {"age": 17, "both": "no", "twice": "nono"}
+
+
+def test_state__calculations_chain_in_dependency_order(form) -> None:
+    answers = {"age": 20, "uses": "yes", "dep": "often", "anx": "often"}
+    state = compute_state(form, answers)
+    assert state.values["both"] == "yes"
+    assert state.values["twice"] == "yesyes"
+    assert state.is_relevant("why")
+
+
+def test_state__relevant_maps_every_question(form) -> None:
+    state = compute_state(form, {})
+    assert set(state.relevant) == {q.name for q in form.questions}
+
+
+def test_state__calculation_read_before_it_is_defined_still_works() -> None:
+    form = instrument_from_markdown("""
+| survey |
+|        | type      | name  | label | calculation | relevant      |
+|        | calculate | total |       | ${a} + 1    |               |
+|        | integer   | a     | A?    |             |               |
+|        | text      | b     | B?    |             | ${total} > 2  |
+""")
+    state = compute_state(form, {"a": 5})
+    assert state.values["total"] == "6"
+    assert state.is_relevant("b")
+
+
+def test_state__nan_calculation_leaves_no_value() -> None:
+    form = instrument_from_markdown("""
+| survey |
+|        | type      | name  | label | calculation |
+|        | integer   | a     | A?    |             |
+|        | calculate | half  |       | ${a} div 2  |
+""")
+    assert "half" not in compute_state(form, {}).values
+    assert compute_state(form, {"a": 3}).values["half"] == "1.5"
+
+
+# --- or_other -----------------------------------------------------------------------------------------
+
+
+def test_or_other__adds_other_choice_and_a_text_question_shown_when_chosen(form) -> None:
+    uses = form.question("uses")
+    assert uses.has_other
+    assert uses.choices[-1].name == "other"
+    assert uses.choices[-1].label.get("es") == "Otro"
+    other = form.question("uses_other")
+    assert other.type == "text"
+    assert compute_state(form, {"age": 20, "uses": "other"}).is_relevant("uses_other")
+    assert not compute_state(form, {"age": 20, "uses": "yes"}).is_relevant("uses_other")
+
+
+# --- choice_filter ----------------------------------------------------------------------------------
+
+
+def test_choice_filter__shows_only_choices_the_condition_allows(form) -> None:
+    answers = {"age": 40, "wanted": ["online", "helpline"]}
+    shown = visible_choices(form, form.question("best"), answers)
+    assert [c.name for c in shown] == ["online", "helpline"]
+
+
+def test_choice_filter__no_filter_shows_all(form) -> None:
+    shown = visible_choices(form, form.question("wanted"), {})
+    assert [c.name for c in shown] == ["online", "therapist", "helpline"]
+
+
+def test_choice_filter__can_use_extra_choice_columns() -> None:
+    form = instrument_from_markdown("""
+| survey |
+|        | type              | name    | label    | choice_filter      |
+|        | select_one region | region  | Region?  |                    |
+|        | select_one city   | city    | City?    | in_region=${region} |
+| choices |
+|         | list_name | name   | label  | in_region |
+|         | region    | north  | North  |           |
+|         | region    | south  | South  |           |
+|         | city      | c1     | One    | north     |
+|         | city      | c2     | Two    | south     |
+|         | city      | c3     | Three  | north     |
+""")
+    shown = visible_choices(form, form.question("city"), {"region": "north"})
+    assert [c.name for c in shown] == ["c1", "c3"]
+
+
+# --- parse_answer -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("age", " 42 ", 42),
+        ("age", "", None),
+        ("age", None, None),
+        ("uses", "yes", "yes"),
+        ("uses", "other", "other"),
+        ("wanted", ["helpline", "online", "online"], ["online", "helpline"]),
+        ("wanted", "helpline online", ["online", "helpline"]),
+        ("wanted", [], None),
+        ("why", "  line one\r\nline two \x00 ", "line one\nline two"),
+        ("n1", "anything", None),
+    ],
+)
+def test_parse_answer__gives_typed_answers(form, name, raw, expected) -> None:
+    assert parse_answer(form.question(name), raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "kind"),
+    [
+        ("age", "forty", "integer"),
+        ("age", "4.5", "integer"),
+        ("age", "99999999999", "integer"),
+        ("uses", "maybe", "choice"),
+        ("wanted", ["online", "tokenalpha"], "choice"),
+        ("why", "x" * 5001, "too_long"),
+    ],
+)
+def test_parse_answer__refuses_text_that_is_not_an_answer(form, name, raw, kind) -> None:
+    with pytest.raises(AnswerError) as caught:
+        parse_answer(form.question(name), raw)
+    assert caught.value.kind == kind
+    assert caught.value.question == name
+
+
+def test_parse_answer__decimal_accepts_a_decimal_comma() -> None:
+    form = instrument_from_markdown("""
+| survey |
+|        | type    | name   | label   |
+|        | decimal | weight | Weight? |
+""")
+    assert parse_answer(form.question("weight"), "3,5") == 3.5
+    with pytest.raises(AnswerError):
+        parse_answer(form.question("weight"), "nan")
+
+
+# --- check_page ---------------------------------------------------------------------------------------
+
+
+def test_check_page__required_question_left_empty_is_an_error(form) -> None:
+    errors = check_page(form, form.pages[0], {})
+    assert errors == {"age": AnswerError("age", "required")}
+
+
+def test_check_page__constraint_error_carries_the_forms_message(form) -> None:
+    errors = check_page(form, form.pages[0], {"age": 15})
+    assert errors["age"].kind == "constraint"
+    assert errors["age"].message == Translations({"en": "At least 16.", "es": "Al menos 16."})
+
+
+def test_check_page__valid_answers_give_no_errors(form) -> None:
+    assert check_page(form, form.pages[0], {"age": 30}) == {}
+
+
+def test_check_page__required_expression_follows_earlier_answers(form) -> None:
+    best_page = next(p for p in form.pages if p.id == "best")
+    # Given age 40, "best" is required; Given age 25, it is optional
+    assert check_page(form, best_page, {"age": 40, "wanted": ["online"]})["best"].kind == "required"
+    assert check_page(form, best_page, {"age": 25, "wanted": ["online"]}) == {}
+
+
+def test_check_page__choice_hidden_by_the_filter_is_refused(form) -> None:
+    best_page = next(p for p in form.pages if p.id == "best")
+    errors = check_page(form, best_page, {"age": 25, "wanted": ["online"], "best": "therapist"})
+    assert errors["best"].kind == "choice"
+
+
+def test_check_page__hidden_questions_are_not_checked(form) -> None:
+    # Given a 70-year-old, the "more" group is hidden, so its required question is not checked
+    best_page = next(p for p in form.pages if p.id == "best")
+    assert check_page(form, best_page, {"age": 70}) == {}
