@@ -1,0 +1,246 @@
+"""Logistic regression: unpenalised ML (statsmodels Logit) or Firth (firthmodels), wrapped in LogisticResult.
+
+Separation and non-convergence are detected and reported, never silently passed on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from firthmodels import detect_separation
+from firthmodels.adapters.statsmodels import FirthLogit
+from scipy import special, stats
+
+from helpseek.analysis.coding import Column, Design
+from helpseek.analysis.diagnostics import Diagnostics, diagnose
+from helpseek.analysis.profile import newton_logit, profile_interval
+
+
+@dataclass(frozen=True)
+class Term:
+    """One model coefficient on the log-odds scale, with its interval and p-value."""
+
+    variable: str
+    level: str | None
+    reference: str | None
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    p: float
+    p_adjusted: float | None = None
+
+    @property
+    def odds_ratio(self) -> float:
+        return float(np.exp(self.estimate))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Fields of results.json: `estimate` is the log odds ratio, `ci_low/ci_high` the OR interval."""
+        return {
+            "variable": self.variable, "level": self.level, "reference": self.reference,
+            "estimate": _num(self.estimate), "se": _num(self.se), "or": _num(self.odds_ratio),
+            "ci_low": _num(np.exp(self.ci_low)), "ci_high": _num(np.exp(self.ci_high)),
+            "log_ci_low": _num(self.ci_low), "log_ci_high": _num(self.ci_high),
+            "p": _num(self.p), "p_adjusted": None if self.p_adjusted is None else _num(self.p_adjusted),
+        }  # fmt: skip
+
+
+def _num(value: float) -> float | str | None:
+    """JSON has no inf/nan: keep finite numbers, name infinities, and map NaN to null."""
+    value = float(value)
+    if np.isnan(value):
+        return None
+    if np.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return value
+
+
+@dataclass(frozen=True)
+class LogisticResult:
+    """A fitted logistic model of one outcome, with the choices that produced it.
+
+    `method` is "mle" or "firth"; `ci_method` "wald", "profile" or "profile penalised";
+    `factor_p` holds the likelihood-ratio p of each multi-level factor.
+    """
+
+    outcome: str
+    kind: str
+    method: str
+    ci_method: str
+    n: int
+    events: int
+    intercept: Term
+    terms: tuple[Term, ...]
+    factor_p: Mapping[str, float] = field(default_factory=dict)
+    converged: bool = True
+    separation: bool = False
+    warnings: tuple[str, ...] = ()
+    diagnostics: Diagnostics | None = None
+    missing: str = "complete"
+    level: float = 0.95
+
+    def term(self, variable: str, level: str | None = None) -> Term:
+        return next(t for t in self.terms if t.variable == variable and t.level == level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome, "kind": self.kind, "method": self.method,
+            "ci_method": self.ci_method, "missing": self.missing, "confidence_level": self.level,
+            "n": self.n, "events": self.events, "converged": self.converged,
+            "separation": self.separation, "warnings": list(self.warnings),
+            "intercept": self.intercept.to_dict(), "terms": [t.to_dict() for t in self.terms],
+            "factor_p": {k: _num(v) for k, v in self.factor_p.items()},
+            "diagnostics": self.diagnostics.to_dict() if self.diagnostics else None,
+        }  # fmt: skip
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([t.to_dict() for t in self.terms])
+
+    def __repr__(self) -> str:
+        lines = [f"LogisticResult({self.kind} {self.outcome}, {self.method}, n={self.n}, "
+                 f"events={self.events}, {self.ci_method} CI)"]
+        for t in self.terms:
+            name = t.variable if t.level is None else f"{t.variable}={t.level} (vs {t.reference})"
+            lines.append(f"  {name}: OR {t.odds_ratio:.3g} [{np.exp(t.ci_low):.3g}, "
+                         f"{np.exp(t.ci_high):.3g}] p={t.p:.3g}")
+        return "\n".join(lines)
+
+
+def fit_logistic(
+    y: np.ndarray, design: Design, *, outcome: str, kind: str = "multivariable",
+    ci: str = "wald", firth: str = "auto", level: float = 0.95, with_diagnostics: bool = True,
+) -> LogisticResult:
+    """Fit one logistic model; Firth when `firth="always"`, or `"auto"` and separation is detected.
+
+    | firth  | separation found | fit used | note in `warnings`             |
+    |--------|------------------|----------|--------------------------------|
+    | auto   | no               | ML       | -                              |
+    | auto   | yes              | Firth    | separation, Firth used         |
+    | always | either           | Firth    | -                              |
+    | never  | yes              | ML       | separation: ORs not finite     |
+    """
+    X = design.matrix
+    separation = [_term_name(design.columns[i]) for i in _separation(X, y)]
+    notes: list[str] = []
+    if separation:
+        notes.append(f"separation detected ({', '.join(separation)})")
+    if firth == "always" or (firth == "auto" and separation):
+        if separation and firth == "auto":
+            notes.append("Firth's penalised likelihood used because of separation")
+        fit = _fit_firth(X, y, level)
+    else:
+        if separation:
+            notes.append("separation: unpenalised odds ratios are not finite; use firth: auto")
+        fit = _fit_mle(X, y, ci, level)
+    notes += fit.warnings
+    columns = design.columns
+    terms = [
+        Term(c.variable, c.level, c.reference, fit.params[i], fit.se[i], fit.low[i], fit.high[i], fit.p[i])
+        for i, c in enumerate(columns)
+    ]
+    factor_p = {v: _factor_lr_p(design, y, v, fit) for v in design.variables
+                if len(design.indices(v)) > 1}
+    diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable") if with_diagnostics else None
+    return LogisticResult(
+        outcome, kind, fit.method, fit.ci_method, len(y), int(y.sum()), terms[0], tuple(terms[1:]),
+        factor_p, fit.converged, bool(separation), tuple(notes), diagnostics, level=level,
+    )
+
+
+def _separation(X: np.ndarray, y: np.ndarray) -> list[int]:
+    """Indices of the columns whose ML estimate is infinite (Konis' linear programme)."""
+    if X.shape[1] < 2:
+        return []
+    result = detect_separation(X[:, 1:], y, fit_intercept=True)
+    if not result.separation:
+        return []
+    directions = np.asarray(result.directions)
+    return [i + 1 for i, d in enumerate(directions[:-1]) if d != 0] or [0]
+
+
+def _term_name(column: Column) -> str:
+    return column.variable if column.level is None else f"{column.variable}={column.level}"
+
+
+@dataclass(frozen=True)
+class _Fit:
+    method: str
+    ci_method: str
+    params: np.ndarray
+    se: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    p: np.ndarray
+    llf: float
+    llf_unpenalised: float
+    converged: bool
+    warnings: tuple[str, ...] = ()
+
+
+def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = sm.Logit(y, X).fit(method="newton", maxiter=100, tol=1e-10, disp=False)
+    params, se = np.asarray(result.params), np.asarray(result.bse)
+    converged = bool(result.mle_retvals["converged"])
+    notes = sorted({f"statsmodels: {w.message}".split("\n")[0] for w in caught})
+    if not converged:
+        notes.append("the fit did not converge in 100 Newton iterations: estimates are not reliable")
+    z = stats.norm.ppf(0.5 + level / 2)
+    low, high = params - z * se, params + z * se
+    if ci == "profile":
+        llf = float(result.llf)
+        bounds = [profile_interval(X, y, params, se, llf, j, level) for j in range(X.shape[1])]
+        low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    p = 2 * stats.norm.sf(np.abs(params / se))
+    return _Fit("mle", ci, params, se, low, high, p, float(result.llf), float(result.llf),
+                converged, tuple(notes))
+
+
+def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = FirthLogit(y, X).fit(pl=True, maxiter=100)
+        interval = np.asarray(result.conf_int(alpha=1 - level))
+    params = np.asarray(result.params)
+    notes = sorted({f"firthmodels: {w.message}".split("\n")[0] for w in caught})
+    converged = bool(result.converged)
+    if not converged:
+        notes.append("the Firth fit did not converge: estimates are not reliable")
+    eta = X @ params
+    llf_plain = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    return _Fit("firth", "profile penalised", params, np.asarray(result.bse), interval[:, 0],
+                interval[:, 1], np.asarray(result.pvalues), float(result.llf), llf_plain,
+                converged, tuple(notes))
+
+
+def _factor_lr_p(design: Design, y: np.ndarray, variable: str, fit: _Fit) -> float:
+    """Likelihood-ratio p of dropping all columns of `variable` (penalised LR under Firth)."""
+    reduced = design.without(variable)
+    df = len(design.indices(variable))
+    if fit.method == "firth":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            llf_reduced = float(FirthLogit(y, reduced.matrix).fit(pl=False, maxiter=100).llf)
+    else:
+        _, llf_reduced = newton_logit(reduced.matrix, y)
+    statistic = max(2 * (fit.llf - llf_reduced), 0.0)
+    return float(stats.chi2.sf(statistic, df))
+
+
+def with_adjusted(result: LogisticResult, adjusted: Mapping[Column, float]) -> LogisticResult:
+    """A copy of `result` whose terms carry adjusted p-values (keys: the terms' columns)."""
+    terms = tuple(
+        replace(t, p_adjusted=adjusted.get(Column(t.variable, t.level, t.reference))) for t in result.terms
+    )
+    return replace(result, terms=terms)
+
+
+def predicted(X: np.ndarray, params: np.ndarray) -> np.ndarray:
+    return special.expit(X @ params)
