@@ -231,10 +231,16 @@ def _translations(instrument: Instrument, sheets: Sheets) -> list[Problem]:
         for lang in instrument.languages:
             if not item.by_language.get(lang.code):
                 where = Location(location.file, location.sheet, location.row,
-                                 f"{column}::{lang.name} ({lang.code})")
+                                 _column_name(instrument, column, lang.code, lang.name))
                 problems.append(problem("INSTRUMENT-022", where, severity="warning",
                                         language=lang.name, lang_code=lang.code))
     return problems
+
+
+def _column_name(instrument: Instrument, column: str, code: str, name: str) -> str:
+    if column == "form_title":  # see yamlform.py: pyxform refuses form_title::...
+        return "form_title" if code == instrument.default_language else f"form_title_{code}"
+    return f"{column}::{name} ({code})"
 
 
 def _translated_texts(
