@@ -28,6 +28,8 @@ from helpseek.store import (
 )
 from helpseek.web import create_app
 
+from .live import LiveServer
+
 START = 1_796_000_000.0  # 2026-11-30 (UTC), an arbitrary fixed "now"
 
 TOKEN_FORM = """
@@ -234,3 +236,18 @@ def stored_records(settings: Settings, research_key: ResearchKeypair) -> list[Pa
                 for s in store.iter_records()]
     finally:
         store.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory,
+                research_key: ResearchKeypair) -> Iterator[LiveServer]:
+    """One `helpseek serve` for the whole session (headers, text browsers, Chromium)."""
+    folder = tmp_path_factory.mktemp("live")
+    key = folder / "public.key"
+    key.write_text(research_key.public_key + "\n")
+    form = folder / "tokens.md"
+    form.write_text(TOKEN_FORM)
+    server = LiveServer(folder, key, ("help_us_help_you", str(form)))
+    server.start()
+    yield server
+    server.stop()

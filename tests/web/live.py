@@ -1,0 +1,67 @@
+"""A real `helpseek serve` in a subprocess on 127.0.0.1 and a free port (tests at depth 2 and 3)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveServer:
+    """`python -m helpseek.cli.main serve ...` with its output in a log file; kill -9 and restart."""
+
+    def __init__(self, folder: Path, public_key: Path, instruments: tuple[str, ...],
+                 workers: int = 1) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.database = folder / "responses.db"
+        self.log = folder / "server.log"
+        self.command = [
+            sys.executable, "-m", "helpseek.cli.main", "serve",
+            "--db", f"sqlite:///{self.database}", "--public-key", str(public_key),
+            "--secret-file", str(folder / "web.secret"), "--host", "127.0.0.1",
+            "--port", str(self.port), "--workers", str(workers),
+        ] + [arg for name in instruments for arg in ("--instrument", name)]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=log,
+                                            start_new_session=True, env={**os.environ})
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()}")
+            try:
+                if httpx.get(self.url + "/", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no shutdown handler runs (the crash test)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
