@@ -152,10 +152,8 @@ class Invitation:
 class _Params:
     """Query-string fields, decoded as UTF-8 with bad bytes replaced (binary input never crashes)."""
 
-    def __init__(self, pairs: list[tuple[bytes, bytes]]):
-        self._pairs = [
-            (k.decode("utf-8", "replace"), v.decode("utf-8", "replace")) for k, v in pairs
-        ]
+    def __init__(self, pairs: list[tuple[str, str]]):
+        self._pairs = pairs
 
     def get(self, key: str, default: str) -> str:
         return next((v for k, v in self._pairs if k == key), default)
@@ -167,7 +165,10 @@ class _Params:
 def _parse(query_string: bytes) -> _Params:
     # No cap on the number of fields: dropping some could hide a matching query from the filter
     # while the search engine still sees it. The server already bounds the URL's length.
-    return _Params(parse_qsl(query_string, keep_blank_values=True))
+    # Raw non-ASCII bytes are percent-encoded first, so that every byte goes through the same
+    # UTF-8 decoding (bad sequences become U+FFFD) instead of raising.
+    ascii_only = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in query_string)
+    return _Params(parse_qsl(ascii_only, keep_blank_values=True, encoding="utf-8", errors="replace"))
 
 
 def open_invitation(
