@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from helpseek.instrument.model import Instrument
 from helpseek.report.formatting import humanise
@@ -30,13 +31,30 @@ class Labels:
         return self.levels.get((variable, level)) or humanise(level)
 
 
-def labels_from(instrument: Instrument | None, language: str | None = None) -> Labels:
-    """Labels from the questionnaire in `language` (default: its default language)."""
-    if instrument is None:
-        return Labels()
-    code = language or instrument.default_language
+def labels_from(
+    instrument: Instrument | None,
+    settings: Mapping[str, Any] | None = None,
+    language: str | None = None,
+) -> Labels:
+    """Labels from the analysis spec (its `label` fields, recorded in results.json "settings"),
+    then from the questionnaire in `language` (default: its default language)."""
     variables: dict[str, str] = {}
     levels: dict[tuple[str, str], str] = {}
+    if instrument is not None:
+        _add_instrument(instrument, language or instrument.default_language, variables, levels)
+    for key in ("outcomes", "predictors", "describe"):
+        for entry in (settings or {}).get(key) or []:
+            if isinstance(entry, Mapping) and entry.get("label") and entry.get("name"):
+                variables[str(entry["name"])] = str(entry["label"])
+    return Labels(variables, levels)
+
+
+def _add_instrument(
+    instrument: Instrument,
+    code: str,
+    variables: dict[str, str],
+    levels: dict[tuple[str, str], str],
+) -> None:
     for question in instrument.questions:
         text = question.label.get(code, fallback=instrument.default_language)
         if text:
@@ -45,4 +63,3 @@ def labels_from(instrument: Instrument | None, language: str | None = None) -> L
             levels[(question.name, choice.name)] = choice.label.get(
                 code, fallback=instrument.default_language
             )
-    return Labels(variables, levels)

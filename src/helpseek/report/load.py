@@ -40,7 +40,7 @@ _MODEL_FIELDS = {
     "n": (int,),
     "events": (int,),
     "terms": (list,),
-    "diagnostics": (dict,),
+    "diagnostics": (dict, type(None)),
 }
 _TERM_FIELDS = {
     "variable": (str,),
@@ -75,6 +75,7 @@ class LoadedFile:
 def load_results(path: Path) -> LoadedFile:
     """Read `path` (a results folder or its results.json) and check it against helpseek.results/1."""
     loaded = _read_json(_resolve(path, "results.json", "helpseek analyze --out DIR"))
+    _name_infinities(loaded.content)
     problems = _check_schema(loaded, RESULTS_SCHEMA)
     if not problems:
         problems = _check_results(loaded)
@@ -90,6 +91,23 @@ def load_funnel(path: Path) -> LoadedFile:
     if problems:
         raise InputError(problems)
     return loaded
+
+
+#: JSON has no infinity: the analysis writes an infinite OR or bound as the text "Infinity".
+_INFINITIES = {"Infinity": float("inf"), "-Infinity": float("-inf")}
+
+
+def _name_infinities(content: dict[str, Any]) -> None:
+    """Turn "Infinity"/"-Infinity" in model terms back into floats (in place, before checking)."""
+    for model in content.get("models") or []:
+        if not isinstance(model, dict):
+            continue
+        terms = model.get("terms") if isinstance(model.get("terms"), list) else []
+        for term in [*terms, model.get("intercept")]:
+            if isinstance(term, dict):
+                for key, value in term.items():
+                    if isinstance(value, str) and value in _INFINITIES:
+                        term[key] = _INFINITIES[value]
 
 
 def _resolve(path: Path, file_name: str, command: str) -> Path:

@@ -31,8 +31,8 @@ class FooterItem:
 
 
 def spec_of(results: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The analysis spec as recorded in results.json ({} when the analysis did not record it)."""
-    spec = results.get("spec")
+    """The analysis settings as recorded in results.json ({} when the analysis did not record them)."""
+    spec = results.get("settings") or results.get("spec")
     return spec if isinstance(spec, Mapping) else {}
 
 
@@ -136,8 +136,15 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
     missing = spec.get("missing")
     if missing == "complete":
         text += "; respondents with a missing value in a model's variables were left out of it"
+    elif missing == "mice":
+        text += ("; complete-case models are the primary analysis and models pooled over "
+                 f"{spec.get('imputations') or 'several'} multiple imputations (Rubin's rules) "
+                 "a sensitivity analysis")
     elif missing:
         text += f"; missing data: {missing}"
+    treated = spec.get("treat_as_missing")
+    if treated:
+        text += f"; the answers {', '.join(map(str, treated))} were treated as missing"
     adjust = spec.get("adjust_p")
     if adjust and adjust != "none":
         text += f"; p values were adjusted for multiple testing ({adjust})"
@@ -154,9 +161,12 @@ def footer_items(
         items.append(FooterItem("funnel.json SHA-256", funnel.sha256))
     items += _recorded_inputs(content.get("inputs"))
     spec = spec_of(content)
-    if spec:
-        items.append(FooterItem("Spec", ", ".join(f"{k}: {v}" for k, v in spec.items())))
-    for key in ("spec_sha256", "spec_path", "seed"):
+    if spec.get("spec"):
+        items.append(FooterItem("Analysis spec", str(spec["spec"])))
+    shown = [k for k in _SETTINGS_SHOWN if spec.get(k) not in (None, "", [])]
+    if shown:
+        items.append(FooterItem("Settings", "; ".join(f"{k}: {_setting(spec[k])}" for k in shown)))
+    for key in ("spec_sha256", "seed"):
         if content.get(key) is not None:
             items.append(FooterItem(humanise(key), str(content[key])))
     if instrument_source:
@@ -169,6 +179,16 @@ def footer_items(
         items.append(FooterItem("Seed", "none recorded (the analysis used no random numbers "
                                         "or did not record its seed)"))
     return items
+
+
+_SETTINGS_SHOWN = ("include", "screening", "ci", "proportion_ci", "missing", "imputations",
+                   "adjust_p", "firth", "treat_as_missing")
+
+
+def _setting(value: object) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(map(str, value)) or "none"
+    return str(value)
 
 
 def _recorded_inputs(inputs: object) -> list[FooterItem]:

@@ -1,8 +1,8 @@
 """Table 2 in the layout researchers publish (as R gtsummary's tbl_merge of uv and mv regressions).
 
 One table per outcome: a label row per predictor, its reference level marked, one row per other
-level; univariable OR (95% CI) and p beside adjusted OR (95% CI) and p; footnotes with n analysed,
-CI method, reference levels and Firth when used.
+level; univariable OR (95% CI) and p beside adjusted OR (95% CI) and p (and adjusted p when the spec
+asked for it); footnotes with n analysed, CI method, reference levels and Firth when used.
 """
 
 from __future__ import annotations
@@ -29,25 +29,46 @@ def outcomes_of(models: Sequence[Model]) -> list[str]:
     return seen
 
 
+def complete_case(models: Sequence[Model]) -> list[Model]:
+    """The primary (complete-case) models; multiple-imputation fits are a sensitivity analysis."""
+    return [m for m in models if m.get("missing", "complete") != "mice"]
+
+
+def imputed(models: Sequence[Model]) -> list[Model]:
+    """The models pooled over multiple imputations (Rubin's rules)."""
+    return [m for m in models if m.get("missing") == "mice"]
+
+
 def regression_table(
-    outcome: str, models: Sequence[Model], labels: Labels, ci_method: str | None
+    outcome: str,
+    models: Sequence[Model],
+    labels: Labels,
+    ci_method: str | None = None,
+    *,
+    id_prefix: str = "table2",
+    title: str = "Table 2",
 ) -> Table:
-    """Table 2 for one outcome from its univariable and multivariable models."""
+    """Table 2 for one outcome from its univariable and multivariable models in `models`."""
     univariable = [m for m in models if m["outcome"] == outcome and m["kind"] == "univariable"]
     adjusted = next(
         (m for m in models if m["outcome"] == outcome and m["kind"] == "multivariable"), None
     )
+    has_q = any(
+        t.get("p_adjusted") is not None for m in [*univariable, adjusted] if m for t in m["terms"]
+    )
     rows: list[Row] = []
     for variable in _variables(univariable, adjusted):
         uv_model = next((m for m in univariable if _has_variable(m, variable)), None)
-        rows += _variable_rows(variable, uv_model, adjusted, labels)
+        rows += _variable_rows(variable, uv_model, adjusted, labels, has_q)
+    per_model = ("OR (95% CI)", "p") + (("p (adjusted)",) if has_q else ())
+    width = len(per_model)
     return Table(
-        f"table2-{outcome}",
-        f"Table 2 — {labels.variable(outcome)}: odds ratios",
-        ("Characteristic", "N", "OR (95% CI)", "p", "aOR (95% CI)", "p"),
+        f"{id_prefix}-{outcome}",
+        f"{title} — {labels.variable(outcome)}: odds ratios",
+        ("Characteristic", "N") + per_model + ("a" + per_model[0],) + per_model[1:],
         tuple(rows),
-        _footnotes(univariable, adjusted, labels, ci_method),
-        spanners=(("", 2), ("Univariable", 2), ("Multivariable", 2)),
+        _footnotes(univariable, adjusted, labels, ci_method, has_q),
+        spanners=(("", 2), ("Univariable", width), ("Multivariable", width)),
     )
 
 
@@ -70,28 +91,29 @@ def _terms(model: Model | None, variable: str) -> dict[str | None, Term]:
     return {t["level"]: t for t in model["terms"] if t["variable"] == variable}
 
 
-def _global_p(model: Model | None, variable: str) -> str:
+def _factor_p(model: Model | None, variable: str) -> str:
     """The likelihood-ratio p of a multi-level factor, when results.json carries one."""
     if model is None:
         return ""
-    found = (model.get("global_p") or {}).get(variable)
+    found = (model.get("factor_p") or model.get("global_p") or {}).get(variable)
     return "" if found is None else fmt_p(found)
 
 
 def _variable_rows(
-    variable: str, uv_model: Model | None, adjusted: Model | None, labels: Labels
+    variable: str, uv_model: Model | None, adjusted: Model | None, labels: Labels, has_q: bool
 ) -> list[Row]:
     uv_terms, mv_terms = _terms(uv_model, variable), _terms(adjusted, variable)
     n_text = fmt_count(uv_model["n"]) if uv_model else MISSING
     name = labels.variable(variable)
     if set(uv_terms) | set(mv_terms) == {None}:  # numeric predictor: one row
-        return [_level_row(variable, None, name, n_text, uv_terms, mv_terms)]
-    attrs = {"variable": variable}
+        return [_level_row(variable, None, name, n_text, uv_terms, mv_terms, has_q)]
+    pad = ("",) if has_q else ()
     rows = [
         Row(
-            (name, n_text, "", _global_p(uv_model, variable), "", _global_p(adjusted, variable)),
+            (name, n_text, "", _factor_p(uv_model, variable)) + pad
+            + ("", _factor_p(adjusted, variable)) + pad,
             "group",
-            attrs,
+            {"variable": variable},
         )
     ]
     reference = next(
@@ -101,7 +123,8 @@ def _variable_rows(
     if reference is not None:
         rows.append(
             Row(
-                (labels.level(variable, reference), "", REFERENCE, "", REFERENCE, ""),
+                (labels.level(variable, reference), "", REFERENCE, "") + pad
+                + (REFERENCE, "") + pad,
                 "reference",
                 {"variable": variable, "level": reference},
             )
@@ -109,7 +132,8 @@ def _variable_rows(
     levels = list(mv_terms) + [lv for lv in uv_terms if lv not in mv_terms]
     for level in levels:
         rows.append(
-            _level_row(variable, level, labels.level(variable, level), "", uv_terms, mv_terms)
+            _level_row(variable, level, labels.level(variable, level), "", uv_terms, mv_terms,
+                       has_q)
         )
     return rows
 
@@ -121,13 +145,16 @@ def _level_row(
     n_text: str,
     uv_terms: Mapping[str | None, Term],
     mv_terms: Mapping[str | None, Term],
+    has_q: bool,
 ) -> Row:
     cells = [name, n_text]
     for term in (uv_terms.get(level), mv_terms.get(level)):
         if term is None:
-            cells += [MISSING, MISSING]
-        else:
-            cells += [fmt_or_ci(term["or"], term["ci_low"], term["ci_high"]), fmt_p(term["p"])]
+            cells += [MISSING] * (3 if has_q else 2)
+            continue
+        cells += [fmt_or_ci(term["or"], term["ci_low"], term["ci_high"]), fmt_p(term["p"])]
+        if has_q:
+            cells.append(fmt_p(term.get("p_adjusted")))
     attrs = {"variable": variable}
     if level is not None:
         attrs["level"] = level
@@ -135,26 +162,45 @@ def _level_row(
 
 
 def _footnotes(
-    univariable: Sequence[Model], adjusted: Model | None, labels: Labels, ci_method: str | None
+    univariable: Sequence[Model],
+    adjusted: Model | None,
+    labels: Labels,
+    ci_method: str | None,
+    has_q: bool,
 ) -> tuple[str, ...]:
     notes = []
     if adjusted is not None:
         variables = ", ".join(labels.variable(v) for v in _variables([], adjusted))
+        missing = "multiple imputation" if adjusted.get("missing") == "mice" else "complete cases"
         notes.append(
             f"aOR: adjusted odds ratio from one multivariable model with all of: {variables}; "
             f"n analysed = {fmt_count(adjusted['n'])}, events = {fmt_count(adjusted['events'])} "
-            "(complete cases)."
+            f"({missing})."
         )
-    notes.append("N: respondents analysed in each univariable model (complete cases).")
-    method = ci_method_name(ci_method) if ci_method else "not stated in results.json"
-    notes.append(f"OR: odds ratio; CI: 95% confidence interval ({method}).")
+    if univariable:
+        notes.append("N: respondents analysed in each univariable model (complete cases).")
+    notes.append(f"OR: odds ratio; CI: 95% confidence interval ({_ci_methods(univariable, adjusted, ci_method)}).")
     references = _reference_levels(univariable, adjusted, labels)
     if references:
         notes.append("Reference levels: " + "; ".join(references) + ".")
     notes += _firth_notes(univariable, adjusted, labels)
-    if any(m.get("global_p") for m in [*univariable, *([adjusted] if adjusted else [])]):
+    if any(m.get("factor_p") or m.get("global_p") for m in [*univariable, adjusted] if m):
         notes.append("p on a characteristic's row: likelihood-ratio test of the whole factor.")
+    if has_q:
+        notes.append("p (adjusted): adjusted for multiple testing as set in the analysis spec.")
     return tuple(notes)
+
+
+def _ci_methods(univariable: Sequence[Model], adjusted: Model | None, fallback: str | None) -> str:
+    found = []
+    for model in [*univariable, adjusted]:
+        if model and model.get("ci_method"):
+            name = ci_method_name(str(model["ci_method"]))
+            if name not in found:
+                found.append(name)
+    if not found and fallback:
+        found.append(ci_method_name(fallback))
+    return ", ".join(found) or "method not recorded in results.json"
 
 
 def _reference_levels(
@@ -173,9 +219,10 @@ def _firth_notes(
 ) -> list[str]:
     notes = []
     if adjusted is not None and adjusted["method"] == "firth":
+        method = ci_method_name(str(adjusted.get("ci_method") or "profile penalised likelihood"))
         notes.append(
             "The multivariable model was fitted with Firth's penalised likelihood because "
-            "separation was detected; its CIs are profile penalised likelihood intervals."
+            f"separation was detected (CI: {method})."
         )
     firth_uv = [
         labels.variable(m["terms"][0]["variable"])

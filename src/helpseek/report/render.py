@@ -22,12 +22,13 @@ from helpseek.report.figures import Figure, flow_figure, forest_figure, prevalen
 from helpseek.report.labels import Labels, labels_from
 from helpseek.report.load import LoadedFile, load_funnel, load_results
 from helpseek.report.methods import FooterItem, ci_method_of, footer_items, methods_paragraphs
-from helpseek.report.regression import outcomes_of, regression_table
-from helpseek.report.sections import (
+from helpseek.report.funnel import funnel_figure, funnel_tables
+from helpseek.report.methods import spec_of
+from helpseek.report.regression import complete_case, imputed, outcomes_of, regression_table
+from helpseek.report.samples import (
     comparison_tables,
     descriptive_tables,
-    funnel_figure,
-    funnel_tables,
+    missingness_table,
     table1_tables,
 )
 from helpseek.report.tables import Table, diagnostics_table, flow_table, prevalence_table
@@ -43,9 +44,12 @@ class ReportPage:
     prevalence_table: Table
     prevalence_figure: Figure | None
     table1: tuple[Table, ...]
+    missingness: Table | None
     table2: tuple[Table, ...]
     forest: tuple[Figure, ...]
+    sensitivity: tuple[Table, ...]
     diagnostics: Table | None
+    analysis_notes: tuple[str, ...]
     descriptive: tuple[Table, ...]
     comparison: tuple[Table, ...]
     funnel: tuple[Table, ...]
@@ -60,7 +64,9 @@ class ReportPage:
         return (
             (self.flow_table, self.prevalence_table)
             + self.table1
+            + ((self.missingness,) if self.missingness else ())
             + self.table2
+            + self.sensitivity
             + ((self.diagnostics,) if self.diagnostics else ())
             + self.descriptive
             + self.comparison
@@ -84,24 +90,25 @@ def build_page(
 ) -> ReportPage:
     """The report's content from loaded inputs (no file is written)."""
     content = results.content
-    labels = labels_from(instrument)
-    models: Sequence[Mapping[str, Any]] = content["models"]
-    multivariable = [m for m in models if m["kind"] == "multivariable"]
+    labels = labels_from(instrument, spec_of(content))
+    primary = complete_case(content["models"])
+    sensitivity = imputed(content["models"])
     funnel_content = funnel.content if funnel else None
+    overall = [p for p in content["prevalence"] if p.get("group") is None]
     return ReportPage(
         title=_title(content, instrument),
         flow_figure=flow_figure(content["flow"]),
         flow_table=flow_table(content["flow"]),
-        prevalence_table=prevalence_table(_all_prevalence(content), labels),
-        prevalence_figure=prevalence_figure(content["prevalence"], labels)
-        if content["prevalence"] else None,
+        prevalence_table=prevalence_table(content["prevalence"], labels),
+        prevalence_figure=prevalence_figure(overall, labels) if overall else None,
         table1=tuple(table1_tables(content, labels)),
-        table2=tuple(
-            regression_table(outcome, models, labels, ci_method_of(content))
-            for outcome in outcomes_of(models)
-        ),
-        forest=tuple(forest_figure(m, labels) for m in multivariable),
-        diagnostics=diagnostics_table(models, labels) if models else None,
+        missingness=missingness_table(content, labels),
+        table2=_regression_tables(primary, labels, content, "table2", "Table 2"),
+        forest=tuple(forest_figure(m, labels) for m in primary if m["kind"] == "multivariable"),
+        sensitivity=_regression_tables(sensitivity, labels, content, "mi",
+                                       "Sensitivity analysis, multiple imputation"),
+        diagnostics=diagnostics_table(primary, labels) if primary else None,
+        analysis_notes=tuple(str(n) for n in content.get("notes") or []),
         descriptive=tuple(descriptive_tables(content, labels)),
         comparison=tuple(comparison_tables(content, labels)),
         funnel=tuple(funnel_tables(funnel_content)) if funnel_content else (),
@@ -109,6 +116,20 @@ def build_page(
         methods=tuple(methods_paragraphs(content, labels)),
         cherries=tuple(cherries(content, funnel_content, instrument)),
         footer=tuple(footer_items(results, funnel, instrument.source if instrument else None)),
+    )
+
+
+def _regression_tables(
+    models: Sequence[Mapping[str, Any]],
+    labels: Labels,
+    content: Mapping[str, Any],
+    id_prefix: str,
+    title: str,
+) -> tuple[Table, ...]:
+    return tuple(
+        regression_table(outcome, models, labels, ci_method_of(content), id_prefix=id_prefix,
+                         title=title)
+        for outcome in outcomes_of(models)
     )
 
 
@@ -144,19 +165,10 @@ def render_html(page: ReportPage) -> str:
     return environment.get_template("report.html").render(page=page)
 
 
-def _all_prevalence(content: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    by_language = content.get("by_language")
-    extra = by_language.get("prevalence", []) if isinstance(by_language, Mapping) else []
-    if isinstance(by_language, list):
-        extra = by_language
-    return [*content["prevalence"], *[r for r in extra if isinstance(r, Mapping)
-                                      and {"outcome", "n", "denominator"} <= set(r)]]
-
-
 def _title(content: Mapping[str, Any], instrument: Instrument | None) -> str:
     if instrument is not None:
         return f"Report — {instrument.title.get(instrument.default_language) or instrument.form_id}"
-    name = content.get("title") or content.get("instrument") or spec_name(content)
+    name = content.get("title") or spec_name(content)
     return f"Report — {name}" if name else "Report"
 
 

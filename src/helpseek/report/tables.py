@@ -61,31 +61,43 @@ def flow_table(flow: Sequence[Mapping[str, Any]]) -> Table:
 
 
 def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
-    """Prevalence of each outcome with its CI; a "language" column when rows are per language."""
-    has_language = any(record.get("language") for record in prevalence)
-    columns = ("Outcome",) + (("Language",) if has_language else ()) + (
+    """Prevalence of each outcome with its CI, overall and per group (e.g. per language)."""
+    has_groups = any(record.get("group") is not None for record in prevalence)
+    columns = ("Outcome",) + (("Group",) if has_groups else ()) + (
         "n",
         "Denominator",
         "% (95% CI)",
     )
     rows = []
     for record in prevalence:
-        language = (str(record.get("language") or "all"),) if has_language else ()
+        group = (group_name(record),) if has_groups else ()
+        attrs = {"outcome": record["outcome"]}
+        if record.get("group") is not None:
+            attrs["group"] = str(record["group"])
         rows.append(
             Row(
                 (labels.variable(record["outcome"]),)
-                + language
+                + group
                 + (
                     fmt_count(record["n"]),
                     fmt_count(record["denominator"]),
                     fmt_percent_ci(record["proportion"], record["ci_low"], record["ci_high"]),
                 ),
-                attrs={"outcome": record["outcome"]},
+                "plain" if record.get("group") is None else "level",
+                attrs,
             )
         )
     methods = sorted({ci_method_name(str(r["method"])) for r in prevalence})
     notes = (f"95% confidence intervals: {', '.join(methods)}.",) if methods else ()
     return Table("prevalence", "Prevalence of each outcome", columns, tuple(rows), notes)
+
+
+def group_name(record: Mapping[str, Any]) -> str:
+    """"all" for an overall row, else "language = de" (the analysis' `by` column and value)."""
+    if record.get("group") is None:
+        return "all"
+    column = record.get("group_column")
+    return f"{column} = {record['group']}" if column else str(record["group"])
 
 
 def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
@@ -94,23 +106,39 @@ def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Ta
     chosen = [m for m in models if m["kind"] == "multivariable"] or list(models)
     keys: list[str] = []
     for model in chosen:
-        keys += [k for k in model["diagnostics"] if k not in keys]
-    columns = ("Diagnostic",) + tuple(labels.variable(m["outcome"]) for m in chosen)
+        keys += [k for k in (model["diagnostics"] or {}) if k not in keys and k not in _SHOWN]
+    columns = ("Diagnostic",) + tuple(_model_name(m, labels) for m in chosen)
     rows = [
-        Row(("Model",) + tuple(m["kind"] for m in chosen)),
         Row(("Method",) + tuple(fit_method_name(m["method"]) for m in chosen)),
         Row(("n analysed",) + tuple(fmt_count(m["n"]) for m in chosen), attrs={"key": "n"}),
         Row(("Events",) + tuple(fmt_count(m["events"]) for m in chosen), attrs={"key": "events"}),
     ]
+    for key in ("converged", "separation"):
+        if any(key in m for m in chosen):
+            rows.append(Row((_diagnostic_name(key),)
+                            + tuple(fmt_number(m.get(key)) for m in chosen), attrs={"key": key}))
     for key in keys:
         rows.append(
             Row(
                 (_diagnostic_name(key),)
-                + tuple(_diagnostic_value(key, m["diagnostics"].get(key)) for m in chosen),
+                + tuple(_diagnostic_value(key, (m["diagnostics"] or {}).get(key)) for m in chosen),
                 attrs={"key": key},
             )
         )
-    return Table("diagnostics", "Model diagnostics", columns, tuple(rows))
+    return Table("diagnostics", "Model diagnostics", columns, tuple(rows),
+                 ("Events per variable: the rarer outcome class per model column. "
+                  "Hosmer–Lemeshow with 10 groups.",))
+
+
+#: Diagnostics keys already shown from the model's own fields.
+_SHOWN = {"n", "events"}
+
+
+def _model_name(model: Mapping[str, Any], labels: Labels) -> str:
+    name = labels.variable(model["outcome"])
+    if model.get("missing") == "mice":
+        name += " (multiple imputation)"
+    return name
 
 
 def records_table(
@@ -170,6 +198,13 @@ def _format_as(kind: str, value: object) -> str:
 
 _DIAGNOSTIC_NAMES = {
     "events_per_variable": "Events per variable",
+    "epv": "Events per variable",
+    "parameters": "Model columns (excluding intercept)",
+    "hosmer_lemeshow_chi2": "Hosmer–Lemeshow χ²",
+    "hosmer_lemeshow_df": "Hosmer–Lemeshow df",
+    "loglik": "Log-likelihood",
+    "null_loglik": "Log-likelihood, null model",
+    "separation": "Separation detected",
     "auc": "AUC",
     "hosmer_lemeshow_p": "Hosmer–Lemeshow p",
     "nagelkerke_r2": "Nagelkerke R²",
@@ -184,7 +219,7 @@ def _diagnostic_name(key: str) -> str:
 def _diagnostic_value(key: str, value: object) -> str:
     if isinstance(value, float) and (key.endswith("_p") or key == "p"):
         return fmt_p(value)
-    if isinstance(value, float) and key == "events_per_variable":
+    if isinstance(value, float) and key in ("events_per_variable", "epv"):
         return fmt_number(value, digits=1)
     if isinstance(value, list | dict):
         return fmt_count(len(value)) if value else "none"
@@ -198,6 +233,7 @@ def ci_method_name(method: str) -> str:
         "beta": "Clopper–Pearson (exact)",
         "wald": "Wald",
         "profile": "profile likelihood",
+        "profile penalised": "profile penalised likelihood",
     }
     return names.get(method.lower(), method)
 

@@ -1,5 +1,5 @@
-"""The optional sections: Table 1, the descriptive second sample, the side-by-side comparison and the
-invite funnel. Each is shown only when results.json (or funnel.json) holds it.
+"""The invitation funnel (funnel.json, schema helpseek.funnel/1 from `helpseek invite stats`): one
+row per message variant and outcome, each variant against the reference, and a click-through chart.
 """
 
 from __future__ import annotations
@@ -15,50 +15,8 @@ from helpseek.report.formatting import (
     fmt_p,
     fmt_percent,
 )
-from helpseek.report.labels import Labels
 from helpseek.report.regression import REFERENCE
-from helpseek.report.tables import Row, Table, ci_method_name, records_table
-
-
-def _record_lists(value: object) -> list[tuple[str, Sequence[Mapping[str, Any]]]]:
-    """A list of records, or a mapping of name -> list of records, as (name, records) pairs."""
-    if isinstance(value, list):
-        return [("", [r for r in value if isinstance(r, Mapping)])]
-    if isinstance(value, Mapping):
-        pairs = []
-        for key, records in value.items():
-            if isinstance(records, list):
-                pairs.append((str(key), [r for r in records if isinstance(r, Mapping)]))
-        return pairs
-    return []
-
-
-def _tables(
-    prefix: str, title: str, value: object, labels: Labels
-) -> list[Table]:
-    tables = []
-    for name, records in _record_lists(value):
-        if not records:
-            continue
-        suffix = f" — {labels.variable(name)}" if name else ""
-        table_id = f"{prefix}-{name}" if name else prefix
-        tables.append(records_table(table_id, title + suffix, records))
-    return tables
-
-
-def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
-    """Table 1: each predictor by each outcome (n, %), with its test and missingness."""
-    return _tables("table1", "Table 1", content.get("table1"), labels)
-
-
-def descriptive_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
-    """The descriptive analysis (e.g. the programme participants, the study's second sample)."""
-    return _tables("descriptive", "Descriptive results", content.get("descriptive"), labels)
-
-
-def comparison_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
-    """Two samples side by side on their shared items, with tests of difference."""
-    return _tables("comparison", "Comparison of samples", content.get("comparison"), labels)
+from helpseek.report.tables import Row, Table, ci_method_name
 
 
 def funnel_tables(funnel: Mapping[str, Any]) -> list[Table]:

@@ -1,0 +1,180 @@
+"""Describing samples: Table 1 (each predictor by outcome), missingness, the descriptive results
+(e.g. the programme participants, the study's second sample) and two samples side by side.
+
+Reads the results.json sections `table1`, `missingness`, `descriptions` and `comparison` written by
+helpseek analyze; each is shown only when present.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from helpseek.report.formatting import (
+    MISSING,
+    fmt_count,
+    fmt_number,
+    fmt_p,
+    fmt_percent,
+    fmt_percent_ci,
+)
+from helpseek.report.labels import Labels
+from helpseek.report.tables import Row, Table, ci_method_name
+
+Record = Mapping[str, Any]
+
+_TEST_NAMES = {
+    "chi-square": "Pearson's chi-square test",
+    "fisher": "Fisher's exact test",
+    "wilcoxon rank-sum": "Wilcoxon rank-sum test",
+    "kruskal-wallis": "Kruskal–Wallis test",
+    "none": "no test (one level or one group only)",
+}
+
+
+def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
+    """Table 1 per outcome: n (%) of each level among those with and without the outcome."""
+    records = [r for r in content.get("table1") or [] if isinstance(r, Mapping)]
+    outcomes: list[str] = []
+    for record in records:
+        if record.get("outcome") not in outcomes:
+            outcomes.append(record["outcome"])
+    tables = []
+    for outcome in outcomes:
+        mine = [r for r in records if r["outcome"] == outcome]
+        names = {"1": "Yes", "0": "No"}
+        tables.append(
+            bivariate_table(f"table1-{outcome}", f"Table 1 — characteristics by "
+                            f"{labels.variable(outcome).lower()}", mine, labels, names)
+        )
+    return tables
+
+
+def comparison_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
+    """Two samples side by side on their shared items, with a test of difference per item."""
+    comparison = content.get("comparison")
+    if not isinstance(comparison, Mapping) or not comparison.get("items"):
+        return []
+    groups = [str(g) for g in comparison.get("groups", [])]
+    title = "Comparison of samples: " + " vs ".join(groups)
+    return [bivariate_table("comparison", title, comparison["items"], labels, {})]
+
+
+def bivariate_table(
+    table_id: str, title: str, records: Sequence[Record], labels: Labels,
+    group_names: Mapping[str, str],
+) -> Table:
+    """Rows per variable (label row with p and test, one row per level); a column per group."""
+    first = records[0]
+    columns = ("Characteristic",) + tuple(
+        f"{group_names.get(str(g), str(g))} (n = {fmt_count(size)})"
+        for g, size in zip(first["groups"], first["group_sizes"], strict=True)
+    ) + ("Missing", "p", "Test")
+    width = len(first["groups"])
+    rows: list[Row] = []
+    tests: list[str] = []
+    for record in records:
+        variable = str(record["variable"])
+        test = _TEST_NAMES.get(str(record.get("test")), str(record.get("test")))
+        tests.append(test)
+        rows.append(Row((_bivariate_label(variable, labels),) + ("",) * width
+                        + (fmt_count(record.get("n_missing")), fmt_p(record.get("p")), test),
+                        "group", {"variable": variable}))
+        for line in record.get("rows", []):
+            rows.append(Row((_level_label(variable, line["level"], labels),)
+                            + _group_cells(line, width) + ("", "", ""), "level",
+                            {"variable": variable, "level": str(line["level"])}))
+    notes = ["n (%) of the respondents in each column; numbers: median (Q1, Q3). Missing: "
+             "respondents with no answer to the characteristic, left out of its column "
+             "percentages and test.",
+             "Tests: " + ", ".join(dict.fromkeys(tests)) + " (Fisher's exact test when an expected "
+             "count is below 5)."]
+    return Table(table_id, title, columns, tuple(rows), tuple(notes))
+
+
+def _bivariate_label(variable: str, labels: Labels) -> str:
+    if ": " in variable:  # an option of a select_multiple, "name: option"
+        name, option = variable.split(": ", 1)
+        return f"{labels.variable(name)}: {labels.level(name, option)}"
+    return labels.variable(variable)
+
+
+def _level_label(variable: str, level: str, labels: Labels) -> str:
+    if ": " in variable or level in ("selected", "not selected", "median (Q1, Q3)"):
+        return level
+    return labels.level(variable, level)
+
+
+def _group_cells(line: Record, width: int) -> tuple[str, ...]:
+    summaries = line.get("summaries") or []
+    if summaries:
+        return tuple(str(s) for s in summaries)
+    counts, percents = line.get("counts") or [], line.get("percents") or []
+    cells = []
+    for index in range(width):
+        count = counts[index] if index < len(counts) else None
+        percent = percents[index] if index < len(percents) else None
+        share = None if percent is None else percent / 100
+        cells.append(MISSING if count is None else f"{fmt_count(count)} ({fmt_percent(share)})")
+    return tuple(cells)
+
+
+def missingness_table(content: Mapping[str, Any], labels: Labels) -> Table | None:
+    """Global missingness per variable in the analysed sample (STROBE 14b)."""
+    records = [r for r in content.get("missingness") or [] if isinstance(r, Mapping)]
+    if not records:
+        return None
+    rows = tuple(
+        Row((labels.variable(str(r["variable"])), fmt_count(r.get("n_missing")),
+             fmt_count(r.get("n")), fmt_percent(_share(r.get("percent")))),
+            attrs={"variable": str(r["variable"])})
+        for r in records
+    )
+    return Table("missingness", "Missing answers per variable (analysed sample)",
+                 ("Variable", "Missing", "Of", "%"), rows)
+
+
+def descriptive_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
+    """Shares with CIs per category or option, medians for numbers: one table for all items."""
+    records = [r for r in content.get("descriptions") or [] if isinstance(r, Mapping)]
+    if not records:
+        return []
+    rows: list[Row] = []
+    methods = set()
+    for record in records:
+        variable = str(record["variable"])
+        kind = "; several options could be chosen" if record.get("kind") == "multiple" else ""
+        answered = (f"answered {fmt_count(record.get('n'))}, missing "
+                    f"{fmt_count(record.get('n_missing'))}{kind}")
+        rows.append(Row((labels.variable(variable), "", "", answered), "group",
+                        {"variable": variable}))
+        for share in record.get("shares", []):
+            methods.add(ci_method_name(str(record.get("ci_method"))))
+            rows.append(Row((labels.level(variable, str(share["level"])),
+                             fmt_count(share["count"]), fmt_count(share["denominator"]),
+                             fmt_percent_ci(_share(share["percent"]), share["ci_low"],
+                                            share["ci_high"])),
+                            "level", {"variable": variable, "level": str(share["level"])}))
+        rows += _statistics_rows(variable, record.get("statistics") or {})
+    notes = ("For the options of a multiple-choice question the denominator is those who answered "
+             "it, so the shares can add up to more than 100%.",
+             f"95% CI: {', '.join(sorted(methods)) or 'not recorded'}.")
+    return [Table("descriptive", "Descriptive results", ("Characteristic", "n", "Of",
+                                                         "% (95% CI)"), tuple(rows), notes)]
+
+
+def _statistics_rows(variable: str, statistics: Mapping[str, Any]) -> list[Row]:
+    if not statistics:
+        return []
+    def get(key: str) -> str:
+        return fmt_number(statistics.get(key), digits=2)
+    lines = [("Median (Q1, Q3)", f"{get('median')} ({get('q1')}, {get('q3')})"),
+             ("Mean (SD)", f"{get('mean')} ({get('sd')})"),
+             ("Range", f"{get('min')}–{get('max')}")]
+    return [Row((name, "", "", value), "level", {"variable": variable, "level": name})
+            for name, value in lines]
+
+
+def _share(percent: object) -> float | None:
+    """results.json gives descriptive and missingness percentages on the 0–100 scale."""
+    return percent / 100 if isinstance(percent, int | float) else None
