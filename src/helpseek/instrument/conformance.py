@@ -19,6 +19,7 @@ from .export import to_xlsx_bytes
 from .read import Sheets
 
 _ROW_PREFIX = re.compile(r"^\[row\s*:\s*(\d+)\]\s*")
+_NAMED = re.compile(r"named '([^']+)'")
 
 
 def pyxform_problems(sheets: Sheets, path: Path | None) -> list[Problem]:
@@ -29,13 +30,13 @@ def pyxform_problems(sheets: Sheets, path: Path | None) -> list[Problem]:
             simplefilter("ignore")  # openpyxl's notes on dropped spreadsheet features
             _convert(sheets, path, warnings)
     except PyXFormError as error:
-        return [_problem("INSTRUMENT-015", str(error), sheets.file, error.context)]
+        return [_problem("INSTRUMENT-015", str(error), sheets, error.context)]
     # pyxform fails in many ways on forms it does not expect (KeyError, TypeError...); those are
     # still refusals of this form, not bugs of ours.
     except Exception as error:  # noqa: BLE001
         reason = f"{type(error).__name__}: {error}".strip()
-        return [_problem("INSTRUMENT-015", reason, sheets.file, {})]
-    return [_problem("INSTRUMENT-016", w, sheets.file, {}, "warning") for w in warnings]
+        return [_problem("INSTRUMENT-015", reason, sheets, {})]
+    return [_problem("INSTRUMENT-016", w, sheets, {}, "warning") for w in warnings]
 
 
 def _convert(sheets: Sheets, path: Path | None, warnings: list[str]) -> None:
@@ -47,12 +48,25 @@ def _convert(sheets: Sheets, path: Path | None, warnings: list[str]) -> None:
                           form_name="data")
 
 
+def _named_row(text: str, sheets: Sheets) -> int | None:
+    """pyxform sometimes names the element instead of the row ("element named 'a'")."""
+    named = _NAMED.search(text)
+    if not named:
+        return None
+    return next((r.number for r in sheets.survey if r.get("name") == named.group(1)), None)
+
+
 def _problem(
-    code: str, text: str, file: str, context: dict[str, object], severity: str = "error"
+    code: str,
+    text: str,
+    sheets: Sheets,
+    context: dict[str, object],
+    severity: str = "error",
 ) -> Problem:
+    file = sheets.file
     first = " ".join(text.split())
     match = _ROW_PREFIX.match(first)
-    row = int(match.group(1)) if match else context.get("row")
+    row = int(match.group(1)) if match else context.get("row") or _named_row(first, sheets)
     reason = _ROW_PREFIX.sub("", first).rstrip(".")
     where = Location(file, str(context.get("sheet") or "survey") if row else None,
                      row if isinstance(row, int) else None,

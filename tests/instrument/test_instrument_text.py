@@ -1,0 +1,59 @@
+"""`instrument show`: readable text page by page, with simple conditions in words."""
+
+from __future__ import annotations
+
+from helpseek.instrument import instrument_from_yaml, to_text
+
+FORM = """
+settings:
+  form_id: shown
+  version: "1"
+  form_title: {en: "Shown form", es: "Formulario"}
+  default_language: en
+  languages:
+    en: {name: English}
+    es: {name: Español, machine_translated: true}
+survey:
+  - type: select_one yes_no
+    name: uses
+    label: {en: "Uses?", es: "¿Usa?"}
+    hint: {en: "One answer", es: "Una respuesta"}
+    required: "yes"
+  - type: integer
+    name: age
+    label: {en: "Age?", es: "¿Edad?"}
+    relevant: "${uses} = 'yes' and ${uses} != 'no'"
+    constraint: ". >= 16"
+  - type: text
+    name: why
+    label: {en: "Why?", es: "¿Por qué?"}
+    relevant: "string-length(${uses}) > 1"
+choices:
+  yes_no:
+    - {name: "yes", label: {en: "Yes", es: "Sí"}}
+    - {name: "no", label: {en: "No", es: "No"}}
+"""
+
+
+def test_show__lists_pages_questions_hints_and_choices_in_the_language() -> None:
+    text = to_text(instrument_from_yaml(FORM), "es")
+    assert text.splitlines()[:4] == [
+        "Formulario",
+        "Questionnaire shown, version 1",
+        "Language: Español (es)",
+        "This translation is a machine-drafted text: have it reviewed by a translator before the "
+        "survey goes live.",
+    ]
+    assert "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    ¿Usa?\n    Hint: Una respuesta\n" \
+        "      [yes] Sí\n      [no] No\n" in text
+
+
+def test_show__simple_conditions_are_put_in_words() -> None:
+    text = to_text(instrument_from_yaml(FORM), "en")
+    assert '    Shown if: answer to "uses" is "Yes" and answer to "uses" is not "No"\n' in text
+    assert "    Accepted if: . >= 16\n" in text
+
+
+def test_show__other_conditions_are_shown_as_written() -> None:
+    text = to_text(instrument_from_yaml(FORM), "en")
+    assert "    Shown if: string-length(${uses}) > 1\n" in text
