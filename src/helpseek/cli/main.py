@@ -86,12 +86,20 @@ app.command("tor-config")(tor_config)
 from helpseek.cli.keys import keys_app  # noqa: E402
 
 app.add_typer(keys_app, name="keys")
+from helpseek.cli.export import export  # noqa: E402
+
+app.command("export")(export)
 from helpseek.cli.invite import invite_app  # noqa: E402
 
 app.add_typer(invite_app, name="invite")
 from helpseek.cli.instrument import instrument_app  # noqa: E402
 
 app.add_typer(instrument_app, name="instrument")
+
+from helpseek.cli.analyze import analyze, spec_app  # noqa: E402
+
+app.command("analyze")(analyze)
+app.add_typer(spec_app, name="spec")
 
 
 def main() -> None:

@@ -1,0 +1,53 @@
+"""The whole export: unseal a store, describe it with its questionnaires, write every requested file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from helpseek.instrument import Instrument, load_instrument
+from helpseek.problems import InputError, Problem, problem
+from helpseek.store import PageRecord, ResearchIdentity, Store
+
+from .assemble import assemble
+from .unseal import Progress, unseal_all
+from .writers import SUFFIXES, write_dataset
+
+
+def check_out_paths(paths: Sequence[Path]) -> None:
+    """Raise one InputError for every output path with an unknown suffix (before any work)."""
+    problems = [problem("DATA-004", path=str(p)) for p in paths if p.suffix.lower() not in SUFFIXES]
+    if problems:
+        raise InputError(problems)
+
+
+def export_store(
+    store: Store,
+    identity: ResearchIdentity,
+    out_paths: Sequence[Path],
+    instruments: Sequence[Instrument] = (),
+    language: str | None = None,
+    progress: Progress | None = None,
+    on_unreadable: Callable[[Problem], None] | None = None,
+) -> list[Path]:
+    """Unseal every record, assemble one row per response, write each of `out_paths`.
+
+    Without `instruments`, the bundled questionnaire named like each record's form_id is used.
+    Returns every file written (data files and their codebooks).
+    """
+    check_out_paths(out_paths)
+    records = unseal_all(store, identity, progress, on_unreadable)
+    if not instruments:
+        instruments = _bundled_for(records)
+    dataset = assemble(records, instruments, language)
+    written: list[Path] = []
+    for path in out_paths:
+        written.extend(write_dataset(dataset, path))
+    return list(dict.fromkeys(written))
+
+
+def _bundled_for(records: Sequence[PageRecord]) -> list[Instrument]:
+    forms = list(dict.fromkeys(r.form_id for r in records))
+    if not forms:
+        raise InputError([problem("DATA-003")])
+    return [load_instrument(form) for form in forms]
