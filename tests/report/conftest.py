@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
 from lxml import html as lxml_html
+
+from helpseek.analysis import run_analysis, spec_from_mapping, write_results
 
 from helpseek.invite.counts import CountRow
 from helpseek.invite.funnel import build_funnel
@@ -73,3 +78,83 @@ def built_report(tmp_path_factory: pytest.TempPathFactory, funnel_path: Path) ->
 @pytest.fixture(scope="session")
 def report_tree(built_report: ReportResult) -> Any:
     return lxml_html.fromstring(built_report.html_path.read_bytes())
+
+
+@dataclass(frozen=True)
+class ReportCase:
+    """A results.json, the report built from it, and the report parsed by lxml."""
+
+    results: Mapping[str, Any]
+    report: ReportResult
+    tree: Any
+
+
+def synthetic_answers(seed: int = 11, n: int = 900) -> pd.DataFrame:
+    """Answers of a seeded synthetic sample: want_stop depends on daily life difficulty, and nobody
+    in contact with other users accessed help (separation, so the analysis must switch to Firth)."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "language": rng.choice(["en", "es"], n),
+        "daily_life_difficulty": rng.choice(["yes", "no", "prefer_not"], n, p=[0.35, 0.6, 0.05]),
+        "age_first_exposure": rng.choice(["under_13", "13_17", "18_plus"], n),
+        "contact_users": rng.choice(["yes", "no"], n, p=[0.1, 0.9]),
+        "help_wanted": rng.choice(["therapist", "helpline therapist", "anonymous_online"], n),
+    })  # fmt: skip
+    difficulty = (frame["daily_life_difficulty"] == "yes").to_numpy()
+    want = 1 / (1 + np.exp(-(-0.2 + 0.7 * difficulty)))
+    frame["want_stop"] = np.where(rng.random(n) < want, "yes", "no")
+    accessed = np.where(frame["contact_users"] == "yes", 0.0, 0.06 + 0.05 * difficulty)
+    frame["accessed_help_any"] = np.where(rng.random(n) < accessed, "yes", "no")
+    return frame
+
+
+SYNTHETIC_SPEC = {
+    "title": "Synthetic help-seeking sample",
+    "treat_as_missing": ["prefer_not"],
+    "ci": "profile",
+    "outcomes": [
+        {"name": "want_stop", "positive": ["yes"], "label": "Wants to stop"},
+        {"name": "accessed_help_any", "positive": ["yes"], "label": "Has accessed help"},
+    ],
+    "predictors": [
+        {"name": "daily_life_difficulty", "reference": "no", "label": "Difficulties in daily life"},
+        {"name": "age_first_exposure", "reference": "18_plus"},
+        {"name": "contact_users", "reference": "no"},
+    ],
+    "describe": [{"name": "help_wanted", "type": "multiple"}],
+}
+
+
+@pytest.fixture(scope="session")
+def real_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """results.json written by the real analysis (run_analysis + write_results) on synthetic data."""
+    out = tmp_path_factory.mktemp("analysis")
+    result = run_analysis(synthetic_answers(), spec_from_mapping(SYNTHETIC_SPEC))
+    write_results(result, out, {"inputs": [{"path": "synthetic.csv", "sha256": "ab" * 32}]})
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_case(tmp_path_factory: pytest.TempPathFactory, real_results_dir: Path) -> ReportCase:
+    out = tmp_path_factory.mktemp("real-report")
+    report = build_report(real_results_dir, out / "report.html", docx=out / "tables.docx")
+    return ReportCase(
+        json.loads((real_results_dir / "results.json").read_text(encoding="utf-8")),
+        report,
+        lxml_html.fromstring(report.html_path.read_bytes()),
+    )
+
+
+@pytest.fixture(scope="session")
+def example_case(
+    built_report: ReportResult, schema_example: Mapping[str, Any], report_tree: Any
+) -> ReportCase:
+    return ReportCase(schema_example, built_report, report_tree)
+
+
+@pytest.fixture(params=["schema example", "real analysis"])
+def case(request: pytest.FixtureRequest) -> ReportCase:
+    """Each report test runs on the hand-written schema example and on a real analysis run."""
+    name = "example_case" if request.param == "schema example" else "real_case"
+    found: ReportCase = request.getfixturevalue(name)
+    return found

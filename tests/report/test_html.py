@@ -24,9 +24,9 @@ SECTIONS = (
 )
 
 
-def test_report__has_no_script_and_no_svg(built_report: ReportResult) -> None:
-    # Given the report of the schema example
-    text = built_report.html_path.read_text(encoding="utf-8").lower()
+def test_report__has_no_script_and_no_svg(case: Any) -> None:
+    # Given a report (of the schema example, and of a real analysis run)
+    text = case.report.html_path.read_text(encoding="utf-8").lower()
     # Then nothing in it can run, and nothing is SVG (blocked by Tor Browser "Safest")
     assert "<script" not in text
     assert "<svg" not in text
@@ -34,7 +34,8 @@ def test_report__has_no_script_and_no_svg(built_report: ReportResult) -> None:
     assert re.search(r"\son[a-z]+\s*=", text) is None
 
 
-def test_report__loads_no_resource_from_the_network(report_tree: Any) -> None:
+def test_report__loads_no_resource_from_the_network(case: Any) -> None:
+    report_tree = case.tree
     # When we collect every attribute that makes a browser fetch something
     fetched = [
         value

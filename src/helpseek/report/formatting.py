@@ -18,16 +18,19 @@ def _is_missing(value: object) -> bool:
 
 
 def fmt_ratio(value: float | None) -> str:
-    """An odds ratio with 2 decimals.
+    """An odds ratio with 2 decimals; below 0.01 (a bound under Firth, say) 2 significant digits,
+    so that it never reads as 0.00.
 
-    >>> fmt_ratio(1.8567), fmt_ratio(None), fmt_ratio(float("inf"))
-    ('1.86', '—', '∞')
+    >>> fmt_ratio(1.8567), fmt_ratio(0.000635), fmt_ratio(None), fmt_ratio(float("inf"))
+    ('1.86', '0.00064', '—', '∞')
     """
     if _is_missing(value):
         return MISSING
     assert value is not None
     if math.isinf(value):
         return "∞"
+    if 0 < value < 0.01:
+        return f"{value:.2g}" if value >= 1e-4 else f"{value:.1e}"
     return f"{value:,.2f}"
 
 
