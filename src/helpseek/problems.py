@@ -136,7 +136,7 @@ catalogue: dict[str, str] = {
     "INSTRUMENT-015": "pyxform (the reference XLSForm converter) refuses this form: {reason}. ODK "
     "tools will refuse it too; fix the row it names.",
     "INSTRUMENT-016": "pyxform (the reference XLSForm converter) warns: {reason}",
-    "INSTRUMENT-017": 'The setting lists the language "{code}", which no translated column uses '
+    "INSTRUMENT-017": 'The setting lists the language "{lang_code}", which no translated column uses '
     "(languages: {languages}). Use a language code from the column names, e.g. en for "
     '"label::English (en)".',
     "INSTRUMENT-018": "The YAML form has the wrong shape: {what}. Compare it with a bundled form "

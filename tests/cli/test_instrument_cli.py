@@ -44,17 +44,24 @@ def test_check__clean_form_exits_0(runner: CliRunner, tmp_path: Path) -> None:
     assert "0 error(s), 0 warning(s)" in result.stderr
 
 
-def test_check__form_with_an_error_exits_1_and_names_the_place(runner: CliRunner, tmp_path: Path) -> None:
+def test_check__form_with_an_error_exits_1_and_names_the_place(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     path = write(tmp_path, CLEAN.replace("${age} > 1", "${agee} > 1"))
     result = runner.invoke(app, ["instrument", "check", str(path)])
     assert result.exit_code == 1
     message = catalogue["INSTRUMENT-012"].format(name="agee", hint=' Did you mean "age"?')
-    assert f'{path}, sheet "survey", row 3, column "relevant": {message} [INSTRUMENT-012]' in result.stdout
+    assert (
+        f'{path}, sheet "survey", row 3, column "relevant": {message} [INSTRUMENT-012]'
+        in result.stdout
+    )
 
 
 def test_check__warnings_exit_0_unless_strict(runner: CliRunner, tmp_path: Path) -> None:
-    path = write(tmp_path, CLEAN.replace("| label |", "| label | relevence |").replace(
-        "| Age?  |", "| Age?  | x |"))
+    path = write(
+        tmp_path,
+        CLEAN.replace("| label |", "| label | relevence |").replace("| Age?  |", "| Age?  | x |"),
+    )
     relaxed = runner.invoke(app, ["instrument", "check", str(path)])
     strict = runner.invoke(app, ["instrument", "check", "--strict", str(path)])
     assert relaxed.exit_code == 0, relaxed.output

@@ -218,7 +218,9 @@ def test_evaluate__any_text_gives_a_value_or_an_expression_error(text: str) -> N
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=50), st.text(max_size=50))
-def test_evaluate__respondent_text_cannot_break_out_of_the_instance(answer: str, pattern: str) -> None:
+def test_evaluate__respondent_text_cannot_break_out_of_the_instance(
+    answer: str, pattern: str
+) -> None:
     # Given arbitrary answer text (even XML-looking or a bad regex), When compared and matched,
     # Then the result is a value or an ExpressionError, never a crash
     try:

@@ -40,11 +40,14 @@ def test_check__unknown_reference_suggests_the_near_miss() -> None:
 
 
 def test_check__syntax_error_names_the_column() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type    | name | label | constraint |
 |        | integer | age  | Age?  | . >= (16   |
-"""), "EXPRESSION-001")
+"""),
+        "EXPRESSION-001",
+    )
     assert problem.location == Location("form.md", "survey", 2, "constraint")
     assert problem.message == catalogue["EXPRESSION-001"].format(
         reason="a bracket is opened but never closed"
@@ -52,56 +55,71 @@ def test_check__syntax_error_names_the_column() -> None:
 
 
 def test_check__unsupported_function_is_refused_by_name() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type      | name | label | calculation               |
 |        | calculate | x    |       | pulldata('a', 'b', 'c', 'd') |
-"""), "EXPRESSION-002")
+"""),
+        "EXPRESSION-002",
+    )
     assert problem.message == catalogue["EXPRESSION-002"].format(function="pulldata", hint="")
 
 
 def test_check__calculation_cycle_is_an_error() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type      | name | label | calculation |
 |        | calculate | a    |       | ${b} + 1    |
 |        | calculate | b    |       | ${a} + 1    |
-"""), "INSTRUMENT-014")
+"""),
+        "INSTRUMENT-014",
+    )
     assert problem.message == catalogue["INSTRUMENT-014"].format(names='"a" -> "b" -> "a"')
 
 
 def test_check__duplicate_names_point_at_the_first_use() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type    | name | label |
 |        | integer | age  | Age?  |
 |        | text    | age  | Age?  |
-"""), "INSTRUMENT-006")
+"""),
+        "INSTRUMENT-006",
+    )
     assert problem.location.row == 3
     assert problem.message == catalogue["INSTRUMENT-006"].format(name="age", first_row=2)
 
 
 def test_check__missing_choice_list_suggests_the_near_miss() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type               | name | label |
 |        | select_one yes_noo | q    | Q?    |
 | choices |
 |         | list_name | name | label |
 |         | yes_no    | yes  | Yes   |
-"""), "INSTRUMENT-007")
+"""),
+        "INSTRUMENT-007",
+    )
     assert problem.message == catalogue["INSTRUMENT-007"].format(
         list="yes_noo", hint=' Did you mean "yes_no"?'
     )
 
 
 def test_check__relevance_on_a_later_page_cannot_work() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type    | name | label | relevant   |
 |        | integer | a    | A?    | ${b} > 1   |
 |        | integer | b    | B?    |            |
-"""), "INSTRUMENT-013")
+"""),
+        "INSTRUMENT-013",
+    )
     assert problem.location == Location("form.md", "survey", 2, "relevant")
     assert problem.message == catalogue["INSTRUMENT-013"].format(
         column="relevant", name="b", where='a later page ("b")'
@@ -127,13 +145,16 @@ def test_check__constraint_may_read_its_own_page_but_relevance_may_not() -> None
 
 
 def test_check__calculation_from_a_later_page_counts_as_later() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type      | name  | label | relevant     | calculation |
 |        | integer   | a     | A?    | ${total} > 1 |             |
 |        | integer   | b     | B?    |              |             |
 |        | calculate | total |       |              | ${b} * 2    |
-"""), "INSTRUMENT-013")
+"""),
+        "INSTRUMENT-013",
+    )
     assert problem.message == catalogue["INSTRUMENT-013"].format(
         column="relevant", name="total", where='a later page ("b")'
     )
@@ -153,21 +174,27 @@ def test_check__calculation_from_a_later_page_counts_as_later() -> None:
     ],
 )
 def test_check__unsupported_features_are_refused_by_name(type_cell: str, feature: str) -> None:
-    problem = only(problems_of(f"""
+    problem = only(
+        problems_of(f"""
 | survey |
 |        | type        | name | label |
 |        | {type_cell} | q    | Q?    |
-"""), "INSTRUMENT-005")
+"""),
+        "INSTRUMENT-005",
+    )
     assert problem.location == Location("form.md", "survey", 2, "type")
     assert problem.message.startswith(f"{feature} is not supported by helpseek: ")
 
 
 def test_check__unknown_type_suggests_the_near_miss() -> None:
-    problem = only(problems_of("""
+    problem = only(
+        problems_of("""
 | survey |
 |        | type   | name | label |
 |        | intger | q    | Q?    |
-"""), "INSTRUMENT-004")
+"""),
+        "INSTRUMENT-004",
+    )
     assert 'Did you mean "integer"?' in problem.message
 
 
@@ -209,7 +236,8 @@ def test_check__pyxform_errors_are_reported_as_problems() -> None:
 
 
 def test_check__a_clean_form_has_no_problems() -> None:
-    assert _check_text("""
+    assert (
+        _check_text("""
 | survey |
 |        | type              | name | label | relevant        |
 |        | select_one yes_no | a    | A?    |                 |
@@ -218,4 +246,22 @@ def test_check__a_clean_form_has_no_problems() -> None:
 |         | list_name | name | label |
 |         | yes_no    | yes  | Yes   |
 |         | yes_no    | no   | No    |
-""") == []
+""")
+        == []
+    )
+
+
+def test_check__rtl_setting_for_an_unused_language_is_named() -> None:
+    problem = only(
+        problems_of("""
+| survey |
+|        | type | name | label::English (en) |
+|        | text | a    | A?                  |
+| settings |
+|          | form_id | rtl |
+|          | f       | ar  |
+"""),
+        "INSTRUMENT-017",
+    )
+    assert problem.location == Location("form.md", "settings", 2, "rtl")
+    assert problem.message == catalogue["INSTRUMENT-017"].format(lang_code="ar", languages="en")

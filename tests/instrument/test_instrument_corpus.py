@@ -17,8 +17,13 @@ FOLDERS = ("example_xls", "bug_example_xls")
 
 
 def corpus_files() -> list[Path]:
-    return sorted(p for folder in FOLDERS if (CORPUS / folder).is_dir()
-                  for p in (CORPUS / folder).iterdir() if p.is_file())
+    return sorted(
+        p
+        for folder in FOLDERS
+        if (CORPUS / folder).is_dir()
+        for p in (CORPUS / folder).iterdir()
+        if p.is_file()
+    )
 
 
 @pytest.mark.slow

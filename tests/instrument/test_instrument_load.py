@@ -82,7 +82,9 @@ def test_yaml__settings_languages_and_flags(yaml_file: Path) -> None:
     assert (form.form_id, form.version, form.default_language) == ("tiny", "2026.1", "en")
     assert form.language_codes == ("en", "es", "ar")
     assert form.language("ar").is_rtl and form.language("ar").is_machine_translated
-    assert form.language("es").is_machine_translated and not form.language("en").is_machine_translated
+    assert (
+        form.language("es").is_machine_translated and not form.language("en").is_machine_translated
+    )
     assert form.title.get("es") == "Un formulario"
 
 
@@ -112,7 +114,9 @@ def test_yaml__undeclared_language_is_named_with_its_row() -> None:
     problem = caught.value.problems[0]
     assert problem.code == "INSTRUMENT-018"
     assert (problem.location.sheet, problem.location.row, problem.location.column) == (
-        "survey", 4, "label",
+        "survey",
+        4,
+        "label",
     )
 
 
@@ -226,9 +230,15 @@ def test_bundled__unknown_name_suggests_the_near_miss() -> None:
 # --- hostile input ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.binary(max_size=400), suffix=st.sampled_from([".xlsx", ".xls", ".csv", ".md", ".yaml"]))
-def test_load__random_bytes_give_an_instrument_or_input_error(tmp_path: Path, data: bytes, suffix: str) -> None:
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=400), suffix=st.sampled_from([".xlsx", ".xls", ".csv", ".md", ".yaml"])
+)
+def test_load__random_bytes_give_an_instrument_or_input_error(
+    tmp_path: Path, data: bytes, suffix: str
+) -> None:
     path = tmp_path / f"random{suffix}"
     path.write_bytes(data)
     try:
@@ -256,10 +266,27 @@ def _table(name: str, rows: list[list[str]]) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    header=st.lists(st.sampled_from(["type", "name", "label", "relevant", "constraint",
-                                     "calculation", "appearance", "required", "parameters",
-                                     "choice_filter", "label::English (en)", "hint"]),
-                    min_size=1, max_size=6, unique=True),
+    header=st.lists(
+        st.sampled_from(
+            [
+                "type",
+                "name",
+                "label",
+                "relevant",
+                "constraint",
+                "calculation",
+                "appearance",
+                "required",
+                "parameters",
+                "choice_filter",
+                "label::English (en)",
+                "hint",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
     rows=st.lists(st.lists(_CELLS, min_size=6, max_size=6), max_size=8),
     choices=st.lists(st.lists(_CELLS, min_size=3, max_size=3), max_size=4),
 )

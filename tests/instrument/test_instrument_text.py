@@ -41,11 +41,15 @@ def test_show__lists_pages_questions_hints_and_choices_in_the_language() -> None
         "Formulario",
         "Questionnaire shown, version 1",
         "Language: Español (es)",
-        "This translation is a machine-drafted text: have it reviewed by a translator before the "
-        "survey goes live.",
+        (
+            "This translation is a machine-drafted text: have it reviewed by a translator before the "
+            "survey goes live."
+        ),
     ]
-    assert "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    ¿Usa?\n    Hint: Una respuesta\n" \
+    assert (
+        "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    ¿Usa?\n    Hint: Una respuesta\n"
         "      [yes] Sí\n      [no] No\n" in text
+    )
 
 
 def test_show__simple_conditions_are_put_in_words() -> None:

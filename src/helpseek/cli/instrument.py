@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +32,7 @@ def list_instruments() -> None:
     from helpseek.cli.main import run_or_exit
 
     for name in bundled_instruments():
-        instrument = run_or_exit(lambda name=name: load_instrument(name))
+        instrument = run_or_exit(partial(load_instrument, name))
         answered = sum(1 for q in instrument.questions if q.is_answered)
         languages = " ".join(instrument.language_codes)
         typer.echo(f"{name}\tversion {instrument.version}\t{answered} questions\t{languages}")
@@ -76,8 +77,9 @@ def show(
     instrument = run_or_exit(lambda: load_instrument(source))
     if lang and lang not in instrument.language_codes:
         codes = ", ".join(instrument.language_codes)
-        raise typer.BadParameter(f'"{lang}" is not a language of {source} ({codes}).',
-                                 param_hint="--lang")
+        raise typer.BadParameter(
+            f'"{lang}" is not a language of {source} ({codes}).', param_hint="--lang"
+        )
     typer.echo(to_text(instrument, lang or None), nl=False)
 
 

@@ -85,9 +85,11 @@ class _Context:
 
     def add(self, code: str, sheet: str, row: int | None, at: str | None, **fields: object) -> None:
         where = Location(self.sheets.file, sheet, row, at)
-        self.problems.append(problem(code, where, **fields))
+        self.problems.append(problem(code, where, "error", **fields))
 
-    def warn(self, code: str, sheet: str, row: int | None, at: str | None, **fields: object) -> None:
+    def warn(
+        self, code: str, sheet: str, row: int | None, at: str | None, **fields: object
+    ) -> None:
         where = Location(self.sheets.file, sheet, row, at)
         self.problems.append(problem(code, where, severity="warning", **fields))
 
@@ -117,11 +119,14 @@ def split_translated(column: str) -> tuple[str, Language] | None:
 def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
     """Run every stage; the Instrument is None when the rows cannot make a usable one."""
     context = _Context(sheets)
-    settings = {k.lower(): v for k, v in (sheets.settings[0].cells if sheets.settings else {}).items()}
+    settings = {
+        k.lower(): v for k, v in (sheets.settings[0].cells if sheets.settings else {}).items()
+    }
     _languages(context, settings)
     if not sheets.survey or not any(row.cells for row in sheets.survey):
-        context.add("INSTRUMENT-002", "survey", None, None, sheets=", ".join(sheets.sheet_names)
-                    or "none")
+        context.add(
+            "INSTRUMENT-002", "survey", None, None, sheets=", ".join(sheets.sheet_names) or "none"
+        )
         return None, context.problems
     choices = _choices(context)
     questions, pages = _questions(context, choices)
@@ -170,8 +175,14 @@ def _languages(context: _Context, settings: Mapping[str, str]) -> None:
     machine = set(settings.get("machine_translated", "").split())
     for flag, codes in (("rtl", rtl), ("machine_translated", machine)):
         for code in sorted(codes - set(found)):
-            context.add("INSTRUMENT-017", "settings", 2, flag, code=code,
-                        languages=", ".join(found) or "none")
+            context.add(
+                "INSTRUMENT-017",
+                "settings",
+                2,
+                flag,
+                lang_code=code,
+                languages=", ".join(found) or "none",
+            )
     order = sorted(found.values(), key=lambda lang: lang.code != default)
     context.languages = tuple(
         replace(lang, is_rtl=lang.code in rtl, is_machine_translated=lang.code in machine)
@@ -206,7 +217,9 @@ def _language_code(spec: str, found: Mapping[str, Language]) -> str:
 
 def _default_code(context: _Context, settings: Mapping[str, str]) -> str:
     codes = [lang.code for lang in context.languages]
-    code = _language_code(settings.get("default_language", ""), {c.code: c for c in context.languages})
+    code = _language_code(
+        settings.get("default_language", ""), {c.code: c for c in context.languages}
+    )
     return code or (codes[0] if codes else DEFAULT_CODE)
 
 
@@ -228,9 +241,13 @@ def _choices(context: _Context) -> dict[str, tuple[Choice, ...]]:
         if any(c.name == name for c in existing):
             context.add("INSTRUMENT-010", "choices", row.number, "name", name=name, list=list_name)
             continue
-        extra = {k: v for k, v in cells.items()
-                 if k not in ("list_name", "name", "value") and split_translated(k) is None
-                 and k.lower() != "label"}
+        extra = {
+            k: v
+            for k, v in cells.items()
+            if k not in ("list_name", "name", "value")
+            and split_translated(k) is None
+            and k.lower() != "label"
+        }
         location = Location(context.sheets.file, "choices", row.number)
         existing.append(Choice(name, context.translations(cells, "label"), extra, location))
     return {name: tuple(items) for name, items in lists.items()}
@@ -272,9 +289,16 @@ def _questions(
         _check_columns(context, row, cells)
         kind = parse_type(cells.get("type", ""))
         if kind.problem:
-            context.add(kind.problem, "survey", row.number, "type", type=cells.get("type", ""),
-                        feature=kind.feature, reason=kind.reason,
-                        hint=near_miss(cells.get("type", ""), kind.suggestions))
+            context.add(
+                kind.problem,
+                "survey",
+                row.number,
+                "type",
+                type=cells.get("type", ""),
+                feature=kind.feature,
+                reason=kind.reason,
+                hint=near_miss(cells.get("type", ""), kind.suggestions),
+            )
             continue
         if kind.base == "end group":
             if not stack:
@@ -286,9 +310,15 @@ def _questions(
         if not _valid_name(context, row, name):
             continue
         if kind.base == "begin group":
-            stack.append(_Group(name, cells.get("relevant"), "field-list" in
-                                cells.get("appearance", "").split(), context.translations(cells, "label"),
-                                row.number))
+            stack.append(
+                _Group(
+                    name,
+                    cells.get("relevant"),
+                    "field-list" in cells.get("appearance", "").split(),
+                    context.translations(cells, "label"),
+                    row.number,
+                )
+            )
             continue
         questions.extend(_question(context, row, cells, kind, stack, choices))
     for group in stack:
@@ -304,8 +334,9 @@ def _valid_name(context: _Context, row: Row, name: str) -> bool:
         context.add("INSTRUMENT-011", "survey", row.number, "name", name=name)
         return False
     if name in context.names:
-        context.add("INSTRUMENT-006", "survey", row.number, "name", name=name,
-                    first_row=context.names[name])
+        context.add(
+            "INSTRUMENT-006", "survey", row.number, "name", name=name, first_row=context.names[name]
+        )
         return False
     context.names[name] = row.number
     return True
@@ -317,11 +348,23 @@ def _check_columns(context: _Context, row: Row, cells: Mapping[str, str]) -> Non
         base = column.split("::")[0]
         if base in SURVEY_REFUSED or base.startswith("media"):
             feature = SURVEY_REFUSED.get(base, "media (images, audio, video) in questions")
-            context.add("INSTRUMENT-005", "survey", row.number, column, feature=feature,
-                        reason="respondent pages carry no media and no repeats")
+            context.add(
+                "INSTRUMENT-005",
+                "survey",
+                row.number,
+                column,
+                feature=feature,
+                reason="respondent pages carry no media and no repeats",
+            )
         elif base not in known and not base.startswith(("instance::", "bind::", "body::")):
-            context.warn("INSTRUMENT-019", "survey", row.number, column, column=column,
-                         hint=near_miss(base, known))
+            context.warn(
+                "INSTRUMENT-019",
+                "survey",
+                row.number,
+                column,
+                column=column,
+                hint=near_miss(base, known),
+            )
 
 
 def _question(
@@ -337,9 +380,17 @@ def _question(
     if kind.list_name is not None:
         options = choices.get(kind.list_name, ())
         if not options:
-            context.add("INSTRUMENT-007", "survey", row.number, "type", list=kind.list_name,
-                        hint=near_miss(kind.list_name, choices))
-        if kind.or_other:
+            context.add(
+                "INSTRUMENT-007",
+                "survey",
+                row.number,
+                "type",
+                list=kind.list_name,
+                hint=near_miss(kind.list_name, choices),
+            )
+        # pyxform adds an "other" option only when the list has none (it keeps the list's own,
+        # translated one), and so do we.
+        if kind.or_other and not any(c.name == "other" for c in options):
             options += (Choice("other", _other_label(context, OTHER_LABELS)),)
     if kind.base == "calculate" and not cells.get("calculation"):
         context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
@@ -369,20 +420,32 @@ def _question(
         return [question]
     other_name = f"{name}_other"
     if other_name in context.names:
-        context.add("INSTRUMENT-006", "survey", row.number, "name", name=other_name,
-                    first_row=context.names[other_name])
+        context.add(
+            "INSTRUMENT-006",
+            "survey",
+            row.number,
+            "name",
+            name=other_name,
+            first_row=context.names[other_name],
+        )
     context.names.setdefault(other_name, row.number)
     other = Question(
-        name=other_name, type="text", label=_other_label(context, SPECIFY_OTHER),
-        relevant=f"selected(${{{name}}}, 'other')", group_relevant=question.group_relevant,
-        group_path=question.group_path, location=question.location,
+        name=other_name,
+        type="text",
+        label=_other_label(context, SPECIFY_OTHER),
+        relevant=f"selected(${{{name}}}, 'other')",
+        group_relevant=question.group_relevant,
+        group_path=question.group_path,
+        location=question.location,
     )
     return [question, other]
 
 
 def _other_label(context: _Context, texts: Mapping[str, str]) -> Translations:
-    return Translations({lang.code: texts.get(lang.code, texts["en"]) for lang in context.languages}
-                        or {DEFAULT_CODE: texts["en"]})
+    return Translations(
+        {lang.code: texts.get(lang.code, texts["en"]) for lang in context.languages}
+        or {DEFAULT_CODE: texts["en"]}
+    )
 
 
 def _required(text: str | None) -> str | None:
@@ -424,9 +487,12 @@ def _pages(questions: Iterable[Question], context: _Context) -> list[Page]:
             pages[-1] = replace(pages[-1], questions=pages[-1].questions + (question,))
             continue
         depth = question.group_path.index(field_list) + 1
-        relevant = tuple(groups[g].relevant for g in question.group_path[:depth] if groups[g].relevant)
-        pages.append(Page(field_list, (question,), groups[field_list].label, cast(tuple[str, ...],
-                                                                                  relevant)))
+        relevant = tuple(
+            groups[g].relevant for g in question.group_path[:depth] if groups[g].relevant
+        )
+        pages.append(
+            Page(field_list, (question,), groups[field_list].label, cast(tuple[str, ...], relevant))
+        )
     return pages
 
 
@@ -435,10 +501,16 @@ def _group_info(context: _Context) -> dict[str, _Group]:
     for row in context.sheets.survey:
         cells = _normalise(row.cells)
         if parse_type(cells.get("type", "")).base == "begin group" and cells.get("name"):
-            groups.setdefault(cells["name"], _Group(
-                cells["name"], cells.get("relevant"),
-                "field-list" in cells.get("appearance", "").split(),
-                context.translations(cells, "label"), row.number))
+            groups.setdefault(
+                cells["name"],
+                _Group(
+                    cells["name"],
+                    cells.get("relevant"),
+                    "field-list" in cells.get("appearance", "").split(),
+                    context.translations(cells, "label"),
+                    row.number,
+                ),
+            )
     return groups
 
 
@@ -457,8 +529,14 @@ def _help(context: _Context) -> tuple[HelpResource, ...]:
         if url and not re.match(r"^https?://[^\s]+$", url):
             context.add("INSTRUMENT-021", "help", row.number, "url", url=url)
         if not missing:
-            resources.append(HelpResource(row.get("id"), url, context.translations(row.cells, "label"),
-                                          context.translations(row.cells, "description")))
+            resources.append(
+                HelpResource(
+                    row.get("id"),
+                    url,
+                    context.translations(row.cells, "label"),
+                    context.translations(row.cells, "description"),
+                )
+            )
     return tuple(resources)
 
 
@@ -476,8 +554,11 @@ def _checks(context: _Context) -> tuple[tuple[str, str], ...]:
 
 
 def _check_messages(context: _Context) -> dict[str, Translations]:
-    return {row.get("name"): context.translations(row.cells, "message")
-            for row in context.sheets.checks if row.get("name")}
+    return {
+        row.get("name"): context.translations(row.cells, "message")
+        for row in context.sheets.checks
+        if row.get("name")
+    }
 
 
 def _batteries(sheets: Sheets, questions: Iterable[Question]) -> dict[str, tuple[str, ...]]:
@@ -488,4 +569,3 @@ def _batteries(sheets: Sheets, questions: Iterable[Question]) -> dict[str, tuple
         if battery and name in names:
             batteries.setdefault(battery, []).append(name)
     return {k: tuple(v) for k, v in batteries.items()}
-

@@ -65,9 +65,15 @@ def check_expression(text: str, where: Location, names: set[str]) -> list[Proble
 
 def _expression_problem(error: ExpressionError, where: Location) -> Problem:
     code = _EXPRESSION_CODES.get(error.kind, "EXPRESSION-001")
-    return problem(code, where, reason=error.reason, function=error.detail, name=error.detail,
-                   hint=near_miss(error.detail, ALLOWED_FUNCTIONS) if error.detail else "",
-                   limit=_limit(error.kind))
+    return problem(
+        code,
+        where,
+        reason=error.reason,
+        function=error.detail,
+        name=error.detail,
+        hint=near_miss(error.detail, ALLOWED_FUNCTIONS) if error.detail else "",
+        limit=_limit(error.kind),
+    )
 
 
 def _limit(kind: str) -> int:
@@ -117,9 +123,9 @@ def _page_order(instrument: Instrument, names: set[str]) -> list[Problem]:
         if question.name not in page_of or _generated(instrument, question, "relevant"):
             continue
         own = page_of[question.name]
-        columns = {
+        columns: dict[str, list[str]] = {
             "relevant": [question.relevant or "", *question.group_relevant],
-            "required": [question.required if question.required != "yes" else ""],
+            "required": [question.required if question.required not in (None, "yes") else ""],
             "choice_filter": [question.choice_filter or ""],
             "constraint": [question.constraint or ""],
         }
@@ -130,10 +136,15 @@ def _page_order(instrument: Instrument, names: set[str]) -> list[Problem]:
                 when = ready.get(name, -1)
                 if when > own or (when == own and not _SAME_PAGE_OK[column]):
                     where = _describe_page(instrument, when, own)
-                    location = Location(question.location.file, question.location.sheet,
-                                        question.location.row, column)
-                    problems.append(problem("INSTRUMENT-013", location, column=column, name=name,
-                                            where=where))
+                    location = Location(
+                        question.location.file,
+                        question.location.sheet,
+                        question.location.row,
+                        column,
+                    )
+                    problems.append(
+                        problem("INSTRUMENT-013", location, column=column, name=name, where=where)
+                    )
     return problems
 
 
@@ -170,8 +181,9 @@ def _ready_page(instrument: Instrument, page_of: Mapping[str, int]) -> dict[str,
         if name in page_of:
             result = page_of[name]
         else:
-            reads = _safe_references([question.calculation or "", question.relevant or "",
-                                      *question.group_relevant])
+            reads = _safe_references(
+                [question.calculation or "", question.relevant or "", *question.group_relevant]
+            )
             result = max((visit(r, seen | {name}) for r in reads), default=-1)
         ready[name] = result
         return result
@@ -187,8 +199,11 @@ def _ready_page(instrument: Instrument, page_of: Mapping[str, int]) -> dict[str,
 def _cycles(instrument: Instrument) -> list[Problem]:
     calculations = {q.name: q for q in instrument.questions if q.type == "calculate"}
     graph = {
-        name: [r for r in _safe_references([q.calculation or "", q.relevant or ""])
-               if r in calculations]
+        name: [
+            r
+            for r in _safe_references([q.calculation or "", q.relevant or ""])
+            if r in calculations
+        ]
         for name, q in calculations.items()
     }
     problems, reported = [], set()
@@ -230,10 +245,21 @@ def _translations(instrument: Instrument, sheets: Sheets) -> list[Problem]:
             continue
         for lang in instrument.languages:
             if not item.by_language.get(lang.code):
-                where = Location(location.file, location.sheet, location.row,
-                                 _column_name(instrument, column, lang.code, lang.name))
-                problems.append(problem("INSTRUMENT-022", where, severity="warning",
-                                        language=lang.name, lang_code=lang.code))
+                where = Location(
+                    location.file,
+                    location.sheet,
+                    location.row,
+                    _column_name(instrument, column, lang.code, lang.name),
+                )
+                problems.append(
+                    problem(
+                        "INSTRUMENT-022",
+                        where,
+                        severity="warning",
+                        language=lang.name,
+                        lang_code=lang.code,
+                    )
+                )
     return problems
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import io
 import re
-from warnings import catch_warnings, simplefilter
 from pathlib import Path
+from warnings import catch_warnings, simplefilter
 
 from pyxform import xls2xform
 from pyxform.errors import PyXFormError
@@ -44,8 +44,9 @@ def _convert(sheets: Sheets, path: Path | None, warnings: list[str]) -> None:
         xls2xform.convert(xlsform=str(path), warnings=warnings, validate=False)
     else:
         data = io.BytesIO(to_xlsx_bytes(sheets))
-        xls2xform.convert(xlsform=data, warnings=warnings, validate=False, file_type=".xlsx",
-                          form_name="data")
+        xls2xform.convert(
+            xlsform=data, warnings=warnings, validate=False, file_type=".xlsx", form_name="data"
+        )
 
 
 def _named_row(text: str, sheets: Sheets) -> int | None:
@@ -68,7 +69,10 @@ def _problem(
     match = _ROW_PREFIX.match(first)
     row = int(match.group(1)) if match else context.get("row") or _named_row(first, sheets)
     reason = _ROW_PREFIX.sub("", first).rstrip(".")
-    where = Location(file, str(context.get("sheet") or "survey") if row else None,
-                     row if isinstance(row, int) else None,
-                     str(context["column"]) if context.get("column") else None)
+    where = Location(
+        file,
+        str(context.get("sheet") or "survey") if row else None,
+        row if isinstance(row, int) else None,
+        str(context["column"]) if context.get("column") else None,
+    )
     return problem(code, where, "warning" if severity == "warning" else "error", reason=reason)

@@ -67,7 +67,9 @@ class ExpressionError(HelpseekError):
 
     def __init__(self, expression: str, kind: str, reason: str, detail: str = ""):
         self.expression = expression
-        self.kind = kind  # "syntax", "function", "length", "depth", "construct", "regex", "name", "eval"
+        self.kind = (
+            kind  # "syntax", "function", "length", "depth", "construct", "regex", "name", "eval"
+        )
         self.reason = reason
         self.detail = detail  # the offending function or name, when there is one
         super().__init__(f"{reason} (in: {expression[:200]})")
@@ -266,7 +268,9 @@ def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environme
     except ExpressionError:
         raise
     except (etree.XPathError, ValueError, TypeError, ArithmeticError, re2.error) as error:
-        raise ExpressionError(compiled.source, "eval", f"the expression could not be evaluated ({error})")
+        raise ExpressionError(
+            compiled.source, "eval", f"the expression could not be evaluated ({error})"
+        )
     return _to_value(result)
 
 
@@ -327,7 +331,9 @@ def compile_pattern(pattern: str) -> Any:
     try:
         return re2.compile(pattern, options)
     except re2.error as error:
-        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        reason = (
+            error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        )
         raise ExpressionError(pattern, "regex", f"the pattern is not valid ({reason})") from None
 
 

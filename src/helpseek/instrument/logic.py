@@ -85,8 +85,10 @@ def evaluation_order(instrument: Instrument) -> list[Question]:
     cycle, which `check` reports, come last in form order.
     """
     position = {q.name: i for i, q in enumerate(instrument.questions)}
-    needs = {q.name: {r for r in _reads(q) if r in position and r != q.name}
-             for q in instrument.questions}
+    needs = {
+        q.name: {r for r in _reads(q) if r in position and r != q.name}
+        for q in instrument.questions
+    }
     done: set[str] = set()
     order: list[Question] = []
     progress = True
@@ -145,8 +147,11 @@ def _conditions(question: Question) -> Iterable[str]:
 
 def _environment(instrument: Instrument, today: date | None, language: str | None) -> Environment:
     lang = language or instrument.default_language
-    labels = {q.name: {c.name: c.label.get(lang, instrument.default_language) for c in q.choices}
-              for q in instrument.questions if q.choices}
+    labels = {
+        q.name: {c.name: c.label.get(lang, instrument.default_language) for c in q.choices}
+        for q in instrument.questions
+        if q.choices
+    }
     return Environment(today=today, choice_labels=labels)
 
 
@@ -196,7 +201,7 @@ def visible_choices(
     root = _state_instance(instrument, state)
     shown = []
     for choice in question.choices:
-        if question.has_other and choice.name == "other" and choice is question.choices[-1]:
+        if question.has_other and choice.name == "other":
             shown.append(choice)
             continue
         label = choice.label.get(instrument.default_language)
@@ -305,7 +310,9 @@ def _question_error(
             return AnswerError(question.name, "required", question.required_message)
         return None
     if question.choices and question.choice_filter:
-        shown = {c.name for c in visible_choices(instrument, question, {}, state=state, today=today)}
+        shown = {
+            c.name for c in visible_choices(instrument, question, {}, state=state, today=today)
+        }
         chosen = value if isinstance(value, list) else [str(value)]
         if any(name not in shown for name in chosen):
             return AnswerError(question.name, "choice")

@@ -86,7 +86,9 @@ def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool 
     # index errors); for us they all mean "this is not a readable form".
     except Exception as error:  # noqa: BLE001
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)]) from None
+        raise InputError(
+            [problem("INSTRUMENT-001", Location(name), path=name, reason=reason)]
+        ) from None
     headers = {
         sheet: _header_names(getattr(definition, f"{sheet}_header", None))
         for sheet in ("survey", "choices", "settings")
@@ -115,7 +117,9 @@ def _form_bytes(source: Path | str, markdown: bool, name: str) -> tuple[bytes, s
         raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)])
     suffix = path.suffix.lower()
     if suffix not in XLSFORM_SUFFIXES:
-        reason = f'"{path.suffix}" is not a form file type (use {", ".join(XLSFORM_SUFFIXES)}, .yaml)'
+        reason = (
+            f'"{path.suffix}" is not a form file type (use {", ".join(XLSFORM_SUFFIXES)}, .yaml)'
+        )
         raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)])
     return path.read_bytes(), (".xlsx" if suffix == ".xlsm" else suffix)
 
@@ -133,7 +137,11 @@ def _extra_sheets(data: bytes, suffix: str | None) -> dict[str, Table]:
     """Our own sheets (help, checks), which pyxform's readers skip: name -> (header, row dicts)."""
     readers = {".md": _md_tables, ".csv": _csv_tables, ".xlsx": _xlsx_tables, ".xls": _xls_tables}
     tables = readers[suffix or ".xlsx"](data)
-    return {name.lower(): _as_dicts(rows) for name, rows in tables.items() if name.lower() in EXTRA_SHEETS}
+    return {
+        name.lower(): _as_dicts(rows)
+        for name, rows in tables.items()
+        if name.lower() in EXTRA_SHEETS
+    }
 
 
 def _as_dicts(rows: list[list[Any]]) -> Table:

@@ -41,14 +41,20 @@ def condition_in_words(expression: str, instrument: Instrument, language: str) -
 def _atom_in_words(match: re.Match[str], instrument: Instrument, language: str) -> str:
     if match.group("sel_name"):
         name = match.group("sel_name")
-        value = match.group("sel_text") if match.group("sel_text") is not None else match.group("sel_dq")
+        value = (
+            match.group("sel_text")
+            if match.group("sel_text") is not None
+            else match.group("sel_dq")
+        )
         verb = "is not selected" if match.group("neg") else "is selected"
         return f'"{_choice_label(instrument, name, value, language)}" {verb} in "{name}"'
     name = match.group("cmp_name")
     op = _OPS[match.group("op")]
     if match.group("cmp_num") is not None:
         return f'answer to "{name}" {op} {match.group("cmp_num")}'
-    value = match.group("cmp_text") if match.group("cmp_text") is not None else match.group("cmp_dq")
+    value = (
+        match.group("cmp_text") if match.group("cmp_text") is not None else match.group("cmp_dq")
+    )
     if value == "":
         return f'"{name}" is {"answered" if op == "is not" else "not answered"}'
     return f'answer to "{name}" {op} "{_choice_label(instrument, name, value, language)}"'
@@ -76,12 +82,16 @@ def to_text(instrument: Instrument, language: str | None = None) -> str:
         lines += ["", "Help shown on every page and at the end:"]
         for resource in instrument.help_resources:
             description = _t(resource.description, instrument, lang)
-            lines.append(f"  - {_t(resource.label, instrument, lang)}: {resource.url}"
-                         + (f" ({description})" if description else ""))
+            lines.append(
+                f"  - {_t(resource.label, instrument, lang)}: {resource.url}"
+                + (f" ({description})" if description else "")
+            )
     if instrument.inconsistencies:
         lines += ["", "Declared inconsistent answer patterns (flagged for analysts):"]
         for name, expression in instrument.inconsistencies:
-            message = _t(instrument.inconsistency_messages.get(name, Translations()), instrument, lang)
+            message = _t(
+                instrument.inconsistency_messages.get(name, Translations()), instrument, lang
+            )
             lines.append(f"  - {name}: {message or expression}")
     return "\n".join(lines) + "\n"
 
@@ -95,11 +105,15 @@ def _header(instrument: Instrument, lang: str) -> list[str]:
     lines = [title, f"Questionnaire {instrument.form_id}, version {instrument.version or '-'}"]
     if lang in instrument.language_codes:
         language = instrument.language(lang)
-        lines.append(f"Language: {language.name} ({language.code})"
-                     + (", right-to-left" if language.is_rtl else ""))
+        lines.append(
+            f"Language: {language.name} ({language.code})"
+            + (", right-to-left" if language.is_rtl else "")
+        )
         if language.is_machine_translated:
-            lines.append("This translation is a machine-drafted text: have it reviewed by a "
-                         "translator before the survey goes live.")
+            lines.append(
+                "This translation is a machine-drafted text: have it reviewed by a "
+                "translator before the survey goes live."
+            )
     return lines
 
 
@@ -123,7 +137,10 @@ def _question(instrument: Instrument, question: Question, lang: str) -> list[str
         flags.append(f"required if {condition_in_words(question.required, instrument, lang)}")
     if question.is_randomized:
         flags.append("choices in random order")
-    lines = [f"  - {question.name} ({', '.join(flags)})", f"    {_t(question.label, instrument, lang)}"]
+    lines = [
+        f"  - {question.name} ({', '.join(flags)})",
+        f"    {_t(question.label, instrument, lang)}",
+    ]
     if question.hint:
         lines.append(f"    Hint: {_t(question.hint, instrument, lang)}")
     for choice in question.choices:
@@ -134,5 +151,7 @@ def _question(instrument: Instrument, question: Question, lang: str) -> list[str
         lines.append(f"    Shown if: {condition_in_words(question.relevant, instrument, lang)}")
     if question.constraint:
         message = _t(question.constraint_message, instrument, lang)
-        lines.append(f"    Accepted if: {question.constraint}" + (f" ({message})" if message else ""))
+        lines.append(
+            f"    Accepted if: {question.constraint}" + (f" ({message})" if message else "")
+        )
     return lines

@@ -1,7 +1,7 @@
 """XLSForm `type` cells -> our question types, or the name of the unsupported feature.
 
-    >>> parse_type("select_one yes_no or_other")
-    TypeInfo(base='select_one', list_name='yes_no', or_other=True, problem=None, feature='', reason='', suggestions=())
+>>> parse_type("select_one yes_no or_other")
+TypeInfo(base='select_one', list_name='yes_no', or_other=True, problem=None, feature='', reason='', suggestions=())
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ def parse_type(text: str) -> TypeInfo:
     for alias in sorted(_REFUSED, key=len, reverse=True):
         if lowered == alias.lower() or lowered.startswith(alias.lower() + " "):
             feature, reason = _REFUSED[alias]
-            return TypeInfo(problem="INSTRUMENT-005", feature=f'type "{feature or alias}"',
-                            reason=reason)
+            return TypeInfo(
+                problem="INSTRUMENT-005", feature=f'type "{feature or alias}"', reason=reason
+            )
     for alias in sorted(SELECTS, key=len, reverse=True):
         if lowered.startswith(alias + " "):
             return _select(SELECTS[alias], cleaned[len(alias) + 1 :].split())
@@ -87,5 +88,8 @@ def _select(base: str, words: list[str]) -> TypeInfo:
         return TypeInfo(base, words[0], or_other)
     if not words:
         return TypeInfo(problem="INSTRUMENT-004", suggestions=KNOWN_TYPES)
-    return TypeInfo(problem="INSTRUMENT-005", feature=f'"{" ".join(words[1:])}" after the list name',
-                    reason="only `or_other` may follow the list name")
+    return TypeInfo(
+        problem="INSTRUMENT-005",
+        feature=f'"{" ".join(words[1:])}" after the list name',
+        reason="only `or_other` may follow the list name",
+    )

@@ -42,12 +42,26 @@ def yaml_to_sheets(data: bytes | str, file: str) -> Sheets:
         raise InputError([problem("INSTRUMENT-001", where, path=file, reason=reason)]) from None
     problems: list[Problem] = []
     if not isinstance(document, Mapping):
-        raise InputError([_shape(file, None, None, "the top level must be a mapping with "
-                                 "settings, survey and choices")])
+        raise InputError(
+            [
+                _shape(
+                    file,
+                    None,
+                    None,
+                    "the top level must be a mapping with settings, survey and choices",
+                )
+            ]
+        )
     for key in document:
         if key not in _TOP_LEVEL:
-            problems.append(_shape(file, None, None, f'unknown top-level key "{key}" '
-                                   f"(expected one of {', '.join(_TOP_LEVEL)})"))
+            problems.append(
+                _shape(
+                    file,
+                    None,
+                    None,
+                    f'unknown top-level key "{key}" (expected one of {", ".join(_TOP_LEVEL)})',
+                )
+            )
     settings = document.get("settings") or {}
     if not isinstance(settings, Mapping):
         problems.append(_shape(file, "settings", None, "settings must be a mapping"))
@@ -68,7 +82,9 @@ def yaml_to_sheets(data: bytes | str, file: str) -> Sheets:
     return _with_headers(sheets, tuple(languages))
 
 
-def _shape(file: str, sheet: str | None, row: int | None, what: str, column: str | None = None) -> Problem:
+def _shape(
+    file: str, sheet: str | None, row: int | None, what: str, column: str | None = None
+) -> Problem:
     return problem("INSTRUMENT-018", Location(file, sheet, row, column), what=what)
 
 
@@ -76,15 +92,23 @@ def _languages(settings: Mapping[str, Any], file: str, problems: list[Problem]) 
     """code -> name; the order is the language picker's order."""
     declared = settings.get("languages") or {}
     if not isinstance(declared, Mapping):
-        problems.append(_shape(file, "settings", 2, "languages must map codes to {name: ...}",
-                               "languages"))
+        problems.append(
+            _shape(file, "settings", 2, "languages must map codes to {name: ...}", "languages")
+        )
         return {}
     languages = {}
     for code, spec in declared.items():
         name = spec.get("name") if isinstance(spec, Mapping) else None
         if not isinstance(name, str) or not name.strip():
-            problems.append(_shape(file, "settings", 2, f'language "{code}" needs a name, e.g. '
-                                   f"{code}: {{name: English}}", "languages"))
+            problems.append(
+                _shape(
+                    file,
+                    "settings",
+                    2,
+                    f'language "{code}" needs a name, e.g. {code}: {{name: English}}',
+                    "languages",
+                )
+            )
             continue
         languages[str(code)] = name.strip()
     return languages
@@ -101,8 +125,9 @@ class _Columns:
 
     def cells(self, item: Any, sheet: str, row: int, skip: tuple[str, ...] = ()) -> dict[str, str]:
         if not isinstance(item, Mapping):
-            self.problems.append(_shape(self.file, sheet, row, "each row must be a mapping "
-                                        "of column: value"))
+            self.problems.append(
+                _shape(self.file, sheet, row, "each row must be a mapping of column: value")
+            )
             return {}
         cells: dict[str, str] = {}
         for key, value in item.items():
@@ -112,19 +137,34 @@ class _Columns:
             if isinstance(value, Mapping):
                 self._translated(cells, key, value, sheet, row)
             elif isinstance(value, list | tuple):
-                self.problems.append(_shape(self.file, sheet, row, f'"{key}" must be text or a '
-                                            "mapping language code -> text", key))
+                self.problems.append(
+                    _shape(
+                        self.file,
+                        sheet,
+                        row,
+                        f'"{key}" must be text or a mapping language code -> text',
+                        key,
+                    )
+                )
             else:
                 cells[key] = _text(value)
         return cells
 
-    def _translated(self, cells: dict[str, str], key: str, value: Mapping[Any, Any], sheet: str,
-                    row: int) -> None:
+    def _translated(
+        self, cells: dict[str, str], key: str, value: Mapping[Any, Any], sheet: str, row: int
+    ) -> None:
         for code, text in value.items():
             code = str(code)
             if code not in self.languages:
-                self.problems.append(_shape(self.file, sheet, row, f'language "{code}" in "{key}" '
-                                            "is not declared under settings.languages", key))
+                self.problems.append(
+                    _shape(
+                        self.file,
+                        sheet,
+                        row,
+                        f'language "{code}" in "{key}" is not declared under settings.languages',
+                        key,
+                    )
+                )
                 continue
             if text is not None and _text(text):
                 cells[self.column(key, code)] = _text(text)
@@ -138,8 +178,12 @@ def _text(value: Any) -> str:
 
 
 def _settings_cells(settings: Mapping[str, Any], builder: _Columns) -> dict[str, str]:
-    cells = builder.cells({k: v for k, v in settings.items() if k in SETTINGS_COLUMNS}, "settings", 2,
-                          skip=("default_language", "form_title"))
+    cells = builder.cells(
+        {k: v for k, v in settings.items() if k in SETTINGS_COLUMNS},
+        "settings",
+        2,
+        skip=("default_language", "form_title"),
+    )
     default = settings.get("default_language")
     if default is not None:
         code = str(default)
@@ -148,14 +192,18 @@ def _settings_cells(settings: Mapping[str, Any], builder: _Columns) -> dict[str,
     declared = settings.get("languages") or {}
     if isinstance(declared, Mapping):
         for flag, attribute in (("machine_translated", "machine_translated"), ("rtl", "rtl")):
-            codes = [str(c) for c, spec in declared.items()
-                     if isinstance(spec, Mapping) and spec.get(attribute)]
+            codes = [
+                str(c)
+                for c, spec in declared.items()
+                if isinstance(spec, Mapping) and spec.get(attribute)
+            ]
             if codes:
                 cells[flag] = " ".join(codes)
     for key in settings:
         if key not in (*SETTINGS_COLUMNS, "languages"):
-            builder.problems.append(_shape(builder.file, "settings", 2, f'unknown setting "{key}"',
-                                           str(key)))
+            builder.problems.append(
+                _shape(builder.file, "settings", 2, f'unknown setting "{key}"', str(key))
+            )
     return cells
 
 
@@ -170,9 +218,15 @@ def _title_cells(title: Any, default: str, builder: _Columns) -> dict[str, str]:
     for code, text in title.items():
         code = str(code)
         if code not in builder.languages:
-            builder.problems.append(_shape(builder.file, "settings", 2, f'language "{code}" in '
-                                           '"form_title" is not declared under settings.languages',
-                                           "form_title"))
+            builder.problems.append(
+                _shape(
+                    builder.file,
+                    "settings",
+                    2,
+                    f'language "{code}" in "form_title" is not declared under settings.languages',
+                    "form_title",
+                )
+            )
         elif text is not None and _text(text):
             cells["form_title" if code == default else f"form_title_{code}"] = _text(text)
     return cells
@@ -182,7 +236,9 @@ def _rows(items: Any, sheet: str, builder: _Columns) -> tuple[Row, ...]:
     if items is None:
         return ()
     if not isinstance(items, list):
-        builder.problems.append(_shape(builder.file, sheet, None, f"{sheet} must be a list of rows"))
+        builder.problems.append(
+            _shape(builder.file, sheet, None, f"{sheet} must be a list of rows")
+        )
         return ()
     return tuple(Row(i + 2, builder.cells(item, sheet, i + 2)) for i, item in enumerate(items))
 
@@ -191,14 +247,21 @@ def _choice_rows(lists: Any, builder: _Columns) -> tuple[Row, ...]:
     if lists is None:
         return ()
     if not isinstance(lists, Mapping):
-        builder.problems.append(_shape(builder.file, "choices", None,
-                                       "choices must map list names to lists of choices"))
+        builder.problems.append(
+            _shape(builder.file, "choices", None, "choices must map list names to lists of choices")
+        )
         return ()
     rows: list[Row] = []
     for list_name, choices in lists.items():
         if not isinstance(choices, list):
-            builder.problems.append(_shape(builder.file, "choices", len(rows) + 2,
-                                           f'choice list "{list_name}" must be a list'))
+            builder.problems.append(
+                _shape(
+                    builder.file,
+                    "choices",
+                    len(rows) + 2,
+                    f'choice list "{list_name}" must be a list',
+                )
+            )
             continue
         for choice in choices:
             number = len(rows) + 2
@@ -224,5 +287,13 @@ def _with_headers(sheets: Sheets, order: tuple[str, ...]) -> Sheets:
                 key=lambda c: (c != base, rank.get(c.rsplit("(", 1)[-1].rstrip(")"), len(rank))),
             )
         )
-    return Sheets(sheets.file, sheets.survey, sheets.choices, sheets.settings, sheets.help,
-                  sheets.checks, sheets.sheet_names, headers)
+    return Sheets(
+        sheets.file,
+        sheets.survey,
+        sheets.choices,
+        sheets.settings,
+        sheets.help,
+        sheets.checks,
+        sheets.sheet_names,
+        headers,
+    )
