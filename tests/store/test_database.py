@@ -192,3 +192,36 @@ def test_open_store__several_collectors_start_at_once__all_open_one_schema(store
     assert errors == []
     with open_store(store_url) as store:
         assert store.count_records() == 0
+
+
+def _collector(url: str, public_key: str, worker: int, pages: int) -> int:
+    """One collector process: append its pages, each twice (a replayed POST); count stored."""
+    recipients = Recipients((public_key,))
+    stored = 0
+    with open_store(url) as store:
+        for n in range(pages):
+            sealed = seal_page(f"worker {worker} page {n}".encode(), recipients)
+            key = f"{worker}/{n}".encode()
+            stored += store.append(sealed, key)
+            stored += store.append(sealed, key)
+    return stored
+
+
+@pytest.mark.slow
+def test_append__several_collector_processes__every_page_stored_exactly_once(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    # Given three collector processes appending to one new store at once, each replaying every POST
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(3) as pool:
+        stored = pool.starmap(
+            _collector, [(store_url, research_key.public_key, worker, 30) for worker in range(3)]
+        )
+    # Then each process stored each of its pages once, and the store holds exactly those pages
+    assert stored == [30, 30, 30]
+    with open_store(store_url) as store:
+        plaintexts = {unseal_record(r, research_key.identity) for r in store.iter_records()}
+        assert store.count_records() == 90
+    assert plaintexts == {f"worker {w} page {n}".encode() for w in range(3) for n in range(30)}
