@@ -87,6 +87,10 @@ class CountStore:
         with self.engine.begin() as connection:
             connection.execute(statement)
 
+    def close(self) -> None:
+        """Close the pooled connections (the store can still be used; it reconnects)."""
+        self.engine.dispose()
+
     def rows(self) -> Iterator[CountRow]:
         """Every cell, ordered by day, variant, language, event, target."""
         order = [invite_counts.c[name] for name in _KEY]
