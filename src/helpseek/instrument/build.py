@@ -2,123 +2,26 @@
 
 Each stage appends Problems instead of raising, so the author sees every problem in one round;
 `build_instrument` returns the Instrument (None when an error makes one impossible) and them all.
+The survey sheet's stage (questions and pages) lives in questions.py.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import cast
+from dataclasses import replace
 
-from helpseek.problems import Location, Problem, near_miss, problem
+from helpseek.problems import Location, Problem
 
-from .model import (
-    Choice,
-    HelpResource,
-    Instrument,
-    Language,
-    Page,
-    Question,
-    QuestionType,
-    Translations,
-)
-from .read import Row, Sheets
-from .types import TypeInfo, parse_type
-
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-_TRANSLATED = re.compile(r"^(?P<base>[^:]+?)\s*::\s*(?P<lang>.+)$")
-_LANG = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)\s*$")
-DEFAULT_CODE = "default"
-YES = frozenset({"yes", "true", "true()"})
-NO = frozenset({"no", "false", "false()"})
-
-SURVEY_TRANSLATED = ("label", "hint", "constraint_message", "required_message")
-SURVEY_PLAIN = (
-    "type", "name", "required", "relevant", "constraint", "calculation", "choice_filter",
-    "default", "parameters", "appearance", "battery",
-)  # fmt: skip
-SURVEY_ALIASES = {
-    "relevance": "relevant", "caption": "label", "calculate": "calculation",
-    "constraining_message": "constraint_message", "requiredmsg": "required_message",
-    "constraint message": "constraint_message", "required message": "required_message",
-}  # fmt: skip
-# Columns that only make sense for features we refuse; naming them helps the author.
-SURVEY_REFUSED = {
-    "image": "media (images, audio, video) in questions",
-    "big-image": "media (images, audio, video) in questions",
-    "audio": "media (images, audio, video) in questions",
-    "video": "media (images, audio, video) in questions",
-    "repeat_count": "repeats",
-    "trigger": "triggers",
-}  # fmt: skip
-SURVEY_IGNORED = ("guidance_hint", "read_only", "readonly", "autoplay", "label_other")
-OTHER_LABELS = {
-    "en": "Other", "es": "Otro", "ru": "Другое", "de": "Sonstiges", "pt": "Outro", "fi": "Muu",
-    "ar": "أخرى", "fr": "Autre",
-}  # fmt: skip
-SPECIFY_OTHER = {
-    "en": "Specify other.", "es": "Especifique otro.", "ru": "Уточните другое.",
-    "de": "Bitte angeben.", "pt": "Especifique outro.", "fi": "Tarkenna muu.",
-    "ar": "حدد غير ذلك.", "fr": "Précisez autre.",
-}  # fmt: skip
-
-
-@dataclass
-class _Group:
-    name: str
-    relevant: str | None
-    is_field_list: bool
-    label: Translations
-    row: int
-
-
-@dataclass
-class _Context:
-    """What the stages share: the sheets, the languages, and the problems found so far."""
-
-    sheets: Sheets
-    problems: list[Problem] = field(default_factory=list)
-    languages: tuple[Language, ...] = ()
-    plain_code: str = DEFAULT_CODE
-    names: dict[str, int] = field(default_factory=dict)
-
-    def add(self, code: str, sheet: str, row: int | None, at: str | None, **fields: object) -> None:
-        where = Location(self.sheets.file, sheet, row, at)
-        self.problems.append(problem(code, where, "error", **fields))
-
-    def warn(
-        self, code: str, sheet: str, row: int | None, at: str | None, **fields: object
-    ) -> None:
-        where = Location(self.sheets.file, sheet, row, at)
-        self.problems.append(problem(code, where, severity="warning", **fields))
-
-    def translations(self, cells: Mapping[str, str], base: str) -> Translations:
-        """`base` and `base::Name (code)` cells -> Translations keyed by code."""
-        texts: dict[str, str] = {}
-        if cells.get(base):
-            texts[self.plain_code] = cells[base]
-        for column, text in cells.items():
-            parsed = split_translated(column)
-            if parsed and parsed[0] == base and text:
-                texts[parsed[1].code] = text
-        return Translations(texts)
-
-
-def split_translated(column: str) -> tuple[str, Language] | None:
-    """'label::English (en)' -> ('label', Language('en', 'English')); plain columns -> None."""
-    match = _TRANSLATED.match(column)
-    if not match:
-        return None
-    spec = match.group("lang").strip()
-    lang = _LANG.match(spec)
-    code, name = (lang.group("code").strip(), lang.group("name").strip()) if lang else (spec, spec)
-    return match.group("base").strip().lower(), Language(code, name or code)
+from .columns import DEFAULT_CODE, LANGUAGE_SPEC, NAME, BuildContext, split_translated
+from .model import Choice, HelpResource, Instrument, Language, Question, Translations
+from .questions import build_questions
+from .read import Sheets
 
 
 def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
     """Run every stage; the Instrument is None when the rows cannot make a usable one."""
-    context = _Context(sheets)
+    context = BuildContext(sheets)
     settings = {
         k.lower(): v for k, v in (sheets.settings[0].cells if sheets.settings else {}).items()
     }
@@ -129,7 +32,7 @@ def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
         )
         return None, context.problems
     choices = _choices(context)
-    questions, pages = _questions(context, choices)
+    questions, pages = build_questions(context, choices)
     instrument = Instrument(
         form_id=settings.get("form_id") or settings.get("id_string") or _stem(sheets.file),
         version=settings.get("version", ""),
@@ -155,7 +58,7 @@ def _stem(file: str) -> str:
 # --- stage: languages and settings ---------------------------------------------------------------
 
 
-def _languages(context: _Context, settings: Mapping[str, str]) -> None:
+def _languages(context: BuildContext, settings: Mapping[str, str]) -> None:
     found: dict[str, Language] = {}
     uses_plain = False
     for sheet in ("survey", "choices", "settings", "help", "checks"):
@@ -190,7 +93,7 @@ def _languages(context: _Context, settings: Mapping[str, str]) -> None:
     )
 
 
-def _title(context: _Context, settings: Mapping[str, str]) -> Translations:
+def _title(context: BuildContext, settings: Mapping[str, str]) -> Translations:
     """`form_title` is in the default language; `form_title_<code>` holds the others (pyxform
     refuses `form_title::...` columns, see yamlform.py)."""
     default = _default_code(context, settings)
@@ -206,7 +109,7 @@ def _language_code(spec: str, found: Mapping[str, Language]) -> str:
     spec = spec.strip()
     if not spec:
         return ""
-    match = _LANG.match(spec)
+    match = LANGUAGE_SPEC.match(spec)
     if match:
         return match.group("code").strip()
     for lang in found.values():
@@ -215,7 +118,7 @@ def _language_code(spec: str, found: Mapping[str, Language]) -> str:
     return spec
 
 
-def _default_code(context: _Context, settings: Mapping[str, str]) -> str:
+def _default_code(context: BuildContext, settings: Mapping[str, str]) -> str:
     codes = [lang.code for lang in context.languages]
     code = _language_code(
         settings.get("default_language", ""), {c.code: c for c in context.languages}
@@ -226,7 +129,7 @@ def _default_code(context: _Context, settings: Mapping[str, str]) -> str:
 # --- stage: choices --------------------------------------------------------------------------------
 
 
-def _choices(context: _Context) -> dict[str, tuple[Choice, ...]]:
+def _choices(context: BuildContext) -> dict[str, tuple[Choice, ...]]:
     lists: dict[str, list[Choice]] = {}
     for row in context.sheets.choices:
         cells = {_choice_column(k): v for k, v in row.cells.items()}
@@ -264,260 +167,10 @@ def _choice_column(column: str) -> str:
     return column
 
 
-# --- stage: questions ------------------------------------------------------------------------------
-
-
-def _normalise(cells: Mapping[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for column, text in cells.items():
-        parsed = split_translated(column)
-        base = parsed[0] if parsed else column.strip().lower()
-        base = SURVEY_ALIASES.get(base, base)
-        out[f"{base}::{column.split('::', 1)[1]}" if parsed else base] = text
-    return out
-
-
-def _questions(
-    context: _Context, choices: Mapping[str, tuple[Choice, ...]]
-) -> tuple[list[Question], list[Page]]:
-    questions: list[Question] = []
-    stack: list[_Group] = []
-    for row in context.sheets.survey:
-        cells = _normalise(row.cells)
-        if not cells:
-            continue
-        _check_columns(context, row, cells)
-        kind = parse_type(cells.get("type", ""))
-        if kind.problem:
-            context.add(
-                kind.problem,
-                "survey",
-                row.number,
-                "type",
-                type=cells.get("type", ""),
-                feature=kind.feature,
-                reason=kind.reason,
-                hint=near_miss(cells.get("type", ""), kind.suggestions),
-            )
-            continue
-        if kind.base == "end group":
-            if not stack:
-                context.add("INSTRUMENT-009", "survey", row.number, "type")
-            else:
-                stack.pop()
-            continue
-        name = cells.get("name", "")
-        if not _valid_name(context, row, name):
-            continue
-        if kind.base == "begin group":
-            stack.append(
-                _Group(
-                    name,
-                    cells.get("relevant"),
-                    "field-list" in cells.get("appearance", "").split(),
-                    context.translations(cells, "label"),
-                    row.number,
-                )
-            )
-            continue
-        questions.extend(_question(context, row, cells, kind, stack, choices))
-    for group in stack:
-        context.add("INSTRUMENT-008", "survey", group.row, "type", name=group.name)
-    return questions, _pages(questions, context)
-
-
-def _valid_name(context: _Context, row: Row, name: str) -> bool:
-    if not name:
-        context.add("INSTRUMENT-003", "survey", row.number, "name", column="name")
-        return False
-    if not NAME.match(name):
-        context.add("INSTRUMENT-011", "survey", row.number, "name", name=name)
-        return False
-    if name in context.names:
-        context.add(
-            "INSTRUMENT-006", "survey", row.number, "name", name=name, first_row=context.names[name]
-        )
-        return False
-    context.names[name] = row.number
-    return True
-
-
-def _check_columns(context: _Context, row: Row, cells: Mapping[str, str]) -> None:
-    known = set(SURVEY_PLAIN) | set(SURVEY_TRANSLATED) | set(SURVEY_IGNORED)
-    for column in cells:
-        base = column.split("::")[0]
-        if base in SURVEY_REFUSED or base.startswith("media"):
-            feature = SURVEY_REFUSED.get(base, "media (images, audio, video) in questions")
-            context.add(
-                "INSTRUMENT-005",
-                "survey",
-                row.number,
-                column,
-                feature=feature,
-                reason="respondent pages carry no media and no repeats",
-            )
-        elif base not in known and not base.startswith(("instance::", "bind::", "body::")):
-            context.warn(
-                "INSTRUMENT-019",
-                "survey",
-                row.number,
-                column,
-                column=column,
-                hint=near_miss(base, known),
-            )
-
-
-def _question(
-    context: _Context,
-    row: Row,
-    cells: Mapping[str, str],
-    kind: TypeInfo,
-    stack: list[_Group],
-    choices: Mapping[str, tuple[Choice, ...]],
-) -> list[Question]:
-    name = cells["name"]
-    options: tuple[Choice, ...] = ()
-    if kind.list_name is not None:
-        options = choices.get(kind.list_name, ())
-        if not options:
-            context.add(
-                "INSTRUMENT-007",
-                "survey",
-                row.number,
-                "type",
-                list=kind.list_name,
-                hint=near_miss(kind.list_name, choices),
-            )
-        # pyxform adds an "other" option only when the list has none (it keeps the list's own,
-        # translated one), and so do we.
-        if kind.or_other and not any(c.name == "other" for c in options):
-            options += (Choice("other", _other_label(context, OTHER_LABELS)),)
-    if kind.base == "calculate" and not cells.get("calculation"):
-        context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
-    question = Question(
-        name=name,
-        type=cast(QuestionType, kind.base),
-        label=context.translations(cells, "label"),
-        hint=context.translations(cells, "hint"),
-        list_name=kind.list_name,
-        choices=options,
-        has_other=kind.or_other,
-        required=_required(cells.get("required")),
-        required_message=context.translations(cells, "required_message"),
-        relevant=cells.get("relevant"),
-        group_relevant=tuple(g.relevant for g in stack if g.relevant),
-        constraint=cells.get("constraint"),
-        constraint_message=context.translations(cells, "constraint_message"),
-        calculation=cells.get("calculation"),
-        choice_filter=cells.get("choice_filter"),
-        default=cells.get("default"),
-        is_randomized=_randomized(context, row, cells.get("parameters", "")),
-        appearance=cells.get("appearance"),
-        group_path=tuple(g.name for g in stack),
-        location=Location(context.sheets.file, "survey", row.number),
-    )
-    if not kind.or_other:
-        return [question]
-    other_name = f"{name}_other"
-    if other_name in context.names:
-        context.add(
-            "INSTRUMENT-006",
-            "survey",
-            row.number,
-            "name",
-            name=other_name,
-            first_row=context.names[other_name],
-        )
-    context.names.setdefault(other_name, row.number)
-    other = Question(
-        name=other_name,
-        type="text",
-        label=_other_label(context, SPECIFY_OTHER),
-        relevant=f"selected(${{{name}}}, 'other')",
-        group_relevant=question.group_relevant,
-        group_path=question.group_path,
-        location=question.location,
-    )
-    return [question, other]
-
-
-def _other_label(context: _Context, texts: Mapping[str, str]) -> Translations:
-    return Translations(
-        {lang.code: texts.get(lang.code, texts["en"]) for lang in context.languages}
-        or {DEFAULT_CODE: texts["en"]}
-    )
-
-
-def _required(text: str | None) -> str | None:
-    """'yes'/'TRUE'/'true()' -> 'yes'; 'no'/'false' or empty -> None; anything else is an expression."""
-    if text is None or text.strip().lower() in NO or not text.strip():
-        return None
-    return "yes" if text.strip().lower() in YES else text.strip()
-
-
-def _randomized(context: _Context, row: Row, parameters: str) -> bool:
-    randomized = False
-    for pair in re.split(r"[\s,;]+", parameters.strip()):
-        if not pair:
-            continue
-        key, _, value = pair.partition("=")
-        if key.strip().lower() == "randomize" and value.strip().lower() in YES | NO:
-            randomized = value.strip().lower() in YES
-        else:
-            context.warn("INSTRUMENT-020", "survey", row.number, "parameters", parameter=pair)
-    return randomized
-
-
-# --- stage: pages ----------------------------------------------------------------------------------
-
-
-def _pages(questions: Iterable[Question], context: _Context) -> list[Page]:
-    """A field-list group is one page; any other shown question is its own page."""
-    groups = _group_info(context)
-    pages: list[Page] = []
-    for question in questions:
-        if question.type == "calculate":
-            continue
-        field_list = next((g for g in question.group_path if groups[g].is_field_list), None)
-        if field_list is None:
-            inner = groups[question.group_path[-1]].label if question.group_path else Translations()
-            pages.append(Page(question.name, (question,), inner, question.group_relevant))
-            continue
-        if pages and pages[-1].id == field_list:
-            pages[-1] = replace(pages[-1], questions=pages[-1].questions + (question,))
-            continue
-        depth = question.group_path.index(field_list) + 1
-        relevant = tuple(
-            groups[g].relevant for g in question.group_path[:depth] if groups[g].relevant
-        )
-        pages.append(
-            Page(field_list, (question,), groups[field_list].label, cast(tuple[str, ...], relevant))
-        )
-    return pages
-
-
-def _group_info(context: _Context) -> dict[str, _Group]:
-    groups: dict[str, _Group] = {}
-    for row in context.sheets.survey:
-        cells = _normalise(row.cells)
-        if parse_type(cells.get("type", "")).base == "begin group" and cells.get("name"):
-            groups.setdefault(
-                cells["name"],
-                _Group(
-                    cells["name"],
-                    cells.get("relevant"),
-                    "field-list" in cells.get("appearance", "").split(),
-                    context.translations(cells, "label"),
-                    row.number,
-                ),
-            )
-    return groups
-
-
 # --- stage: help resources, declared checks, batteries -------------------------------------------
 
 
-def _help(context: _Context) -> tuple[HelpResource, ...]:
+def _help(context: BuildContext) -> tuple[HelpResource, ...]:
     resources = []
     for row in context.sheets.help:
         if not row.cells:
@@ -540,7 +193,7 @@ def _help(context: _Context) -> tuple[HelpResource, ...]:
     return tuple(resources)
 
 
-def _checks(context: _Context) -> tuple[tuple[str, str], ...]:
+def _checks(context: BuildContext) -> tuple[tuple[str, str], ...]:
     found = []
     for row in context.sheets.checks:
         if not row.cells:
@@ -553,7 +206,7 @@ def _checks(context: _Context) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _check_messages(context: _Context) -> dict[str, Translations]:
+def _check_messages(context: BuildContext) -> dict[str, Translations]:
     return {
         row.get("name"): context.translations(row.cells, "message")
         for row in context.sheets.checks

@@ -1,0 +1,293 @@
+"""The survey sheet -> Questions (types, names, conditions, or_other) and Pages (paging rules).
+
+A `field-list` group is one page; any other shown question is its own page; calculations are on
+no page. Problems are collected in the BuildContext, never raised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import cast
+
+from helpseek.problems import Location, near_miss
+
+from .columns import DEFAULT_CODE, NAME, NO, YES, BuildContext, normalise_survey_columns
+from .model import Choice, Page, Question, QuestionType, Translations
+from .read import Row
+from .types import TypeInfo, parse_type
+
+SURVEY_TRANSLATED = ("label", "hint", "constraint_message", "required_message")
+SURVEY_PLAIN = (
+    "type", "name", "required", "relevant", "constraint", "calculation", "choice_filter",
+    "default", "parameters", "appearance", "battery",
+)  # fmt: skip
+# Columns that only make sense for features we refuse; naming them helps the author.
+SURVEY_REFUSED = {
+    "image": "media (images, audio, video) in questions",
+    "big-image": "media (images, audio, video) in questions",
+    "audio": "media (images, audio, video) in questions",
+    "video": "media (images, audio, video) in questions",
+    "repeat_count": "repeats",
+    "trigger": "triggers",
+}  # fmt: skip
+SURVEY_IGNORED = ("guidance_hint", "read_only", "readonly", "autoplay", "label_other")
+OTHER_LABELS = {
+    "en": "Other", "es": "Otro", "ru": "Другое", "de": "Sonstiges", "pt": "Outro", "fi": "Muu",
+    "ar": "أخرى", "fr": "Autre",
+}  # fmt: skip
+SPECIFY_OTHER = {
+    "en": "Specify other.", "es": "Especifique otro.", "ru": "Уточните другое.",
+    "de": "Bitte angeben.", "pt": "Especifique outro.", "fi": "Tarkenna muu.",
+    "ar": "حدد غير ذلك.", "fr": "Précisez autre.",
+}  # fmt: skip
+
+
+@dataclass
+class _Group:
+    name: str
+    relevant: str | None
+    is_field_list: bool
+    label: Translations
+    row: int
+
+
+# --- questions ------------------------------------------------------------------------------
+
+
+def build_questions(
+    context: BuildContext, choices: Mapping[str, tuple[Choice, ...]]
+) -> tuple[list[Question], list[Page]]:
+    questions: list[Question] = []
+    stack: list[_Group] = []
+    for row in context.sheets.survey:
+        cells = normalise_survey_columns(row.cells)
+        if not cells:
+            continue
+        _check_columns(context, row, cells)
+        kind = parse_type(cells.get("type", ""))
+        if kind.problem:
+            context.add(
+                kind.problem,
+                "survey",
+                row.number,
+                "type",
+                type=cells.get("type", ""),
+                feature=kind.feature,
+                reason=kind.reason,
+                hint=near_miss(cells.get("type", ""), kind.suggestions),
+            )
+            continue
+        if kind.base == "end group":
+            if not stack:
+                context.add("INSTRUMENT-009", "survey", row.number, "type")
+            else:
+                stack.pop()
+            continue
+        name = cells.get("name", "")
+        if not _valid_name(context, row, name):
+            continue
+        if kind.base == "begin group":
+            stack.append(
+                _Group(
+                    name,
+                    cells.get("relevant"),
+                    "field-list" in cells.get("appearance", "").split(),
+                    context.translations(cells, "label"),
+                    row.number,
+                )
+            )
+            continue
+        questions.extend(_question(context, row, cells, kind, stack, choices))
+    for group in stack:
+        context.add("INSTRUMENT-008", "survey", group.row, "type", name=group.name)
+    return questions, _pages(questions, context)
+
+
+def _valid_name(context: BuildContext, row: Row, name: str) -> bool:
+    if not name:
+        context.add("INSTRUMENT-003", "survey", row.number, "name", column="name")
+        return False
+    if not NAME.match(name):
+        context.add("INSTRUMENT-011", "survey", row.number, "name", name=name)
+        return False
+    if name in context.names:
+        context.add(
+            "INSTRUMENT-006", "survey", row.number, "name", name=name, first_row=context.names[name]
+        )
+        return False
+    context.names[name] = row.number
+    return True
+
+
+def _check_columns(context: BuildContext, row: Row, cells: Mapping[str, str]) -> None:
+    known = set(SURVEY_PLAIN) | set(SURVEY_TRANSLATED) | set(SURVEY_IGNORED)
+    for column in cells:
+        base = column.split("::")[0]
+        if base in SURVEY_REFUSED or base.startswith("media"):
+            feature = SURVEY_REFUSED.get(base, "media (images, audio, video) in questions")
+            context.add(
+                "INSTRUMENT-005",
+                "survey",
+                row.number,
+                column,
+                feature=feature,
+                reason="respondent pages carry no media and no repeats",
+            )
+        elif base not in known and not base.startswith(("instance::", "bind::", "body::")):
+            context.warn(
+                "INSTRUMENT-019",
+                "survey",
+                row.number,
+                column,
+                column=column,
+                hint=near_miss(base, known),
+            )
+
+
+def _question(
+    context: BuildContext,
+    row: Row,
+    cells: Mapping[str, str],
+    kind: TypeInfo,
+    stack: list[_Group],
+    choices: Mapping[str, tuple[Choice, ...]],
+) -> list[Question]:
+    name = cells["name"]
+    options: tuple[Choice, ...] = ()
+    if kind.list_name is not None:
+        options = choices.get(kind.list_name, ())
+        if not options:
+            context.add(
+                "INSTRUMENT-007",
+                "survey",
+                row.number,
+                "type",
+                list=kind.list_name,
+                hint=near_miss(kind.list_name, choices),
+            )
+        # pyxform adds an "other" option only when the list has none (it keeps the list's own,
+        # translated one), and so do we.
+        if kind.or_other and not any(c.name == "other" for c in options):
+            options += (Choice("other", _other_label(context, OTHER_LABELS)),)
+    if kind.base == "calculate" and not cells.get("calculation"):
+        context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
+    question = Question(
+        name=name,
+        type=cast(QuestionType, kind.base),
+        label=context.translations(cells, "label"),
+        hint=context.translations(cells, "hint"),
+        list_name=kind.list_name,
+        choices=options,
+        has_other=kind.or_other,
+        required=_required(cells.get("required")),
+        required_message=context.translations(cells, "required_message"),
+        relevant=cells.get("relevant"),
+        group_relevant=tuple(g.relevant for g in stack if g.relevant),
+        constraint=cells.get("constraint"),
+        constraint_message=context.translations(cells, "constraint_message"),
+        calculation=cells.get("calculation"),
+        choice_filter=cells.get("choice_filter"),
+        default=cells.get("default"),
+        is_randomized=_randomized(context, row, cells.get("parameters", "")),
+        appearance=cells.get("appearance"),
+        group_path=tuple(g.name for g in stack),
+        location=Location(context.sheets.file, "survey", row.number),
+    )
+    if not kind.or_other:
+        return [question]
+    other_name = f"{name}_other"
+    if other_name in context.names:
+        context.add(
+            "INSTRUMENT-006",
+            "survey",
+            row.number,
+            "name",
+            name=other_name,
+            first_row=context.names[other_name],
+        )
+    context.names.setdefault(other_name, row.number)
+    other = Question(
+        name=other_name,
+        type="text",
+        label=_other_label(context, SPECIFY_OTHER),
+        relevant=f"selected(${{{name}}}, 'other')",
+        group_relevant=question.group_relevant,
+        group_path=question.group_path,
+        location=question.location,
+    )
+    return [question, other]
+
+
+def _other_label(context: BuildContext, texts: Mapping[str, str]) -> Translations:
+    return Translations(
+        {lang.code: texts.get(lang.code, texts["en"]) for lang in context.languages}
+        or {DEFAULT_CODE: texts["en"]}
+    )
+
+
+def _required(text: str | None) -> str | None:
+    """'yes'/'TRUE'/'true()' -> 'yes'; 'no'/'false' or empty -> None; anything else is an expression."""
+    if text is None or text.strip().lower() in NO or not text.strip():
+        return None
+    return "yes" if text.strip().lower() in YES else text.strip()
+
+
+def _randomized(context: BuildContext, row: Row, parameters: str) -> bool:
+    randomized = False
+    for pair in re.split(r"[\s,;]+", parameters.strip()):
+        if not pair:
+            continue
+        key, _, value = pair.partition("=")
+        if key.strip().lower() == "randomize" and value.strip().lower() in YES | NO:
+            randomized = value.strip().lower() in YES
+        else:
+            context.warn("INSTRUMENT-020", "survey", row.number, "parameters", parameter=pair)
+    return randomized
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _pages(questions: Iterable[Question], context: BuildContext) -> list[Page]:
+    """A field-list group is one page; any other shown question is its own page."""
+    groups = _group_info(context)
+    pages: list[Page] = []
+    for question in questions:
+        if question.type == "calculate":
+            continue
+        field_list = next((g for g in question.group_path if groups[g].is_field_list), None)
+        if field_list is None:
+            inner = groups[question.group_path[-1]].label if question.group_path else Translations()
+            pages.append(Page(question.name, (question,), inner, question.group_relevant))
+            continue
+        if pages and pages[-1].id == field_list:
+            pages[-1] = replace(pages[-1], questions=pages[-1].questions + (question,))
+            continue
+        depth = question.group_path.index(field_list) + 1
+        relevant = tuple(
+            groups[g].relevant for g in question.group_path[:depth] if groups[g].relevant
+        )
+        pages.append(
+            Page(field_list, (question,), groups[field_list].label, cast(tuple[str, ...], relevant))
+        )
+    return pages
+
+
+def _group_info(context: BuildContext) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {}
+    for row in context.sheets.survey:
+        cells = normalise_survey_columns(row.cells)
+        if parse_type(cells.get("type", "")).base == "begin group" and cells.get("name"):
+            groups.setdefault(
+                cells["name"],
+                _Group(
+                    cells["name"],
+                    cells.get("relevant"),
+                    "field-list" in cells.get("appearance", "").split(),
+                    context.translations(cells, "label"),
+                    row.number,
+                ),
+            )
+    return groups
