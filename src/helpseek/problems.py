@@ -282,6 +282,27 @@ catalogue: dict[str, str] = {
     "WEB-003": 'The hidden-service folder "{path}" is readable by other users (mode {mode}); tor '
     "refuses such a folder. Run `chmod 700 {path}`, or let tor create it.",
     "WEB-004": "The port {port} is not a TCP port. Pass a number from 1 to 65535.",
+    # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
+    "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
+    "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",
+    "SYNTH-002": "The truth file is not valid YAML: {reason}. Fix the syntax at the line and column "
+    "shown.",
+    "SYNTH-003": 'The truth file has an unknown key "{key}" in {at}.{hint} Known keys: {known}.',
+    "SYNTH-004": 'The truth field "{field}" is "{value}", but it must be {expected}. Fix the value.',
+    "SYNTH-005": 'The truth field "{field}" names "{name}", which is not a question of "{form_id}".'
+    "{hint} Fix the name, or use the questionnaire this truth was written for.",
+    "SYNTH-006": 'The truth field "{field}" names the value "{value}", which "{name}" does not '
+    "offer.{hint} Known values: {known}.",
+    "SYNTH-007": 'The truth file is for the questionnaire "{found}", not "{form_id}". Pass the truth '
+    "file written for this questionnaire, or fix its instrument key.",
+    "SYNTH-008": 'Outcome "{name}": its chance ({within}) must stay below that of "{parent}" for every '
+    "respondent, but it is higher for {share:.1%} of them. Lower its odds ratios or raise those of "
+    '"{parent}".',
+    "SYNTH-009": "--n must be at least 1 (got {n}). Pass the number of respondents to draw.",
+    "SYNTH-010": "The demo's survey server did not start: {reason}. Run again with --debug; the "
+    "server's messages are in {log}.",
+    "SYNTH-011": "The survey server answered a synthetic respondent with HTTP {status} on page {page}: "
+    "{detail}. The demo stops so that no partial data is analysed as if complete.",
     # --- REPORT: the HTML report and the .docx of its tables ----------------------------------
     "REPORT-001": 'The folder "{folder}" holds no {file}. Pass the folder that `{command}` wrote, '
     "or the {file} file itself.",
