@@ -328,3 +328,12 @@ def test_load__an_empty_workbook_has_no_survey(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_instrument(path)
     assert caught.value.problems[0].code == "INSTRUMENT-002"
+
+
+def test_markdown__instance_and_bind_columns_are_not_languages() -> None:
+    form = instrument_from_markdown("""
+| survey |
+|        | type | name | label::English (en) | instance::odk:tag | bind::odk:note |
+|        | text | q1   | Q?                  | x                 | y              |
+""")
+    assert form.language_codes == ("en",)

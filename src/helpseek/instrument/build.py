@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from helpseek.problems import Location, Problem
 
-from .columns import DEFAULT_CODE, LANGUAGE_SPEC, NAME, BuildContext, split_translated
+from .columns import DEFAULT_CODE, LANGUAGE_SPEC, NAME, TRANSLATABLE, BuildContext, split_translated
 from .model import Choice, HelpResource, Instrument, Language, Question, Translations
 from .questions import build_questions
 from .read import Sheets
@@ -64,7 +64,7 @@ def _languages(context: BuildContext, settings: Mapping[str, str]) -> None:
     for sheet in ("survey", "choices", "settings", "help", "checks"):
         for column in context.sheets.headers.get(sheet, ()):
             parsed = split_translated(column)
-            if parsed:
+            if parsed and parsed[0] in TRANSLATABLE:
                 found.setdefault(parsed[1].code, parsed[1])
             elif column.lower() in ("label", "hint", "description", "message"):
                 uses_plain = True

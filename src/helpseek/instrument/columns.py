@@ -18,6 +18,11 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _TRANSLATED = re.compile(r"^(?P<base>[^:]+?)\s*::\s*(?P<lang>.+)$")
 LANGUAGE_SPEC = re.compile(r"^(?P<name>.*?)\s*\((?P<code>[^()]+)\)\s*$")
 DEFAULT_CODE = "default"
+# Columns whose `::Name (code)` suffix is a language (others, like instance::odk:tag, are not).
+TRANSLATABLE = frozenset(
+    {"label", "hint", "guidance_hint", "constraint_message", "required_message", "image",
+     "big-image", "audio", "video", "media", "description", "message"}
+)  # fmt: skip
 YES = frozenset({"yes", "true", "true()"})
 NO = frozenset({"no", "false", "false()"})
 
