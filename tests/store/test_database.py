@@ -15,8 +15,10 @@ from helpseek.store import (
     PageRecord,
     Recipients,
     ResearchKeypair,
+    new_session_key,
     open_store,
     seal_page,
+    seal_session_state,
     unseal_record,
 )
 from helpseek.store.database import head_revision
@@ -24,7 +26,7 @@ from helpseek.store.database import head_revision
 DAY = date(2026, 11, 29)
 
 
-def sealed_page(key: ResearchKeypair, answer: str, seq: int = 1) -> bytes:
+def page_json(key: ResearchKeypair, answer: str, seq: int = 1) -> bytes:
     record = PageRecord(
         "r1", "form", "1", "en", f"p{seq}", seq, {"q_text": answer}, ("q_text",), "2026-11-29", 20
     )
@@ -48,10 +50,10 @@ def test_append__same_submission_key_twice__stores_the_page_once(
 ) -> None:
     recipients = Recipients((research_key.public_key,))
     with open_store(store_url, today=lambda: DAY) as store:
-        first = store.append(seal_page(sealed_page(research_key, "a"), recipients), b"key-1")
+        first = store.append(seal_page(page_json(research_key, "a"), recipients), b"key-1")
         # When the respondent's browser replays the same POST
-        replay = store.append(seal_page(sealed_page(research_key, "a"), recipients), b"key-1")
-        other = store.append(seal_page(sealed_page(research_key, "b", 2), recipients), b"key-2")
+        replay = store.append(seal_page(page_json(research_key, "a"), recipients), b"key-1")
+        other = store.append(seal_page(page_json(research_key, "b", 2), recipients), b"key-2")
         assert (first, replay, other) == (True, False, True)
         assert store.count_records() == 2
         pages = [
@@ -122,22 +124,23 @@ def test_sessions__past_expiry__are_not_returned_and_are_purged(store_url: str) 
 def test_sqlite_file_and_wal__never_contain_a_submitted_answer_in_plaintext(
     tmp_path: Path, research_key: ResearchKeypair
 ) -> None:
-    # Given a store with sealed pages and a session state (sealed by the web shell with the
-    # session key, here simulated by opaque bytes as the store never sees the key)
+    # Given a store with sealed pages and in-progress session states sealed with session keys
     path = tmp_path / "responses.db"
     store = open_store(f"sqlite:///{path}")
     recipients = Recipients((research_key.public_key,))
     for n in range(20):
         store.append(
-            seal_page(sealed_page(research_key, f"tokenalpha{n}", n + 1), recipients), bytes([n])
+            seal_page(page_json(research_key, f"tokenalpha{n}", n + 1), recipients), bytes([n])
         )
+        state = seal_session_state(new_session_key(), b'{"q_text": "tokenalpha-in-progress"}')
+        store.put_session(f"s{n}", state, date(2099, 1, 1))
     # When the raw bytes of the database and its write-ahead log are read while the store is open
     wal = tmp_path / "responses.db-wal"
-    raw = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert wal.exists()
+    raw = path.read_bytes() + wal.read_bytes()
     store.close()
     raw += path.read_bytes()
     # Then no answer, no question name and no JSON key appear in them
-    assert wal.exists() or path.stat().st_size > 0
     for needle in (b"tokenalpha", b"q_text", b"response_id", b"2026-11-29T"):
         assert needle not in raw
     assert path.stat().st_mode & 0o077 == 0
