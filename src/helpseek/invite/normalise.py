@@ -6,6 +6,7 @@ whole tokens in the query's normal form (see match.py). Imports nothing from hel
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Look-alike letters from Cyrillic and Greek, mapped to the Latin letter they imitate. Applied after
@@ -37,6 +38,8 @@ LEET: dict[str, str] = {
 _LETTER_MAP = str.maketrans({**{k: LEET.get(v, v) for k, v in HOMOGLYPHS.items()}, **LEET})
 # Combining marks (diacritics) and invisible format characters (zero-width space, soft hyphen).
 _DROPPED = frozenset({"Mn", "Me", "Cf"})
+_ASCII_NON_ALNUM = re.compile(r"[^a-zA-Z0-9]")
+_RUN = re.compile(r"(.)\1+", re.DOTALL)
 
 
 def normalise(text: str) -> str:
@@ -80,6 +83,8 @@ def joined(text: str) -> str:
 
 def _fold(text: str) -> str:
     """Steps 1-5 of `normalise`: one character in, zero or more characters out."""
+    if text.isascii():  # ASCII is already NFKC with nothing to strip: the common, fast case
+        return text.lower().translate(_LETTER_MAP)
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFD", folded)
     kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in _DROPPED)
@@ -87,12 +92,10 @@ def _fold(text: str) -> str:
 
 
 def _to_spaces(text: str) -> str:
+    if text.isascii():
+        return _ASCII_NON_ALNUM.sub(" ", text)
     return "".join(ch if ch.isalnum() or unicodedata.category(ch) == "Mc" else " " for ch in text)
 
 
 def _collapse_runs(text: str) -> str:
-    out: list[str] = []
-    for ch in text:
-        if not out or out[-1] != ch:
-            out.append(ch)
-    return "".join(out)
+    return _RUN.sub(r"\1", text)
