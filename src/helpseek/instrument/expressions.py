@@ -7,23 +7,37 @@ allow-lists function names; `regex()` runs on google-re2 (linear time). Never us
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, TypeAlias
+from typing import Any
 
 import re2
 from lxml import etree
 
-from helpseek.problems import HelpseekError
-
+from .functions import (
+    Environment,
+    ExpressionError,
+    Value,
+    compile_pattern,
+    odk_functions,
+    to_boolean,
+    to_string,
+    xpath_string,
+)
 from .model import Answer
 
-#: What an expression evaluates to (node-sets are converted to their string value).
-Value: TypeAlias = bool | float | str
+__all__ = [  # the values and errors live in functions.py; callers import them from here
+    "Environment",
+    "ExpressionError",
+    "Value",
+    "compile_pattern",
+    "to_boolean",
+    "to_string",
+]
+
 
 # Bounds for author-supplied expressions: libxml2 itself copes with ~400 nested parentheses and
 # ~2,000-term chains (shared/notes/libraries.md §2); real forms stay far below these.
@@ -62,19 +76,6 @@ ALLOWED_FUNCTIONS: frozenset[str] = _XPATH_FUNCTIONS | _ODK_FUNCTIONS
 _RENAMED = {"round": "odk-round"}
 
 
-class ExpressionError(HelpseekError):
-    """An expression could not be compiled or evaluated; `kind` says why, `reason` in plain words."""
-
-    def __init__(self, expression: str, kind: str, reason: str, detail: str = ""):
-        self.expression = expression
-        self.kind = (
-            kind  # "syntax", "function", "length", "depth", "construct", "regex", "name", "eval"
-        )
-        self.reason = reason
-        self.detail = detail  # the offending function or name, when there is one
-        super().__init__(f"{reason} (in: {expression[:200]})")
-
-
 @dataclass(frozen=True)
 class CompiledExpression:
     """A checked expression: the original text, its XPath translation and the names it reads."""
@@ -83,14 +84,6 @@ class CompiledExpression:
     xpath: str
     references: tuple[str, ...]
     functions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Environment:
-    """What ODK functions need beyond the instance: the date, and choice labels for jr:choice-name."""
-
-    today: date | None = None
-    choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def references(expression: str) -> tuple[str, ...]:
@@ -192,7 +185,7 @@ def _rename_functions(xpath: str) -> str:
 
 
 def _xpath(xpath: str, env: Environment | None = None) -> etree.XPath:
-    functions = _odk_functions(env or Environment())
+    functions = odk_functions(env or Environment())
     extensions: dict[tuple[str | None, str], Callable[..., Any]] = {
         (None, name): fn for name, fn in functions.items() if name != "choice-name"
     }
@@ -287,166 +280,9 @@ def remove_choice_context(item: Any) -> None:
     item.getparent().remove(item)
 
 
-def to_boolean(value: Value) -> bool:
-    """XPath boolean(): non-empty strings and non-zero, non-NaN numbers are true."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float):
-        return not (value == 0 or math.isnan(value))
-    return value != ""
-
-
-def to_string(value: Value) -> str:
-    """XPath string(): 3.0 -> '3', NaN -> 'NaN', True -> 'true'.
-
-    >>> to_string(3.0), to_string(0.5), to_string(float("nan")), to_string(True)
-    ('3', '0.5', 'NaN', 'true')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value)
-    return value
-
-
 def _to_value(result: Any) -> Value:
     if isinstance(result, bool | float | str):
         return result
     if isinstance(result, list):
-        return _string(result)
+        return xpath_string(result)
     return str(result)
-
-
-@lru_cache(maxsize=512)
-def compile_pattern(pattern: str) -> Any:
-    """A regex() pattern compiled by google-re2 (linear time); ExpressionError if it is invalid."""
-    options = re2.Options()
-    options.log_errors = False  # a bad pattern is reported to the author, not logged to stderr
-    try:
-        return re2.compile(pattern, options)
-    except re2.error as error:
-        reason = (
-            error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
-        )
-        raise ExpressionError(pattern, "regex", f"the pattern is not valid ({reason})") from None
-
-
-# --- ODK functions -------------------------------------------------------------------------------
-
-
-def _string(arg: Any) -> str:
-    if isinstance(arg, list):
-        if not arg:
-            return ""
-        first = arg[0]
-        return first if isinstance(first, str) else "".join(first.itertext())
-    if isinstance(arg, bool | float):
-        return to_string(arg)
-    return str(arg)
-
-
-def _number(arg: Any) -> float:
-    if isinstance(arg, bool):
-        return 1.0 if arg else 0.0
-    if isinstance(arg, float):
-        return arg
-    text = _string(arg).strip()
-    if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
-        return math.nan
-    return float(text)
-
-
-def _numbers(args: tuple[Any, ...]) -> list[float]:
-    values: list[float] = []
-    for arg in args:
-        if isinstance(arg, list):
-            values.extend(_number([node]) for node in arg)
-        else:
-            values.append(_number(arg))
-    return values
-
-
-def _boolean(arg: Any) -> bool:
-    if isinstance(arg, list):
-        return bool(arg)
-    return to_boolean(arg)
-
-
-def _odk_functions(env: Environment) -> dict[str, Callable[..., Any]]:
-    def choice_name(_: Any, value: Any, path: Any) -> str:
-        question = _string(path).strip().rstrip("/").split("/")[-1].strip()
-        labels = env.choice_labels.get(question, {})
-        return labels.get(_string(value), "")
-
-    def regex(_: Any, text: Any, pattern: Any) -> bool:
-        return compile_pattern(_string(pattern)).search(_string(text)) is not None
-
-    def substr(_: Any, text: Any, start: Any, end: Any = None) -> str:
-        s = _string(text)
-        a = int(_number(start)) if not math.isnan(_number(start)) else 0
-        if end is None:
-            return s[max(a, 0) :]
-        b = _number(end)
-        return s[max(a, 0) : int(b)] if not math.isnan(b) else ""
-
-    def odk_round(_: Any, x: Any, digits: Any = 0.0) -> float:
-        value, places = _number(x), _number(digits)
-        if math.isnan(value) or math.isinf(value) or math.isnan(places):
-            return value
-        factor = 10.0 ** int(places)
-        return math.floor(value * factor + 0.5) / factor
-
-    def to_int(_: Any, x: Any) -> float:
-        value = _number(x)
-        return value if math.isnan(value) or math.isinf(value) else float(math.trunc(value))
-
-    def today(_: Any) -> str:
-        return (env.today or date.today()).isoformat()
-
-    def extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
-        def fn(_: Any, *args: Any) -> float:
-            values = _numbers(args)
-            return math.nan if not values or any(map(math.isnan, values)) else pick(values)
-
-        return fn
-
-    def selected(_: Any, answer: Any, value: Any) -> bool:
-        return _string(value).strip() in _string(answer).split()
-
-    def selected_at(_: Any, answer: Any, index: Any) -> str:
-        items, i = _string(answer).split(), _number(index)
-        return items[int(i)] if not math.isnan(i) and 0 <= int(i) < len(items) else ""
-
-    def power(_: Any, x: Any, y: Any) -> float:
-        try:
-            return math.pow(_number(x), _number(y))
-        except (OverflowError, ValueError):
-            return math.nan
-
-    return {
-        "selected": selected,
-        "count-selected": lambda _, a: float(len(_string(a).split())),
-        "selected-at": selected_at,
-        "choice-name": choice_name,
-        "if": lambda _, c, a, b: a if _boolean(c) else b,
-        "coalesce": lambda _, a, b: _string(a) if _string(a) != "" else _string(b),
-        "regex": regex,
-        "ends-with": lambda _, s, t: _string(s).endswith(_string(t)),
-        "substr": substr,
-        "int": to_int,
-        "odk-round": odk_round,
-        "today": today,
-        "now": today,  # date only: times are coarsened to the day (DESIGN.md threat model)
-        "boolean-from-string": lambda _, s: _string(s).strip() in ("true", "1"),
-        "once": lambda _, a: a,  # the server computes each value once per response anyway
-        "min": extreme(min),
-        "max": extreme(max),
-        "abs": lambda _, x: abs(_number(x)),
-        "pow": power,
-    }
