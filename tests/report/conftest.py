@@ -21,7 +21,6 @@ import pytest
 from lxml import html as lxml_html
 
 from helpseek.analysis import run_analysis, spec_from_mapping, write_results
-
 from helpseek.invite.counts import CountRow
 from helpseek.invite.funnel import build_funnel
 from helpseek.report import ReportResult, build_report
@@ -44,8 +43,9 @@ def funnel_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
         rows += [
             CountRow(date(2026, 9, 1), variant, "en", "impression", "", "", shown),
             CountRow(date(2026, 9, 2), variant, "en", "click", "helpline", "help", to_help),
-            CountRow(date(2026, 9, 2), variant, "en", "click", "help_us_help_you", "survey",
-                     to_survey),
+            CountRow(
+                date(2026, 9, 2), variant, "en", "click", "help_us_help_you", "survey", to_survey
+            ),
         ]
     path = tmp_path_factory.mktemp("funnel") / "funnel.json"
     path.write_text(json.dumps(build_funnel(rows)), encoding="utf-8")
@@ -158,3 +158,31 @@ def case(request: pytest.FixtureRequest) -> ReportCase:
     name = "example_case" if request.param == "schema example" else "real_case"
     found: ReportCase = request.getfixturevalue(name)
     return found
+
+
+@pytest.fixture(scope="session")
+def comparison_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second, descriptive analysis: two samples side by side (help-seekers of the main survey
+    and programme participants), as the bundled help_seekers_vs_programme spec does."""
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "instrument": rng.choice(["help_us_help_you", "program_feedback"], n),
+        "age_group": rng.choice(["18_24", "25_34", "35_49"], n),
+        "help_barriers": rng.choice(["shame", "cost shame", "not_know_where"], n),
+    })  # fmt: skip
+    spec = spec_from_mapping({
+        "title": "Help-seekers compared with programme participants",
+        "by": None,
+        "describe": [{"name": "age_group", "label": "Age group"}],
+        "compare": {
+            "groups": [
+                {"label": "Sought help", "include": "instrument == 'help_us_help_you'"},
+                {"label": "Programme", "include": "instrument == 'program_feedback'"},
+            ],
+            "items": [{"name": "help_barriers", "type": "multiple"}, {"name": "age_group"}],
+        },
+    })  # fmt: skip
+    out = tmp_path_factory.mktemp("comparison")
+    write_results(run_analysis(frame, spec), out)
+    return out

@@ -18,8 +18,17 @@ def test_report_cli__writes_html_and_docx(tmp_path: Path, example_paths: tuple[P
     out, tables = tmp_path / "report.html", tmp_path / "tables.docx"
     result = runner.invoke(
         app,
-        ["report", "--results", str(results.parent), "--out", str(out),
-         "--invite", str(funnel.parent), "--docx", str(tables)],
+        [
+            "report",
+            "--results",
+            str(results.parent),
+            "--out",
+            str(out),
+            "--invite",
+            str(funnel.parent),
+            "--docx",
+            str(tables),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert result.stdout == f"report written: {out}\ntables written: {tables}\n"
@@ -32,8 +41,13 @@ def test_report_cli__missing_results__exit_1_with_the_catalogue_message(tmp_path
         app, ["report", "--results", str(tmp_path), "--out", str(tmp_path / "r.html")]
     )
     assert result.exit_code == 1
-    expected = problem("REPORT-001", Location(str(tmp_path)), folder=tmp_path,
-                       file="results.json", command="helpseek analyze --out DIR")
+    expected = problem(
+        "REPORT-001",
+        Location(str(tmp_path)),
+        folder=tmp_path,
+        file="results.json",
+        command="helpseek analyze --out DIR",
+    )
     assert result.stderr == f"{expected}\n"
     assert not (tmp_path / "r.html").exists()
 
@@ -53,9 +67,7 @@ def test_report_cli__unwritable_output_folder__exit_1_names_the_path(
     tmp_path: Path, example_paths: tuple[Path, Path]
 ) -> None:
     out = tmp_path / "missing-folder" / "report.html"
-    result = runner.invoke(
-        app, ["report", "--results", str(example_paths[0]), "--out", str(out)]
-    )
+    result = runner.invoke(app, ["report", "--results", str(example_paths[0]), "--out", str(out)])
     assert result.exit_code == 1
     assert result.stderr.startswith(f'{out}: Could not write "{out}"')
     assert "[REPORT-006]" in result.stderr

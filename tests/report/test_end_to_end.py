@@ -30,8 +30,9 @@ def test_end_to_end__table1_counts_equal_results_json(real_case: Any) -> None:
     table = real_case.tree.get_element_by_id("table1-want_stop")
     for record in (r for r in real_case.results["table1"] if r["outcome"] == "want_stop"):
         for line in record["rows"]:
-            row = table.xpath(f".//tr[@data-variable='{record['variable']}']"
-                              f"[@data-level='{line['level']}']")[0]
+            row = table.xpath(
+                f".//tr[@data-variable='{record['variable']}'][@data-level='{line['level']}']"
+            )[0]
             cells = [c.text_content() for c in row.xpath("./td")][: len(line["counts"])]
             assert [c.split(" (")[0] for c in cells] == [f"{n:,}" for n in line["counts"]]
 

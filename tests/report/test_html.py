@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from helpseek.report import ReportResult, build_report
+from helpseek.report import build_report
 
 SECTIONS = (
     "sample-flow",
@@ -45,7 +45,7 @@ def test_report__loads_no_resource_from_the_network(case: Any) -> None:
     ]
     # Then each is an in-page anchor or an inline PNG, never a URL
     assert fetched
-    assert all(v.startswith("#") or v.startswith("data:image/png;base64,") for v in fetched)
+    assert all(v.startswith(("#", "data:image/png;base64,")) for v in fetched)
     styles = " ".join(s.text_content() for s in report_tree.iter("style"))
     assert "@import" not in styles and "url(" not in styles
     assert report_tree.xpath("//link") == []

@@ -25,8 +25,13 @@ def test_load_results__folder_without_results_json__says_which_command_writes_it
     with pytest.raises(InputError) as caught:
         load_results(tmp_path)
     assert caught.value.problems == (
-        problem("REPORT-001", Location(str(tmp_path)), folder=tmp_path, file="results.json",
-                command="helpseek analyze --out DIR"),
+        problem(
+            "REPORT-001",
+            Location(str(tmp_path)),
+            folder=tmp_path,
+            file="results.json",
+            command="helpseek analyze --out DIR",
+        ),
     )
 
 
@@ -54,8 +59,12 @@ def test_load_results__other_schema__names_found_and_expected(
     with pytest.raises(InputError) as caught:
         load_results(path)
     assert caught.value.problems == (
-        problem("REPORT-003", Location(str(path)), found="helpseek.results/0",
-                expected="helpseek.results/1"),
+        problem(
+            "REPORT-003",
+            Location(str(path)),
+            found="helpseek.results/0",
+            expected="helpseek.results/1",
+        ),
     )
 
 
@@ -72,10 +81,18 @@ def test_load_results__every_missing_field_is_listed_at_once(
         load_results(path)
     # Then both faults are reported in one go, each naming its field
     assert caught.value.problems == (
-        problem("REPORT-004", Location(str(path)), field="prevalence[1].denominator",
-                expected="a whole number"),
-        problem("REPORT-004", Location(str(path)), field="models[2].terms[0].or",
-                expected="a number or null"),
+        problem(
+            "REPORT-004",
+            Location(str(path)),
+            field="prevalence[1].denominator",
+            expected="a whole number",
+        ),
+        problem(
+            "REPORT-004",
+            Location(str(path)),
+            field="models[2].terms[0].or",
+            expected="a number or null",
+        ),
     )
 
 
@@ -99,8 +116,13 @@ def test_load_results__unknown_model_kind__lists_the_allowed_kinds(
     with pytest.raises(InputError) as caught:
         load_results(path)
     assert caught.value.problems == (
-        problem("REPORT-005", Location(str(path)), field="models[0].kind", found="stepwise",
-                allowed='"univariable" or "multivariable"'),
+        problem(
+            "REPORT-005",
+            Location(str(path)),
+            field="models[0].kind",
+            found="stepwise",
+            allowed='"univariable" or "multivariable"',
+        ),
     )
 
 
@@ -111,6 +133,10 @@ def test_load_funnel__results_file_passed_as_funnel__is_a_schema_problem(
     with pytest.raises(InputError) as caught:
         load_funnel(tmp_path)
     assert caught.value.problems == (
-        problem("REPORT-003", Location(str(path)), found="helpseek.results/1",
-                expected="helpseek.funnel/1"),
+        problem(
+            "REPORT-003",
+            Location(str(path)),
+            found="helpseek.results/1",
+            expected="helpseek.funnel/1",
+        ),
     )

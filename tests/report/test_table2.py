@@ -43,8 +43,9 @@ def primary_models(results: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [m for m in results["models"] if m.get("missing", "complete") == "complete"]
 
 
-def only_term(models: list[Mapping[str, Any]], outcome: str, kind: str, variable: str,
-              level: str | None) -> Mapping[str, Any]:
+def only_term(
+    models: list[Mapping[str, Any]], outcome: str, kind: str, variable: str, level: str | None
+) -> Mapping[str, Any]:
     found = [
         t
         for m in models
@@ -94,8 +95,11 @@ def test_table2__footnotes_give_n_ci_method_references_and_firth(case: Any) -> N
     plain = case.tree.get_element_by_id("table2-want_stop")
     firth_notes = firth.xpath(".//tfoot")[0].text_content()
     plain_notes = plain.xpath(".//tfoot")[0].text_content()
-    adjusted = next(m for m in primary_models(case.results)
-                    if m["outcome"] == "want_stop" and m["kind"] == "multivariable")
+    adjusted = next(
+        m
+        for m in primary_models(case.results)
+        if m["outcome"] == "want_stop" and m["kind"] == "multivariable"
+    )
     # Then the footnotes name n analysed, the CI, the reference levels, and Firth only where used
     assert f"n analysed = {adjusted['n']:,}, events = {adjusted['events']:,}" in plain_notes
     assert "95% confidence interval (" in plain_notes
@@ -108,8 +112,10 @@ def test_table2__univariable_n_per_characteristic_comes_from_its_model(case: Any
     table = case.tree.get_element_by_id("table2-want_stop")
     group = table.xpath(".//tr[@class='group'][@data-variable='age_first_exposure']")[0]
     model = next(
-        m for m in primary_models(case.results)
-        if m["outcome"] == "want_stop" and m["kind"] == "univariable"
+        m
+        for m in primary_models(case.results)
+        if m["outcome"] == "want_stop"
+        and m["kind"] == "univariable"
         and m["terms"][0]["variable"] == "age_first_exposure"
     )
     assert group.xpath("./td")[0].text_content() == f"{model['n']:,}"

@@ -1,6 +1,12 @@
 """The HTML report (and a .docx of its tables) from results.json; see README.md."""
 
-from helpseek.report.load import FUNNEL_SCHEMA, RESULTS_SCHEMA, LoadedFile, load_funnel, load_results
+from helpseek.report.load import (
+    FUNNEL_SCHEMA,
+    RESULTS_SCHEMA,
+    LoadedFile,
+    load_funnel,
+    load_results,
+)
 from helpseek.report.render import ReportPage, ReportResult, build_page, build_report, render_html
 
 __all__ = [

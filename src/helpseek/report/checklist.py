@@ -112,8 +112,11 @@ def _from_results(results: Mapping[str, Any]) -> dict[str, str]:
     if speed:
         found["Questionnaires submitted with an atypical timestamp"] = (
             "Flagged by the speeding screen (completion time relative to the median); "
-            + ("flagged responses were excluded (see the sample flow)." if any(
-                "exclu" in s.lower() for s in speed) else "flagged, not excluded.")
+            + (
+                "flagged responses were excluded (see the sample flow)."
+                if any("exclu" in s.lower() for s in speed)
+                else "flagged, not excluded."
+            )
         )
     return found
 
@@ -133,21 +136,26 @@ def _from_instrument(instrument: Instrument | None) -> dict[str, str]:
     consent = [q.name for q in answered if q.type == "acknowledge"]
     found = {
         "Number of items": f"{len(answered)} questions in the questionnaire "
-        f"\"{instrument.form_id}\" version {instrument.version}, "
+        f'"{instrument.form_id}" version {instrument.version}, '
         f"{min(per_page, default=0)} to {max(per_page, default=0)} per page; "
         f"languages: {languages}.",
         "Number of screens (pages)": f"{len(instrument.pages)} pages.",
         "Adaptive questioning": f"Yes: {conditional} questions are shown only when earlier answers "
-        "make them relevant." if conditional else "No: every respondent saw every question.",
+        "make them relevant."
+        if conditional
+        else "No: every respondent saw every question.",
         "Completeness check": f"{required} questions require an answer before the page can be "
-        "submitted; the others may be left blank." if required else
-        "No forced answers: every question may be left blank.",
+        "submitted; the others may be left blank."
+        if required
+        else "No forced answers: every question may be left blank.",
         "Randomization of items or questionnaires": f"Choice order randomised for {randomised} "
-        "questions." if randomised else "No: items and choices were shown in a fixed order.",
+        "questions."
+        if randomised
+        else "No: items and choices were shown in a fixed order.",
     }
     if consent:
         found["Informed consent"] = (
-            f"A consent page (question \"{consent[0]}\") had to be acknowledged before the "
+            f'A consent page (question "{consent[0]}") had to be acknowledged before the '
             "questions; the ethics approval and what respondents were told are for the authors "
             "to add."
         )

@@ -40,8 +40,7 @@ class Figure:
 def _to_data_uri(figure: MplFigure) -> str:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight",
-                   metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight", metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -71,17 +70,31 @@ def flow_figure(flow: Sequence[Mapping[str, Any]]) -> Figure:
         _box(axes, 0.3, y, 4.4, f"{humanise(step['step'])}\nn = {fmt_count(step['n'])}")
         if index + 1 < len(main):
             gap = 1.1 + (max(len(side) - 1, 0) * 0.45 if index == len(main) - 2 else 0)
-            axes.annotate("", xy=(2.5, y - gap + 0.35), xytext=(2.5, y - 0.35),
-                          arrowprops={"arrowstyle": "->", "color": _INK})
+            axes.annotate(
+                "",
+                xy=(2.5, y - gap + 0.35),
+                xytext=(2.5, y - 0.35),
+                arrowprops={"arrowstyle": "->", "color": _INK},
+            )
             y -= gap
     if side and len(main) >= 2:
         start = positions[len(main) - 2] - 0.55
         for index, step in enumerate(side):
             ys = start - index * 0.45
-            _box(axes, 5.5, ys, 4.2, f"{humanise(step['step'])}: n = {fmt_count(step['n'])}",
-                 small=True)
-        axes.annotate("", xy=(5.5, start), xytext=(2.5, start),
-                      arrowprops={"arrowstyle": "->", "color": _MUTED})
+            _box(
+                axes,
+                5.5,
+                ys,
+                4.2,
+                f"{humanise(step['step'])}: n = {fmt_count(step['n'])}",
+                small=True,
+            )
+        axes.annotate(
+            "",
+            xy=(5.5, start),
+            xytext=(2.5, start),
+            arrowprops={"arrowstyle": "->", "color": _MUTED},
+        )
     alt = "Sample flow: " + "; ".join(f"{s['step']} n = {fmt_count(s['n'])}" for s in flow)
     return Figure("flow-figure", "Sample flow diagram", _to_data_uri(figure), alt)
 
@@ -89,12 +102,19 @@ def flow_figure(flow: Sequence[Mapping[str, Any]]) -> Figure:
 def _box(axes: Any, x: float, y: float, width: float, text: str, small: bool = False) -> None:
     box_height = 0.35 if small else 0.7
     axes.add_patch(
-        FancyBboxPatch((x, y - box_height / 2), width, box_height,
-                       boxstyle="round,pad=0.02", facecolor="white",
-                       edgecolor=_MUTED if small else _INK, linewidth=1)
+        FancyBboxPatch(
+            (x, y - box_height / 2),
+            width,
+            box_height,
+            boxstyle="round,pad=0.02",
+            facecolor="white",
+            edgecolor=_MUTED if small else _INK,
+            linewidth=1,
+        )
     )
-    axes.text(x + width / 2, y, text, ha="center", va="center", color=_INK,
-              fontsize=8 if small else 9.5)
+    axes.text(
+        x + width / 2, y, text, ha="center", va="center", color=_INK, fontsize=8 if small else 9.5
+    )
 
 
 def prevalence_figure(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -> Figure:
@@ -109,8 +129,9 @@ def prevalence_figure(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -
         value = 100 * record["proportion"]
         low = 100 * (record["ci_low"] if record["ci_low"] is not None else record["proportion"])
         high = 100 * (record["ci_high"] if record["ci_high"] is not None else record["proportion"])
-        axes.errorbar(value, index, xerr=[[value - low], [high - value]], fmt="o",
-                      color=_ACCENT, capsize=3)
+        axes.errorbar(
+            value, index, xerr=[[value - low], [high - value]], fmt="o", color=_ACCENT, capsize=3
+        )
     axes.set_yticks(range(len(names)), names)
     axes.invert_yaxis()
     axes.set_xlim(0, 100)
@@ -120,8 +141,9 @@ def prevalence_figure(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -
     alt = "Prevalence with 95% CI: " + "; ".join(
         f"{n} {fmt_percent(r['proportion'])}%" for n, r in zip(names, prevalence, strict=True)
     )
-    return Figure("prevalence-figure", "Prevalence with 95% confidence intervals",
-                  _to_data_uri(figure), alt)
+    return Figure(
+        "prevalence-figure", "Prevalence with 95% confidence intervals", _to_data_uri(figure), alt
+    )
 
 
 def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
@@ -135,9 +157,15 @@ def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
     figure = MplFigure(figsize=(7.0, 0.4 * max(len(terms), 1) + 1.2))
     axes = figure.add_subplot()
     for index, term in enumerate(terms):
-        axes.errorbar(term["or"], index,
-                      xerr=[[term["or"] - term["ci_low"]], [term["ci_high"] - term["or"]]],
-                      fmt="s", color=_ACCENT, capsize=3, markersize=5)
+        axes.errorbar(
+            term["or"],
+            index,
+            xerr=[[term["or"] - term["ci_low"]], [term["ci_high"] - term["or"]]],
+            fmt="s",
+            color=_ACCENT,
+            capsize=3,
+            markersize=5,
+        )
     axes.axvline(1.0, color=_MUTED, linestyle="--", linewidth=1)
     axes.set_xscale("log")
     _log_ticks(axes, [v for t in terms for v in (t["ci_low"], t["ci_high"])] + [1.0])
@@ -149,23 +177,26 @@ def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
     alt = f"Forest plot of adjusted odds ratios for {outcome}: " + "; ".join(
         f"{n} {t['or']:.2f}" for n, t in zip(names, terms, strict=True)
     )
-    return Figure(f"forest-{model['outcome']}", f"Adjusted odds ratios — {outcome}",
-                  _to_data_uri(figure), alt)
+    return Figure(
+        f"forest-{model['outcome']}", f"Adjusted odds ratios — {outcome}", _to_data_uri(figure), alt
+    )
 
 
 def _log_ticks(axes: Any, values: Sequence[float]) -> None:
     """Plain tick labels (0.5, 1, 2) on the log axis instead of matplotlib's 10^0 style."""
     low, high = min(values), max(values)
     shown: list[float] = []
-    for steps in ((1, 2, 5), (1, 1.5, 2, 3, 5, 7)):
+    for steps in ((1, 1.5, 2, 3, 5, 7), (1, 2, 5), (1,)):
         ticks = [
             m * 10.0**e
             for e in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1)
             for m in steps
         ]
-        shown = [t for t in ticks if low / 1.15 <= t <= high * 1.15]
-        if len(shown) >= 3:
+        candidates = [t for t in ticks if low / 1.15 <= t <= high * 1.15]
+        if len(candidates) <= 7:
+            shown = candidates
             break
+    shown = sorted(set(shown) | {1.0})
     axes.xaxis.set_major_locator(FixedLocator(shown))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     axes.xaxis.set_minor_locator(NullLocator())
@@ -191,21 +222,28 @@ def rate_figure(
     for s_index, (name, values) in enumerate(series.items()):
         shift = (s_index - (len(series) - 1) / 2) * offset
         for g_index, (rate, low, high) in enumerate(values):
-            axes.errorbar(100 * rate, g_index + shift,
-                          xerr=[[100 * (rate - low)], [100 * (high - rate)]],
-                          fmt=markers[s_index % len(markers)], capsize=3,
-                          color=_ACCENT if s_index == 0 else _MUTED,
-                          label=name if g_index == 0 else None)
+            axes.errorbar(
+                100 * rate,
+                g_index + shift,
+                xerr=[[100 * (rate - low)], [100 * (high - rate)]],
+                fmt=markers[s_index % len(markers)],
+                capsize=3,
+                color=_ACCENT if s_index == 0 else _MUTED,
+                label=name if g_index == 0 else None,
+            )
     axes.set_yticks(range(len(groups)), [humanise(g) for g in groups])
     axes.invert_yaxis()
     axes.set_xlabel("% (95% CI)")
     axes.grid(axis="x", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     if len(series) > 1:
-        axes.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0),
-                    ncol=len(series))
-    alt = title + ": " + "; ".join(
-        f"{humanise(g)} " + ", ".join(f"{n} {fmt_percent(v[i][0])}%" for n, v in series.items())
-        for i, g in enumerate(groups)
+        axes.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(series))
+    alt = (
+        title
+        + ": "
+        + "; ".join(
+            f"{humanise(g)} " + ", ".join(f"{n} {fmt_percent(v[i][0])}%" for n, v in series.items())
+            for i, g in enumerate(groups)
+        )
     )
     return Figure(figure_id, title, _to_data_uri(figure), alt)

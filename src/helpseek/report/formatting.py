@@ -95,7 +95,7 @@ def fmt_percent_ci(proportion: float | None, low: float | None, high: float | No
     return f"{fmt_percent(proportion)} ({fmt_percent(low)}–{fmt_percent(high)})"
 
 
-def fmt_count(value: float | int | None) -> str:
+def fmt_count(value: float | None) -> str:
     """A count with a thousands separator.
 
     >>> fmt_count(4493), fmt_count(None)

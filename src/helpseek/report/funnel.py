@@ -4,7 +4,7 @@ row per message variant and outcome, each variant against the reference, and a c
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from helpseek.report.figures import Figure, rate_figure
@@ -37,10 +37,19 @@ def funnel_tables(funnel: Mapping[str, Any]) -> list[Table]:
     if not rows:
         return []
     notes = [_funnel_lead_note(funnel), *dict.fromkeys(notes)]
-    columns = ("Variant", "Outcome", "Impressions", "Clicks", "CTR % (95% CI)",
-               "Difference, pp (95% CI)", "OR (95% CI)", "p")
-    return [Table("funnel", "Invitation funnel per message variant", columns, tuple(rows),
-                  tuple(notes))]
+    columns = (
+        "Variant",
+        "Outcome",
+        "Impressions",
+        "Clicks",
+        "CTR % (95% CI)",
+        "Difference, pp (95% CI)",
+        "OR (95% CI)",
+        "p",
+    )
+    return [
+        Table("funnel", "Invitation funnel per message variant", columns, tuple(rows), tuple(notes))
+    ]
 
 
 def _funnel_row(
@@ -59,14 +68,22 @@ def _funnel_row(
         p_value = ""
     elif comparison:
         low, high = comparison["difference_ci"]
-        difference = (f"{_pp(comparison['difference'])} ({_pp(low)} to {_pp(high)})")
+        difference = f"{_pp(comparison['difference'])} ({_pp(low)} to {_pp(high)})"
         ratio = fmt_or_ci(comparison["odds_ratio"], *comparison["ci"])
         p_value = fmt_p(comparison["p"])
     else:
         difference = ratio = p_value = MISSING
     return Row(
-        (entry["variant"], outcome, fmt_count(entry["impressions"]), fmt_count(rate["clicks"]),
-         ctr, difference, ratio, p_value),
+        (
+            entry["variant"],
+            outcome,
+            fmt_count(entry["impressions"]),
+            fmt_count(rate["clicks"]),
+            ctr,
+            difference,
+            ratio,
+            p_value,
+        ),
         "reference" if entry["variant"] == reference else "plain",
         {"variant": entry["variant"], "outcome": outcome},
     )
@@ -81,7 +98,7 @@ def _funnel_lead_note(funnel: Mapping[str, Any]) -> str:
     method = ci_method_name(str(funnel.get("ctr_method") or "not recorded"))
     text = f"CTR: clicks / impressions with {method} 95% CI."
     if funnel.get("reference"):
-        text += f" Each variant is compared with the reference variant \"{funnel['reference']}\"."
+        text += f' Each variant is compared with the reference variant "{funnel["reference"]}".'
     days = funnel.get("days")
     if isinstance(days, Mapping) and days.get("first"):
         text += f" Counted from {days['first']} to {days['last']}."
@@ -101,7 +118,8 @@ def funnel_figure(funnel: Mapping[str, Any]) -> Figure | None:
     """Click-through per variant with Wilson CIs, one marker per outcome (help, each survey)."""
     variants = [v for v in funnel.get("variants", []) if isinstance(v, Mapping)]
     outcomes = [
-        o for o in funnel.get("outcomes", [])
+        o
+        for o in funnel.get("outcomes", [])
         if all((v["outcomes"][o].get("ci") or None) for v in variants)
     ]
     if not variants or not outcomes:
@@ -110,6 +128,8 @@ def funnel_figure(funnel: Mapping[str, Any]) -> Figure | None:
         "funnel-figure",
         "Click-through per message variant (95% CI)",
         [str(v["variant"]) for v in variants],
-        {o: [(v["outcomes"][o]["ctr"], *v["outcomes"][o]["ci"]) for v in variants]
-         for o in outcomes},
+        {
+            o: [(v["outcomes"][o]["ctr"], *v["outcomes"][o]["ci"]) for v in variants]
+            for o in outcomes
+        },
     )

@@ -97,13 +97,14 @@ def load_funnel(path: Path) -> LoadedFile:
 _INFINITIES = {"Infinity": float("inf"), "-Infinity": float("-inf")}
 
 
-def _name_infinities(content: dict[str, Any]) -> None:
+def _name_infinities(content: Any) -> None:
     """Turn "Infinity"/"-Infinity" in model terms back into floats (in place, before checking)."""
-    for model in content.get("models") or []:
+    models = content.get("models") if isinstance(content, dict) else None
+    for model in models if isinstance(models, list) else []:
         if not isinstance(model, dict):
             continue
-        terms = model.get("terms") if isinstance(model.get("terms"), list) else []
-        for term in [*terms, model.get("intercept")]:
+        terms = model.get("terms")
+        for term in [*(terms if isinstance(terms, list) else []), model.get("intercept")]:
             if isinstance(term, dict):
                 for key, value in term.items():
                     if isinstance(value, str) and value in _INFINITIES:
@@ -115,8 +116,15 @@ def _resolve(path: Path, file_name: str, command: str) -> Path:
         candidate = path / file_name
         if not candidate.is_file():
             raise InputError(
-                [problem("REPORT-001", Location(str(path)), folder=path, file=file_name,
-                         command=command)]
+                [
+                    problem(
+                        "REPORT-001",
+                        Location(str(path)),
+                        folder=path,
+                        file=file_name,
+                        command=command,
+                    )
+                ]
             )
         return candidate
     if not path.exists():
@@ -151,16 +159,18 @@ def _check_schema(loaded: LoadedFile, expected: str) -> list[Problem]:
     found = loaded.content.get("schema")
     if found == expected:
         return []
-    return [
-        problem("REPORT-003", Location(str(loaded.path)), found=found, expected=expected)
-    ]
+    return [problem("REPORT-003", Location(str(loaded.path)), found=found, expected=expected)]
 
 
 def _check_results(loaded: LoadedFile) -> list[Problem]:
     where = Location(str(loaded.path))
     content = loaded.content
     problems: list[Problem] = []
-    sections = {"flow": _FLOW_FIELDS, "prevalence": _PREVALENCE_FIELDS, "models": _MODEL_FIELDS}
+    sections: dict[str, Mapping[str, tuple[type, ...]]] = {
+        "flow": _FLOW_FIELDS,
+        "prevalence": _PREVALENCE_FIELDS,
+        "models": _MODEL_FIELDS,
+    }
     for section, fields in sections.items():
         records = content.get(section)
         if not isinstance(records, list):
@@ -178,8 +188,13 @@ def _check_model(where: Location, index: int, model: Mapping[str, Any]) -> list[
     kind = model.get("kind")
     if isinstance(kind, str) and kind not in ("univariable", "multivariable"):
         problems.append(
-            problem("REPORT-005", where, field=f"models[{index}].kind", found=kind,
-                    allowed='"univariable" or "multivariable"')
+            problem(
+                "REPORT-005",
+                where,
+                field=f"models[{index}].kind",
+                found=kind,
+                allowed='"univariable" or "multivariable"',
+            )
         )
     terms = model.get("terms")
     for t_index, term in enumerate(terms if isinstance(terms, list) else []):

@@ -65,8 +65,9 @@ def methods_paragraphs(results: Mapping[str, Any], labels: Labels) -> list[str]:
     paragraphs = [_sample_sentence(results["flow"], spec)]
     outcomes = _outcome_phrases(results, spec, labels)
     if outcomes:
-        prevalence_methods = sorted({ci_method_name(str(p["method"]))
-                                     for p in results["prevalence"]})
+        prevalence_methods = sorted(
+            {ci_method_name(str(p["method"])) for p in results["prevalence"]}
+        )
         paragraphs.append(
             "Outcomes were " + "; ".join(outcomes) + ". Prevalences are given with 95% "
             f"confidence intervals ({', '.join(prevalence_methods) or 'method not recorded'})."
@@ -89,9 +90,13 @@ def _sample_sentence(flow: Sequence[Mapping[str, Any]], spec: Mapping[str, Any])
     if spec.get("include"):
         text += f" Inclusion rule: {spec['include']}."
     if excluded:
-        text += " Responses were excluded by quality screening as follows: " + "; ".join(
-            f"{humanise(s['step']).lower()} (n = {fmt_count(s['n'])})" for s in excluded
-        ) + "."
+        text += (
+            " Responses were excluded by quality screening as follows: "
+            + "; ".join(
+                f"{humanise(s['step']).lower()} (n = {fmt_count(s['n'])})" for s in excluded
+            )
+            + "."
+        )
     else:
         text += " No response was excluded by quality screening."
     return text
@@ -101,9 +106,7 @@ def _outcome_phrases(
     results: Mapping[str, Any], spec: Mapping[str, Any], labels: Labels
 ) -> list[str]:
     positives = {
-        o.get("name"): o.get("positive")
-        for o in spec.get("outcomes", [])
-        if isinstance(o, Mapping)
+        o.get("name"): o.get("positive") for o in spec.get("outcomes", []) if isinstance(o, Mapping)
     }
     names: list[str] = []
     for record in [*results["prevalence"], *results["models"]]:
@@ -122,24 +125,33 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
     kinds = {m["kind"] for m in models}
     text = "Associations were estimated by logistic regression"
     if kinds == {"univariable", "multivariable"}:
-        text += (" with one univariable model per characteristic and one multivariable model per "
-                 "outcome including all characteristics")
+        text += (
+            " with one univariable model per characteristic and one multivariable model per "
+            "outcome including all characteristics"
+        )
     elif kinds == {"multivariable"}:
         text += " with one multivariable model per outcome"
     text += ", fitted by unpenalised maximum likelihood"
     if any(m["method"] == "firth" for m in models):
-        text += ("; where separation was detected, Firth's penalised likelihood was used instead "
-                 "(marked in the tables)")
+        text += (
+            "; where separation was detected, Firth's penalised likelihood was used instead "
+            "(marked in the tables)"
+        )
     ci = ci_method_of(results)
-    text += f". Odds ratios are given with 95% confidence intervals ({ci_method_name(ci)})" if ci \
+    text += (
+        f". Odds ratios are given with 95% confidence intervals ({ci_method_name(ci)})"
+        if ci
         else ". The CI method of the odds ratios is not recorded in results.json"
+    )
     missing = spec.get("missing")
     if missing == "complete":
         text += "; respondents with a missing value in a model's variables were left out of it"
     elif missing == "mice":
-        text += ("; complete-case models are the primary analysis and models pooled over "
-                 f"{spec.get('imputations') or 'several'} multiple imputations (Rubin's rules) "
-                 "a sensitivity analysis")
+        text += (
+            "; complete-case models are the primary analysis and models pooled over "
+            f"{spec.get('imputations') or 'several'} multiple imputations (Rubin's rules) "
+            "a sensitivity analysis"
+        )
     elif missing:
         text += f"; missing data: {missing}"
     treated = spec.get("treat_as_missing")
@@ -152,11 +164,18 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
 
 
 def footer_items(
-    results: LoadedFile, funnel: LoadedFile | None, instrument_source: str | None
+    results: LoadedFile,
+    funnel: LoadedFile | None,
+    instrument_source: str | None,
+    further: Sequence[LoadedFile] = (),
 ) -> list[FooterItem]:
     """Hashes of every input, the spec, versions and the seed."""
     content = results.content
     items = [FooterItem("results.json SHA-256", results.sha256)]
+    for extra in further:
+        title = extra.content.get("title") or extra.path
+        items.append(FooterItem(f"results.json SHA-256 ({title})", extra.sha256))
+        items += _recorded_inputs(extra.content.get("inputs"))
     if funnel is not None:
         items.append(FooterItem("funnel.json SHA-256", funnel.sha256))
     items += _recorded_inputs(content.get("inputs"))
@@ -176,13 +195,26 @@ def footer_items(
         items.append(FooterItem("helpseek version (analysis)", versions["helpseek"]))
     items.append(FooterItem("helpseek version (report)", __version__))
     if content.get("seed") is None:
-        items.append(FooterItem("Seed", "none recorded (the analysis used no random numbers "
-                                        "or did not record its seed)"))
+        items.append(
+            FooterItem(
+                "Seed",
+                "none recorded (the analysis used no random numbers or did not record its seed)",
+            )
+        )
     return items
 
 
-_SETTINGS_SHOWN = ("include", "screening", "ci", "proportion_ci", "missing", "imputations",
-                   "adjust_p", "firth", "treat_as_missing")
+_SETTINGS_SHOWN = (
+    "include",
+    "screening",
+    "ci",
+    "proportion_ci",
+    "missing",
+    "imputations",
+    "adjust_p",
+    "firth",
+    "treat_as_missing",
+)
 
 
 def _setting(value: object) -> str:

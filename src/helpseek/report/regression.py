@@ -110,8 +110,10 @@ def _variable_rows(
     pad = ("",) if has_q else ()
     rows = [
         Row(
-            (name, n_text, "", _factor_p(uv_model, variable)) + pad
-            + ("", _factor_p(adjusted, variable)) + pad,
+            (name, n_text, "", _factor_p(uv_model, variable))
+            + pad
+            + ("", _factor_p(adjusted, variable))
+            + pad,
             "group",
             {"variable": variable},
         )
@@ -123,8 +125,10 @@ def _variable_rows(
     if reference is not None:
         rows.append(
             Row(
-                (labels.level(variable, reference), "", REFERENCE, "") + pad
-                + (REFERENCE, "") + pad,
+                (labels.level(variable, reference), "", REFERENCE, "")
+                + pad
+                + (REFERENCE, "")
+                + pad,
                 "reference",
                 {"variable": variable, "level": reference},
             )
@@ -132,8 +136,9 @@ def _variable_rows(
     levels = list(mv_terms) + [lv for lv in uv_terms if lv not in mv_terms]
     for level in levels:
         rows.append(
-            _level_row(variable, level, labels.level(variable, level), "", uv_terms, mv_terms,
-                       has_q)
+            _level_row(
+                variable, level, labels.level(variable, level), "", uv_terms, mv_terms, has_q
+            )
         )
     return rows
 
@@ -179,7 +184,9 @@ def _footnotes(
         )
     if univariable:
         notes.append("N: respondents analysed in each univariable model (complete cases).")
-    notes.append(f"OR: odds ratio; CI: 95% confidence interval ({_ci_methods(univariable, adjusted, ci_method)}).")
+    notes.append(
+        f"OR: odds ratio; CI: 95% confidence interval ({_ci_methods(univariable, adjusted, ci_method)})."
+    )
     references = _reference_levels(univariable, adjusted, labels)
     if references:
         notes.append("Reference levels: " + "; ".join(references) + ".")
@@ -214,9 +221,7 @@ def _reference_levels(
     return [f"{labels.variable(v)} = {labels.level(v, r)}" for v, r in found.items()]
 
 
-def _firth_notes(
-    univariable: Sequence[Model], adjusted: Model | None, labels: Labels
-) -> list[str]:
+def _firth_notes(univariable: Sequence[Model], adjusted: Model | None, labels: Labels) -> list[str]:
     notes = []
     if adjusted is not None and adjusted["method"] == "firth":
         method = ci_method_name(str(adjusted.get("ci_method") or "profile penalised likelihood"))

@@ -19,11 +19,16 @@ from helpseek.instrument.model import Instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.report.checklist import ChecklistItem, cherries
 from helpseek.report.figures import Figure, flow_figure, forest_figure, prevalence_figure
+from helpseek.report.funnel import funnel_figure, funnel_tables
 from helpseek.report.labels import Labels, labels_from
 from helpseek.report.load import LoadedFile, load_funnel, load_results
-from helpseek.report.methods import FooterItem, ci_method_of, footer_items, methods_paragraphs
-from helpseek.report.funnel import funnel_figure, funnel_tables
-from helpseek.report.methods import spec_of
+from helpseek.report.methods import (
+    FooterItem,
+    ci_method_of,
+    footer_items,
+    methods_paragraphs,
+    spec_of,
+)
 from helpseek.report.regression import complete_case, imputed, outcomes_of, regression_table
 from helpseek.report.samples import (
     comparison_tables,
@@ -31,6 +36,7 @@ from helpseek.report.samples import (
     missingness_table,
     table1_tables,
 )
+from helpseek.report.supplement import SupplementSection, supplement_section
 from helpseek.report.tables import Table, diagnostics_table, flow_table, prevalence_table
 
 
@@ -52,6 +58,7 @@ class ReportPage:
     analysis_notes: tuple[str, ...]
     descriptive: tuple[Table, ...]
     comparison: tuple[Table, ...]
+    supplements: tuple[SupplementSection, ...]
     funnel: tuple[Table, ...]
     funnel_figure: Figure | None
     methods: tuple[str, ...]
@@ -70,6 +77,7 @@ class ReportPage:
             + ((self.diagnostics,) if self.diagnostics else ())
             + self.descriptive
             + self.comparison
+            + tuple(t for s in self.supplements for t in s.tables)
             + self.funnel
         )
 
@@ -87,8 +95,10 @@ def build_page(
     results: LoadedFile,
     funnel: LoadedFile | None = None,
     instrument: Instrument | None = None,
+    further: Sequence[LoadedFile] = (),
 ) -> ReportPage:
-    """The report's content from loaded inputs (no file is written)."""
+    """The report's content from loaded inputs (no file is written); `further` are extra analyses
+    (e.g. the second sample) shown after the main one."""
     content = results.content
     labels = labels_from(instrument, spec_of(content))
     primary = complete_case(content["models"])
@@ -105,17 +115,23 @@ def build_page(
         missingness=missingness_table(content, labels),
         table2=_regression_tables(primary, labels, content, "table2", "Table 2"),
         forest=tuple(forest_figure(m, labels) for m in primary if m["kind"] == "multivariable"),
-        sensitivity=_regression_tables(sensitivity, labels, content, "mi",
-                                       "Sensitivity analysis, multiple imputation"),
+        sensitivity=_regression_tables(
+            sensitivity, labels, content, "mi", "Sensitivity analysis, multiple imputation"
+        ),
         diagnostics=diagnostics_table(primary, labels) if primary else None,
         analysis_notes=tuple(str(n) for n in content.get("notes") or []),
         descriptive=tuple(descriptive_tables(content, labels)),
         comparison=tuple(comparison_tables(content, labels)),
+        supplements=tuple(
+            supplement_section(i, extra, instrument) for i, extra in enumerate(further, start=1)
+        ),
         funnel=tuple(funnel_tables(funnel_content)) if funnel_content else (),
         funnel_figure=funnel_figure(funnel_content) if funnel_content else None,
         methods=tuple(methods_paragraphs(content, labels)),
         cherries=tuple(cherries(content, funnel_content, instrument)),
-        footer=tuple(footer_items(results, funnel, instrument.source if instrument else None)),
+        footer=tuple(
+            footer_items(results, funnel, instrument.source if instrument else None, further)
+        ),
     )
 
 
@@ -127,24 +143,32 @@ def _regression_tables(
     title: str,
 ) -> tuple[Table, ...]:
     return tuple(
-        regression_table(outcome, models, labels, ci_method_of(content), id_prefix=id_prefix,
-                         title=title)
+        regression_table(
+            outcome, models, labels, ci_method_of(content), id_prefix=id_prefix, title=title
+        )
         for outcome in outcomes_of(models)
     )
 
 
 def build_report(
-    results: Path,
+    results: Path | Sequence[Path],
     out: Path,
     *,
     funnel: Path | None = None,
     docx: Path | None = None,
     instrument: Instrument | None = None,
 ) -> ReportResult:
-    """Read the inputs, write the HTML report to `out` (and the tables to `docx` when given)."""
-    loaded = load_results(results)
+    """Read the inputs, write the HTML report to `out` (and the tables to `docx` when given).
+
+    `results` is one results folder (or file), or several: the first is the main analysis, the
+    others (a second sample, a comparison) follow it as further sections.
+    """
+    paths = [results] if isinstance(results, Path) else list(results)
+    if not paths:
+        raise ValueError("build_report needs at least one results path")
+    loaded = [load_results(path) for path in paths]
     loaded_funnel = load_funnel(funnel) if funnel is not None else None
-    page = build_page(loaded, loaded_funnel, instrument)
+    page = build_page(loaded[0], loaded_funnel, instrument, loaded[1:])
     _write_atomically(out, render_html(page).encode("utf-8"))
     if docx is not None:
         from helpseek.report.word import to_docx_bytes
@@ -191,8 +215,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
             raise
     except OSError as error:
         raise InputError(
-            [problem("REPORT-006", Location(str(path)), path=path,
-                     reason=error.strerror or str(error))]
+            [
+                problem(
+                    "REPORT-006",
+                    Location(str(path)),
+                    path=path,
+                    reason=error.strerror or str(error),
+                )
+            ]
         ) from None
 
 

@@ -23,13 +23,15 @@ from helpseek.report.tables import Row, Table, ci_method_name
 
 Record = Mapping[str, Any]
 
+#: Short test names for the table cells, and their full names for the footnote.
 _TEST_NAMES = {
-    "chi-square": "Pearson's chi-square test",
-    "fisher": "Fisher's exact test",
-    "wilcoxon rank-sum": "Wilcoxon rank-sum test",
-    "kruskal-wallis": "Kruskal–Wallis test",
-    "none": "no test (one level or one group only)",
+    "chi-square": ("χ²", "χ²: Pearson's chi-square test without continuity correction"),
+    "fisher": ("Fisher", "Fisher: Fisher's exact test (used when an expected count is below 5)"),
+    "wilcoxon rank-sum": ("Wilcoxon", "Wilcoxon: Wilcoxon rank-sum (Mann–Whitney) test"),
+    "kruskal-wallis": ("Kruskal–Wallis", "Kruskal–Wallis: Kruskal–Wallis rank test"),
+    "none": ("—", "—: no test (one level or one group only)"),
 }
+_DICHOTOMY = ("selected", "not selected")
 
 
 def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
@@ -44,8 +46,13 @@ def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
         mine = [r for r in records if r["outcome"] == outcome]
         names = {"1": "Yes", "0": "No"}
         tables.append(
-            bivariate_table(f"table1-{outcome}", f"Table 1 — characteristics by "
-                            f"{labels.variable(outcome).lower()}", mine, labels, names)
+            bivariate_table(
+                f"table1-{outcome}",
+                f"Table 1 — characteristics by {labels.variable(outcome).lower()}",
+                mine,
+                labels,
+                names,
+            )
         )
     return tables
 
@@ -61,34 +68,62 @@ def comparison_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]
 
 
 def bivariate_table(
-    table_id: str, title: str, records: Sequence[Record], labels: Labels,
+    table_id: str,
+    title: str,
+    records: Sequence[Record],
+    labels: Labels,
     group_names: Mapping[str, str],
 ) -> Table:
     """Rows per variable (label row with p and test, one row per level); a column per group."""
     first = records[0]
-    columns = ("Characteristic",) + tuple(
-        f"{group_names.get(str(g), str(g))} (n = {fmt_count(size)})"
-        for g, size in zip(first["groups"], first["group_sizes"], strict=True)
-    ) + ("Missing", "p", "Test")
+    columns = (
+        ("Characteristic",)
+        + tuple(
+            f"{group_names.get(str(g), str(g))} (n = {fmt_count(size)})"
+            for g, size in zip(first["groups"], first["group_sizes"], strict=True)
+        )
+        + ("Missing", "p", "Test")
+    )
     width = len(first["groups"])
     rows: list[Row] = []
     tests: list[str] = []
     for record in records:
         variable = str(record["variable"])
-        test = _TEST_NAMES.get(str(record.get("test")), str(record.get("test")))
-        tests.append(test)
-        rows.append(Row((_bivariate_label(variable, labels),) + ("",) * width
-                        + (fmt_count(record.get("n_missing")), fmt_p(record.get("p")), test),
-                        "group", {"variable": variable}))
-        for line in record.get("rows", []):
-            rows.append(Row((_level_label(variable, line["level"], labels),)
-                            + _group_cells(line, width) + ("", "", ""), "level",
-                            {"variable": variable, "level": str(line["level"])}))
-    notes = ["n (%) of the respondents in each column; numbers: median (Q1, Q3). Missing: "
-             "respondents with no answer to the characteristic, left out of its column "
-             "percentages and test.",
-             "Tests: " + ", ".join(dict.fromkeys(tests)) + " (Fisher's exact test when an expected "
-             "count is below 5)."]
+        short, full = _TEST_NAMES.get(str(record.get("test")), (str(record.get("test")),) * 2)
+        tests.append(full)
+        lines = list(record.get("rows", []))
+        # An option of a multiple-choice item: one row with the "selected" counts, as gtsummary
+        # shows a dichotomous variable.
+        selected = [r for r in lines if r["level"] == _DICHOTOMY[0]]
+        is_dichotomy = {str(r["level"]) for r in lines} <= set(_DICHOTOMY) and selected
+        group_cells = _group_cells(selected[0], width) if is_dichotomy else ("",) * width
+        rows.append(
+            Row(
+                (_bivariate_label(variable, labels),)
+                + group_cells
+                + (fmt_count(record.get("n_missing")), fmt_p(record.get("p")), short),
+                "group",
+                {"variable": variable},
+            )
+        )
+        for line in [] if is_dichotomy else lines:
+            rows.append(
+                Row(
+                    (_level_label(variable, line["level"], labels),)
+                    + _group_cells(line, width)
+                    + ("", "", ""),
+                    "level",
+                    {"variable": variable, "level": str(line["level"])},
+                )
+            )
+    notes = [
+        (
+            "n (%) of the respondents in each column (for an option of a multiple-choice "
+            "question: those who selected it); numbers: median (Q1, Q3). Missing: respondents "
+            "with no answer, left out of the column percentages and the test."
+        ),
+        "Tests: " + "; ".join(dict.fromkeys(tests)) + ".",
+    ]
     return Table(table_id, title, columns, tuple(rows), tuple(notes))
 
 
@@ -100,7 +135,7 @@ def _bivariate_label(variable: str, labels: Labels) -> str:
 
 
 def _level_label(variable: str, level: str, labels: Labels) -> str:
-    if ": " in variable or level in ("selected", "not selected", "median (Q1, Q3)"):
+    if ": " in variable or level in (*_DICHOTOMY, "median (Q1, Q3)"):
         return level
     return labels.level(variable, level)
 
@@ -125,13 +160,23 @@ def missingness_table(content: Mapping[str, Any], labels: Labels) -> Table | Non
     if not records:
         return None
     rows = tuple(
-        Row((labels.variable(str(r["variable"])), fmt_count(r.get("n_missing")),
-             fmt_count(r.get("n")), fmt_percent(_share(r.get("percent")))),
-            attrs={"variable": str(r["variable"])})
+        Row(
+            (
+                labels.variable(str(r["variable"])),
+                fmt_count(r.get("n_missing")),
+                fmt_count(r.get("n")),
+                fmt_percent(_share(r.get("percent"))),
+            ),
+            attrs={"variable": str(r["variable"])},
+        )
         for r in records
     )
-    return Table("missingness", "Missing answers per variable (analysed sample)",
-                 ("Variable", "Missing", "Of", "%"), rows)
+    return Table(
+        "missingness",
+        "Missing answers per variable (analysed sample)",
+        ("Variable", "Missing", "Of", "%"),
+        rows,
+    )
 
 
 def descriptive_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
@@ -144,35 +189,62 @@ def descriptive_tables(content: Mapping[str, Any], labels: Labels) -> list[Table
     for record in records:
         variable = str(record["variable"])
         kind = "; several options could be chosen" if record.get("kind") == "multiple" else ""
-        answered = (f"answered {fmt_count(record.get('n'))}, missing "
-                    f"{fmt_count(record.get('n_missing'))}{kind}")
-        rows.append(Row((labels.variable(variable), "", "", answered), "group",
-                        {"variable": variable}))
+        answered = (
+            f"answered {fmt_count(record.get('n'))}, missing "
+            f"{fmt_count(record.get('n_missing'))}{kind}"
+        )
+        rows.append(
+            Row((labels.variable(variable), "", "", answered), "group", {"variable": variable})
+        )
         for share in record.get("shares", []):
             methods.add(ci_method_name(str(record.get("ci_method"))))
-            rows.append(Row((labels.level(variable, str(share["level"])),
-                             fmt_count(share["count"]), fmt_count(share["denominator"]),
-                             fmt_percent_ci(_share(share["percent"]), share["ci_low"],
-                                            share["ci_high"])),
-                            "level", {"variable": variable, "level": str(share["level"])}))
+            rows.append(
+                Row(
+                    (
+                        labels.level(variable, str(share["level"])),
+                        fmt_count(share["count"]),
+                        fmt_count(share["denominator"]),
+                        fmt_percent_ci(_share(share["percent"]), share["ci_low"], share["ci_high"]),
+                    ),
+                    "level",
+                    {"variable": variable, "level": str(share["level"])},
+                )
+            )
         rows += _statistics_rows(variable, record.get("statistics") or {})
-    notes = ("For the options of a multiple-choice question the denominator is those who answered "
-             "it, so the shares can add up to more than 100%.",
-             f"95% CI: {', '.join(sorted(methods)) or 'not recorded'}.")
-    return [Table("descriptive", "Descriptive results", ("Characteristic", "n", "Of",
-                                                         "% (95% CI)"), tuple(rows), notes)]
+    notes = (
+        (
+            "For the options of a multiple-choice question the denominator is those who answered "
+            "it, so the shares can add up to more than 100%."
+        ),
+        f"95% CI: {', '.join(sorted(methods)) or 'not recorded'}.",
+    )
+    return [
+        Table(
+            "descriptive",
+            "Descriptive results",
+            ("Characteristic", "n", "Of", "% (95% CI)"),
+            tuple(rows),
+            notes,
+        )
+    ]
 
 
 def _statistics_rows(variable: str, statistics: Mapping[str, Any]) -> list[Row]:
     if not statistics:
         return []
+
     def get(key: str) -> str:
         return fmt_number(statistics.get(key), digits=2)
-    lines = [("Median (Q1, Q3)", f"{get('median')} ({get('q1')}, {get('q3')})"),
-             ("Mean (SD)", f"{get('mean')} ({get('sd')})"),
-             ("Range", f"{get('min')}–{get('max')}")]
-    return [Row((name, "", "", value), "level", {"variable": variable, "level": name})
-            for name, value in lines]
+
+    lines = [
+        ("Median (Q1, Q3)", f"{get('median')} ({get('q1')}, {get('q3')})"),
+        ("Mean (SD)", f"{get('mean')} ({get('sd')})"),
+        ("Range", f"{get('min')}–{get('max')}"),
+    ]
+    return [
+        Row((name, "", "", value), "level", {"variable": variable, "level": name})
+        for name, value in lines
+    ]
 
 
 def _share(percent: object) -> float | None:

@@ -63,20 +63,28 @@ def flow_table(flow: Sequence[Mapping[str, Any]]) -> Table:
 def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
     """Prevalence of each outcome with its CI, overall and per group (e.g. per language)."""
     has_groups = any(record.get("group") is not None for record in prevalence)
-    columns = ("Outcome",) + (("Group",) if has_groups else ()) + (
-        "n",
-        "Denominator",
-        "% (95% CI)",
+    columns = (
+        ("Outcome",)
+        + (("Group",) if has_groups else ())
+        + (
+            "n",
+            "Denominator",
+            "% (95% CI)",
+        )
     )
     rows = []
+    previous = None
     for record in prevalence:
+        # the outcome is named on its first row only, so the per-group rows read as a block
+        name = labels.variable(record["outcome"]) if record["outcome"] != previous else ""
+        previous = record["outcome"]
         group = (group_name(record),) if has_groups else ()
         attrs = {"outcome": record["outcome"]}
         if record.get("group") is not None:
             attrs["group"] = str(record["group"])
         rows.append(
             Row(
-                (labels.variable(record["outcome"]),)
+                (name,)
                 + group
                 + (
                     fmt_count(record["n"]),
@@ -93,7 +101,7 @@ def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) ->
 
 
 def group_name(record: Mapping[str, Any]) -> str:
-    """"all" for an overall row, else "language = de" (the analysis' `by` column and value)."""
+    """ "all" for an overall row, else "language = de" (the analysis' `by` column and value)."""
     if record.get("group") is None:
         return "all"
     column = record.get("group_column")
@@ -115,8 +123,12 @@ def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Ta
     ]
     for key in ("converged", "separation"):
         if any(key in m for m in chosen):
-            rows.append(Row((_diagnostic_name(key),)
-                            + tuple(fmt_number(m.get(key)) for m in chosen), attrs={"key": key}))
+            rows.append(
+                Row(
+                    (_diagnostic_name(key),) + tuple(fmt_number(m.get(key)) for m in chosen),
+                    attrs={"key": key},
+                )
+            )
     for key in keys:
         rows.append(
             Row(
@@ -125,9 +137,18 @@ def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Ta
                 attrs={"key": key},
             )
         )
-    return Table("diagnostics", "Model diagnostics", columns, tuple(rows),
-                 ("Events per variable: the rarer outcome class per model column. "
-                  "Hosmer–Lemeshow with 10 groups.",))
+    return Table(
+        "diagnostics",
+        "Model diagnostics",
+        columns,
+        tuple(rows),
+        (
+            (
+                "Events per variable: the rarer outcome class per model column. "
+                "Hosmer–Lemeshow with 10 groups."
+            ),
+        ),
+    )
 
 
 #: Diagnostics keys already shown from the model's own fields.
@@ -239,6 +260,4 @@ def ci_method_name(method: str) -> str:
 
 
 def fit_method_name(method: str) -> str:
-    return {"mle": "maximum likelihood", "firth": "Firth penalised likelihood"}.get(
-        method, method
-    )
+    return {"mle": "maximum likelihood", "firth": "Firth penalised likelihood"}.get(method, method)

@@ -6,6 +6,7 @@ Renders the same Table objects as the HTML, so the numbers are the same strings.
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING, Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -14,18 +15,20 @@ from docx.table import Table as DocxTable
 
 from helpseek.report.tables import Table
 
+if TYPE_CHECKING:  # render.py imports this module lazily; this import is for the type only
+    from helpseek.report.render import ReportPage
+
 _BODY_PT = 9
 
 
-def to_docx_bytes(page: object) -> bytes:
+def to_docx_bytes(page: ReportPage) -> bytes:
     """A .docx with one heading, table and footnotes per table of the report page."""
-    tables: tuple[Table, ...] = getattr(page, "tables")
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
-    document.add_heading(str(getattr(page, "title", "Report")), level=1)
-    for table in tables:
+    document.add_heading(page.title, level=1)
+    for table in page.tables:
         document.add_heading(table.title, level=2)
         _add_table(document, table)
         for note in table.footnotes:
@@ -37,9 +40,9 @@ def to_docx_bytes(page: object) -> bytes:
     return buffer.getvalue()
 
 
-def _add_table(document: object, table: Table) -> None:
+def _add_table(document: Any, table: Table) -> None:
     header_rows = 2 if table.spanners else 1
-    grid: DocxTable = document.add_table(  # type: ignore[attr-defined]
+    grid: DocxTable = document.add_table(
         rows=header_rows + len(table.rows), cols=len(table.columns)
     )
     grid.style = "Table Grid"
@@ -55,13 +58,17 @@ def _add_table(document: object, table: Table) -> None:
         _set(grid.cell(header_rows - 1, index), column, bold=True)
     for r_index, row in enumerate(table.rows, start=header_rows):
         for c_index, text in enumerate(row.cells):
-            _set(grid.cell(r_index, c_index), text, bold=row.kind == "group" and c_index == 0,
-                 italic=row.kind == "reference" and c_index > 0)
+            _set(
+                grid.cell(r_index, c_index),
+                text,
+                bold=row.kind == "group" and c_index == 0,
+                italic=row.kind == "reference" and c_index > 0,
+            )
 
 
-def _set(cell: object, text: str, bold: bool = False, italic: bool = False) -> None:
-    cell.text = text  # type: ignore[attr-defined]
-    for paragraph in cell.paragraphs:  # type: ignore[attr-defined]
+def _set(cell: Any, text: str, bold: bool = False, italic: bool = False) -> None:
+    cell.text = text
+    for paragraph in cell.paragraphs:
         for run in paragraph.runs:
             run.font.size = Pt(_BODY_PT)
             run.bold = bold

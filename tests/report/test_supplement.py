@@ -1,0 +1,42 @@
+"""Several analyses in one report: the main one first, then e.g. the second sample side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+from lxml import html as lxml_html
+
+from helpseek.report import build_report
+
+
+def test_report__further_results_become_their_own_section(
+    tmp_path: Path, real_results_dir: Path, comparison_results_dir: Path
+) -> None:
+    # Given the main analysis and a comparison of two samples
+    comparison = json.loads((comparison_results_dir / "results.json").read_text(encoding="utf-8"))
+    # When both are passed to the report
+    result = build_report(
+        [real_results_dir, comparison_results_dir], tmp_path / "r.html", docx=tmp_path / "t.docx"
+    )
+    tree = lxml_html.fromstring(result.html_path.read_bytes())
+    # Then the main Table 2 is still there and the comparison follows in its own section
+    assert tree.get_element_by_id("table2-want_stop") is not None
+    section = tree.get_element_by_id("supplement-1")
+    assert section.xpath("./h2")[0].text_content() == comparison["title"]
+    table = section.xpath(".//table[@id='s1-comparison']")[0]
+    sizes = comparison["comparison"]["sizes"]
+    header = [th.text_content() for th in table.xpath("./thead/tr/th")]
+    assert header[1:3] == [f"Sought help (n = {sizes[0]:,})", f"Programme (n = {sizes[1]:,})"]
+    # each option of the multiple-choice item is compared with its own test
+    shame = next(i for i in comparison["comparison"]["items"] if i["variable"].endswith(": shame"))
+    row = table.xpath(f".//tr[@class='group'][@data-variable='{shame['variable']}']")[0]
+    assert row.xpath("./td")[-2].text_content() == (
+        "<0.001" if shame["p"] < 0.001 else f"{shame['p']:.3f}"
+    )
+    # And its descriptive table and hash are in the report and in the .docx
+    assert section.xpath(".//table[@id='s1-descriptive']")
+    footer = tree.get_element_by_id("reproducibility").text_content()
+    assert f"results.json SHA-256 ({comparison['title']})" in footer
+    assert len(docx.Document(str(tmp_path / "t.docx")).tables) == len(result.page.tables)
