@@ -154,32 +154,16 @@ def _question(
     stack: list[_Group],
     choices: Mapping[str, tuple[Choice, ...]],
 ) -> list[Question]:
-    name = cells["name"]
-    options: tuple[Choice, ...] = ()
-    if kind.list_name is not None:
-        options = choices.get(kind.list_name, ())
-        if not options:
-            context.add(
-                "INSTRUMENT-007",
-                "survey",
-                row.number,
-                "type",
-                list=kind.list_name,
-                hint=near_miss(kind.list_name, choices),
-            )
-        # pyxform adds an "other" option only when the list has none (it keeps the list's own,
-        # translated one), and so do we.
-        if kind.or_other and not any(c.name == "other" for c in options):
-            options += (Choice("other", _other_label(context, OTHER_LABELS)),)
+    """One survey row -> its Question, plus the `<name>_other` text question for or_other."""
     if kind.base == "calculate" and not cells.get("calculation"):
         context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
     question = Question(
-        name=name,
+        name=cells["name"],
         type=cast(QuestionType, kind.base),
         label=context.translations(cells, "label"),
         hint=context.translations(cells, "hint"),
         list_name=kind.list_name,
-        choices=options,
+        choices=_options(context, row, kind, choices),
         has_other=kind.or_other,
         required=_required(cells.get("required")),
         required_message=context.translations(cells, "required_message"),
@@ -195,29 +179,41 @@ def _question(
         group_path=tuple(g.name for g in stack),
         location=Location(context.sheets.file, "survey", row.number),
     )
-    if not kind.or_other:
-        return [question]
-    other_name = f"{name}_other"
-    if other_name in context.names:
-        context.add(
-            "INSTRUMENT-006",
-            "survey",
-            row.number,
-            "name",
-            name=other_name,
-            first_row=context.names[other_name],
-        )
-    context.names.setdefault(other_name, row.number)
-    other = Question(
-        name=other_name,
+    return [question, _other_question(context, row, question)] if kind.or_other else [question]
+
+
+def _options(
+    context: BuildContext, row: Row, kind: TypeInfo, choices: Mapping[str, tuple[Choice, ...]]
+) -> tuple[Choice, ...]:
+    if kind.list_name is None:
+        return ()
+    options = choices.get(kind.list_name, ())
+    if not options:
+        hint = near_miss(kind.list_name, choices)
+        context.add("INSTRUMENT-007", "survey", row.number, "type", list=kind.list_name, hint=hint)
+    # pyxform adds an "other" option only when the list has none (it keeps the list's own,
+    # translated one), and so do we.
+    if kind.or_other and not any(c.name == "other" for c in options):
+        options += (Choice("other", _other_label(context, OTHER_LABELS)),)
+    return options
+
+
+def _other_question(context: BuildContext, row: Row, question: Question) -> Question:
+    """The text question pyxform adds for or_other, shown when "other" is selected."""
+    name = f"{question.name}_other"
+    if name in context.names:
+        first_row = context.names[name]
+        context.add("INSTRUMENT-006", "survey", row.number, "name", name=name, first_row=first_row)
+    context.names.setdefault(name, row.number)
+    return Question(
+        name=name,
         type="text",
         label=_other_label(context, SPECIFY_OTHER),
-        relevant=f"selected(${{{name}}}, 'other')",
+        relevant=f"selected(${{{question.name}}}, 'other')",
         group_relevant=question.group_relevant,
         group_path=question.group_path,
         location=question.location,
     )
-    return [question, other]
 
 
 def _other_label(context: BuildContext, texts: Mapping[str, str]) -> Translations:
