@@ -265,3 +265,16 @@ def test_check__rtl_setting_for_an_unused_language_is_named() -> None:
     )
     assert problem.location == Location("form.md", "settings", 2, "rtl")
     assert problem.message == catalogue["INSTRUMENT-017"].format(lang_code="ar", languages="en")
+
+
+def test_check__group_condition_on_its_own_page_is_reported_once_on_the_group_row() -> None:
+    problems = problems_of("""
+| survey |
+|        | type        | name | label | appearance | relevant  |
+|        | begin group | p    | P     | field-list | ${a} > 1  |
+|        | integer     | a    | A?    |            |           |
+|        | integer     | b    | B?    |            |           |
+|        | end group   |      |       |            |           |
+""")
+    problem = only(problems, "INSTRUMENT-013")
+    assert problem.location == Location("form.md", "survey", 2, "relevant")

@@ -38,7 +38,7 @@ def check_logic(instrument: Instrument, sheets: Sheets) -> list[Problem]:
     names = {q.name for q in instrument.questions}
     for text, where in _expressions(instrument, sheets):
         problems.extend(check_expression(text, where, names))
-    problems.extend(_page_order(instrument, names))
+    problems.extend(_page_order(instrument, sheets, names))
     problems.extend(_cycles(instrument))
     problems.extend(_translations(instrument, sheets))
     return problems
@@ -114,38 +114,63 @@ def _generated(instrument: Instrument, question: Question, column: str) -> bool:
 # --- page order ------------------------------------------------------------------------------------
 
 
-def _page_order(instrument: Instrument, names: set[str]) -> list[Problem]:
-    """Relevance, required and choice filters may only read earlier pages; constraints this page too."""
+def _page_order(instrument: Instrument, sheets: Sheets, names: set[str]) -> list[Problem]:
+    """Relevance, required and choice filters may only read earlier pages; constraints this page too.
+
+    A group's condition is reported once, on the group's row.
+    """
     page_of = {q.name: i for i, page in enumerate(instrument.pages) for q in page.questions}
     ready = _ready_page(instrument, page_of)
-    problems = []
+    group_rows = _group_rows(sheets)
+    found: dict[tuple[int | None, str, str], Problem] = {}
     for question in instrument.questions:
         if question.name not in page_of or _generated(instrument, question, "relevant"):
             continue
         own = page_of[question.name]
-        columns: dict[str, list[str]] = {
-            "relevant": [question.relevant or "", *question.group_relevant],
-            "required": [question.required if question.required not in (None, "yes") else ""],
-            "choice_filter": [question.choice_filter or ""],
-            "constraint": [question.constraint or ""],
-        }
-        for column, texts in columns.items():
-            for name in _safe_references(texts):
-                if name not in names or name == question.name and column == "constraint":
+        for row, column, text in _conditions_of(question, group_rows):
+            for name in _safe_references([text]):
+                if name not in names or (name == question.name and column == "constraint"):
                     continue
                 when = ready.get(name, -1)
                 if when > own or (when == own and not _SAME_PAGE_OK[column]):
                     where = _describe_page(instrument, when, own)
-                    location = Location(
-                        question.location.file,
-                        question.location.sheet,
-                        question.location.row,
-                        column,
+                    location = Location(sheets.file, "survey", row, column)
+                    found.setdefault(
+                        (row, column, name),
+                        problem("INSTRUMENT-013", location, column=column, name=name, where=where),
                     )
-                    problems.append(
-                        problem("INSTRUMENT-013", location, column=column, name=name, where=where)
-                    )
-    return problems
+    return list(found.values())
+
+
+def _group_rows(sheets: Sheets) -> dict[str, tuple[int, str]]:
+    """Group name -> (row, relevant) for every begin group row."""
+    rows: dict[str, tuple[int, str]] = {}
+    for row in sheets.survey:
+        cells = {k.lower(): v for k, v in row.cells.items()}
+        if parse_type(cells.get("type", "")).base == "begin group" and cells.get("name"):
+            relevant = cells.get("relevant") or cells.get("relevance") or ""
+            rows.setdefault(cells["name"], (row.number, relevant))
+    return rows
+
+
+def _conditions_of(
+    question: Question, group_rows: Mapping[str, tuple[int, str]]
+) -> Iterator[tuple[int | None, str, str]]:
+    """(row, column, expression) of every condition that decides what this question's page shows."""
+    for group in question.group_path:
+        row, relevant = group_rows.get(group, (None, ""))
+        if relevant:
+            yield row, "relevant", relevant
+    row = question.location.row
+    required = question.required if question.required not in (None, "yes") else None
+    for column, text in (
+        ("relevant", question.relevant),
+        ("required", required),
+        ("choice_filter", question.choice_filter),
+        ("constraint", question.constraint),
+    ):
+        if text:
+            yield row, column, text
 
 
 def _describe_page(instrument: Instrument, when: int, own: int) -> str:
