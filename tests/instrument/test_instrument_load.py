@@ -337,3 +337,33 @@ def test_markdown__instance_and_bind_columns_are_not_languages() -> None:
 |        | text | q1   | Q?                  | x                 | y              |
 """)
     assert form.language_codes == ("en",)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    cut=st.integers(min_value=0, max_value=10_000), flip=st.integers(min_value=0, max_value=10_000)
+)
+def test_load__a_damaged_xlsx_gives_an_instrument_or_input_error(
+    tmp_path: Path, cut: int, flip: int
+) -> None:
+    # Given a real exported workbook, When it is cut short or a byte is changed,
+    # Then loading gives an Instrument or an InputError, never another exception
+    source = tmp_path / "tiny.yaml"
+    source.write_text(YAML_FORM, encoding="utf-8")
+    data = bytearray(export_to_bytes(source))
+    if data:
+        data[flip % len(data)] ^= 0x5A
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data[: max(cut, len(data) // 2)]))
+    try:
+        assert isinstance(load_instrument(path), Instrument)
+    except InputError as error:
+        assert all(p.code in catalogue for p in error.problems)
+
+
+def export_to_bytes(source: Path) -> bytes:
+    from helpseek.instrument.export import to_xlsx_bytes
+
+    return to_xlsx_bytes(read_form(source))
