@@ -15,6 +15,7 @@ from typing import Any
 from helpseek.collect.views import PageView, Progress, QuestionView, RawValues, to_form_text
 from helpseek.instrument import (
     AnswerError,
+    FormState,
     check_page,
     compute_state,
     parse_answer,
@@ -87,7 +88,8 @@ class Session:
         if language not in instrument.language_codes:
             language = instrument.default_language
         session = cls(instrument, f"{rng.getrandbits(128):032x}", language, rng.getrandbits(63))
-        return replace(session, page_id=session._next_page_id(None, session.answers))
+        first = session._next_page_id(None, compute_state(instrument, session.answers))
+        return replace(session, page_id=first)
 
     @property
     def is_finished(self) -> bool:
@@ -113,18 +115,18 @@ class Session:
         """
         page = self._page()
         _check_fields(page, raw)
-        relevant = self._relevant_on(page, self._without(page))
+        before = self._without(page)
+        relevant = _relevant_on(page, compute_state(self.instrument, before))
         values, errors = _parse(page, raw, relevant)
-        candidate = {**self._without(page), **values}
+        candidate = {**before, **values}
         for name, error in check_page(self.instrument, page, candidate).items():
             errors.setdefault(name, error)
         if errors:
             return Rejected(self, self._view(page, candidate, raw, errors))
-        next_id = self._next_page_id(page.id, candidate)
-        submission = PageSubmission(
-            page.id, self.seq + 1, _page_answers(self.instrument, page, candidate), relevant,
-            is_complete=next_id is None,
-        )
+        after = compute_state(self.instrument, candidate)
+        next_id = self._next_page_id(page.id, after)
+        answers = {q.name: after.values[q.name] for q in page.questions if q.name in after.values}
+        submission = PageSubmission(page.id, self.seq + 1, answers, relevant, next_id is None)
         moved = replace(
             self, answers=candidate, history=(*self.history, page.id), page_id=next_id,
             seq=self.seq + 1,
@@ -176,22 +178,12 @@ class Session:
         names = {q.name for q in page.questions}
         return {k: v for k, v in self.answers.items() if k not in names}
 
-    def _relevant_on(self, page: Page, answers: Mapping[str, Answer]) -> tuple[str, ...]:
-        state = compute_state(self.instrument, answers)
-        return tuple(q.name for q in page.questions if q.is_answered and state.is_relevant(q.name))
-
-    def _is_shown(self, page: Page, answers: Mapping[str, Answer]) -> bool:
-        state = compute_state(self.instrument, answers)
-        return any(
-            state.is_relevant(q.name) for q in page.questions if q.type != "calculate"
-        )
-
-    def _next_page_id(self, after: str | None, answers: Mapping[str, Answer]) -> str | None:
+    def _next_page_id(self, after: str | None, state: FormState) -> str | None:
         pages = self.instrument.pages
         start = 0 if after is None else [p.id for p in pages].index(after) + 1
-        return next((p.id for p in pages[start:] if self._is_shown(p, answers)), None)
+        return next((p.id for p in pages[start:] if _is_shown(p, state)), None)
 
-    def _progress(self, page: Page, answers: Mapping[str, Answer]) -> Progress:
+    def _progress(self, page: Page, answers: Mapping[str, Answer], state: FormState) -> Progress:
         """Pages done, out of done + this page + later pages that are or may still be shown.
 
         A later page "may still be shown" while its conditions read a question not answered yet,
@@ -201,7 +193,7 @@ class Session:
         index = [p.id for p in pages].index(page.id)
         remaining = 1 + sum(
             1 for p in pages[index + 1 :]
-            if self._is_shown(p, answers) or _reads_unanswered(p, answers)
+            if _is_shown(p, state) or _reads_unanswered(p, answers)
         )
         done = len(self.history)
         return Progress(done, done + remaining)
@@ -215,7 +207,8 @@ class Session:
         for q in page.questions:
             if q.type == "calculate" or not state.is_relevant(q.name):
                 continue
-            choices = self.ordered_choices(q, visible_choices(self.instrument, q, answers))
+            shown = visible_choices(self.instrument, q, answers, state=state)
+            choices = self.ordered_choices(q, shown)
             error = errors.get(q.name)
             views.append(QuestionView(
                 q, choices, tuple(draft.get(q.name, ())),
@@ -223,7 +216,15 @@ class Session:
                 error.message.get(self.language, self.instrument.default_language)
                 if error and error.message else "",
             ))
-        return PageView(page, tuple(views), self._progress(page, answers), not self.history)
+        return PageView(page, tuple(views), self._progress(page, answers, state), not self.history)
+
+
+def _relevant_on(page: Page, state: FormState) -> tuple[str, ...]:
+    return tuple(q.name for q in page.questions if q.is_answered and state.is_relevant(q.name))
+
+
+def _is_shown(page: Page, state: FormState) -> bool:
+    return any(state.is_relevant(q.name) for q in page.questions if q.type != "calculate")
 
 
 def _reads_unanswered(page: Page, answers: Mapping[str, Answer]) -> bool:
@@ -259,11 +260,3 @@ def _parse(
         if value is not None:
             values[q.name] = value
     return values, errors
-
-
-def _page_answers(
-    instrument: Instrument, page: Page, answers: Mapping[str, Answer]
-) -> dict[str, Answer]:
-    """The answers (and calculated values) of one page's relevant questions."""
-    values = compute_state(instrument, answers).values
-    return {q.name: values[q.name] for q in page.questions if q.name in values}
