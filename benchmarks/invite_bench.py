@@ -19,6 +19,7 @@ from helpseek.invite import Term, TermList, joined, normalise
 
 def placeholder_terms(n: int, rng: random.Random) -> list[str]:
     """Neutral placeholder tokens: one word ("tokenqxv...") or a two/three-word phrase."""
+
     def word() -> str:
         return "token" + "".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 8)))
 

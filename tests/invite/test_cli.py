@@ -17,7 +17,8 @@ def _check(*args: str) -> tuple[int, str]:
 
 def test_check__matching_query__prints_the_entry_and_exits_0(terms_file: Path) -> None:
     assert _check("--terms", str(terms_file), "where is T0KEN beta-phrase") == (
-        0, "match: token beta phrase\n"
+        0,
+        "match: token beta phrase\n",
     )
 
 

@@ -27,7 +27,9 @@ def test_load_config__valid_file__fills_bundled_texts(config_file: Path, terms_f
     assert config.assignment.anchor == date(2026, 1, 1)
     assert config.assignment.variants == BUNDLED_VARIANTS
     assert config.messages["legal_risk"]["es"] == bundled_texts()["es"]["variants"]["legal_risk"]
-    assert config.targets["selfhelp"].label == {lang: "Self-help programme" for lang in ("en", "es", "ar")}
+    assert config.targets["selfhelp"].label == {
+        lang: "Self-help programme" for lang in ("en", "es", "ar")
+    }
     assert config.directions["ar"] == "rtl"
 
 
@@ -83,7 +85,7 @@ def test_load_config__not_yaml__says_so(tmp_path: Path) -> None:
 
 def test_load_config__missing_targets__is_named(tmp_path: Path) -> None:
     [message] = _problems(tmp_path, "terms_file: t.txt\n")
-    assert message.endswith(f'{catalogue["INVITE-002"].format(key="targets")} [INVITE-002]')
+    assert message.endswith(f"{catalogue['INVITE-002'].format(key='targets')} [INVITE-002]")
 
 
 def test_load_config__language_without_texts__names_each_missing_text(tmp_path: Path) -> None:

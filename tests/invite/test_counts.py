@@ -64,7 +64,9 @@ def test_counts__plain_postgresql_url__uses_the_installed_psycopg_driver() -> No
     assert problem.code == "INVITE-009" and "psycopg2" not in problem.message
 
 
-@pytest.mark.parametrize("url", ["mysql://u@h/db", "not a url", "sqlite:////nonexistent-dir/x/y.db"])
+@pytest.mark.parametrize(
+    "url", ["mysql://u@h/db", "not a url", "sqlite:////nonexistent-dir/x/y.db"]
+)
 def test_counts__unusable_database_url__is_invite_009(url: str) -> None:
     with pytest.raises(InputError) as caught:
         open_counts(url)

@@ -27,6 +27,7 @@ D1, D2 = date(2026, 1, 1), date(2026, 1, 2)
 def _rows() -> list[CountRow]:
     """neutral 1000 shown / 87 to help (60 + 27) / 30 to the survey; harm 950 / 149 / 41;
     legal_risk 10 / 0 / 0 (a zero cell); combined 5 shown but 7 help clicks (not a proportion)."""
+
     def imp(day: date, variant: str, n: int) -> CountRow:
         return CountRow(day, variant, "en", "impression", "", "", n)
 
@@ -63,9 +64,15 @@ def test_funnel__rates_and_comparisons__match_statsmodels_and_scipy() -> None:
     assert funnel["outcomes"] == ["help", "survey_a"]
     assert funnel["days"] == {"first": "2026-01-01", "last": "2026-01-02"}
     neutral, harm = _variant(funnel, "neutral"), _variant(funnel, "harm_to_children")
-    assert neutral["impressions"] == 1000 and neutral["clicks"] == {"helpline": 60, "selfhelp": 27, "survey_a": 30}
+    assert neutral["impressions"] == 1000 and neutral["clicks"] == {
+        "helpline": 60,
+        "selfhelp": 27,
+        "survey_a": 30,
+    }
     assert neutral["outcomes"]["help"]["ctr"] == 0.087
-    assert neutral["outcomes"]["help"]["ci"] == pytest.approx(proportion_confint(87, 1000, method="wilson"))
+    assert neutral["outcomes"]["help"]["ci"] == pytest.approx(
+        proportion_confint(87, 1000, method="wilson")
+    )
     assert neutral["comparisons"] is None
 
     help_vs = harm["comparisons"]["help"]
@@ -85,13 +92,18 @@ def test_funnel__zero_cell__uses_the_haldane_correction_and_says_so() -> None:
     assert legal["odds_ratio"] == pytest.approx(table.oddsratio)
     assert legal["ci"] == pytest.approx(table.oddsratio_confint(alpha=0.05))
     assert legal["ci_method"] == "woolf (haldane-anscombe +0.5)"
-    assert legal["p"] == pytest.approx(_fisher_by_hypergeometric_sum(np.array([[0, 10], [87, 913]])))
+    assert legal["p"] == pytest.approx(
+        _fisher_by_hypergeometric_sum(np.array([[0, 10], [87, 913]]))
+    )
 
 
 def test_funnel__more_clicks_than_impressions__gets_no_interval_and_no_comparison() -> None:
     combined = _variant(build_funnel(_rows()), "combined")
     assert combined["outcomes"]["help"] == {
-        "clicks": 7, "ctr": 1.4, "ci": None, "note": "more clicks than impressions"
+        "clicks": 7,
+        "ctr": 1.4,
+        "ci": None,
+        "note": "more clicks than impressions",
     }
     assert combined["comparisons"]["help"] is None
 
@@ -131,10 +143,14 @@ def test_stats_command__writes_json_csv_markdown_and_png(tmp_path: Path) -> None
     assert _variant(funnel, "legal_risk")["outcomes"]["help"]["ctr"] == 0.2
     rows = list(csv.DictReader((out / "funnel.csv").read_text().splitlines()))
     assert [(r["variant"], r["outcome"], r["clicks"]) for r in rows] == [
-        ("legal_risk", "help", "6"), ("neutral", "help", "3")
+        ("legal_risk", "help", "6"),
+        ("neutral", "help", "3"),
     ]
     markdown = (out / "funnel.md").read_text()
-    assert "| neutral | help | 40 | 3 | 7.50 (" in markdown and "Reference variant: neutral" in markdown
+    assert (
+        "| neutral | help | 40 | 3 | 7.50 (" in markdown
+        and "Reference variant: neutral" in markdown
+    )
     assert (out / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -152,4 +168,6 @@ def _fisher_by_hypergeometric_sum(table: np.ndarray) -> float:  # type: ignore[t
     dist = stats.hypergeom(total, cols1, rows1)
     observed = dist.pmf(a)
     support = range(max(0, rows1 + cols1 - total), min(rows1, cols1) + 1)
-    return float(min(1.0, sum(dist.pmf(x) for x in support if dist.pmf(x) <= observed * (1 + 1e-7))))
+    return float(
+        min(1.0, sum(dist.pmf(x) for x in support if dist.pmf(x) <= observed * (1 + 1e-7)))
+    )

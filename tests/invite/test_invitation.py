@@ -49,17 +49,23 @@ def test_search__other_query_or_no_query__passes_through_and_counts_nothing(
     assert _cells(db_url) == []
 
 
-def test_search__query_in_any_of_repeated_parameters__is_caught(config: InviteConfig, db_url: str) -> None:
+def test_search__query_in_any_of_repeated_parameters__is_caught(
+    config: InviteConfig, db_url: str
+) -> None:
     reply = _invitation(config, db_url).respond("GET", "/s", b"q=weather&q=tokenalpha")
     assert reply is not None and reply.status == 200
 
 
-def test_search__percent_encoded_parameter_name__is_still_the_query(config: InviteConfig, db_url: str) -> None:
+def test_search__percent_encoded_parameter_name__is_still_the_query(
+    config: InviteConfig, db_url: str
+) -> None:
     reply = _invitation(config, db_url).respond("GET", "/s", b"%71=tokenalpha")
     assert reply is not None and reply.status == 200
 
 
-def test_search__over_long_query__gets_a_notice_and_no_impression(config: InviteConfig, db_url: str) -> None:
+def test_search__over_long_query__gets_a_notice_and_no_impression(
+    config: InviteConfig, db_url: str
+) -> None:
     reply = _invitation(config, db_url).respond("GET", "/search", b"q=tokenalpha+" + b"x" * 600)
     assert reply is not None and reply.status == 400
     assert config.ui["too_long"]["en"] in reply.body.decode()
@@ -124,7 +130,9 @@ def test_follow__hand_edited_variant_or_language__redirects_but_is_not_counted(
     assert _cells(db_url) == []
 
 
-def test_follow__head_request__redirects_without_counting(config: InviteConfig, db_url: str) -> None:
+def test_follow__head_request__redirects_without_counting(
+    config: InviteConfig, db_url: str
+) -> None:
     reply = _invitation(config, db_url).respond("HEAD", "/go/helpline", b"v=neutral&l=en")
     assert reply is not None and reply.status == 303 and _cells(db_url) == []
 
@@ -143,11 +151,15 @@ def test_language_link__shows_the_same_variant_in_another_language_without_a_new
 
 def test_links__carry_the_mount_path_of_the_app(config: InviteConfig, db_url: str) -> None:
     reply = _invitation(config, db_url).respond("GET", "/search", b"q=tokenalpha", root="/engine")
-    assert reply is not None and 'href="/engine/go/helpline?v=neutral&amp;l=en"' in reply.body.decode()
+    assert (
+        reply is not None and 'href="/engine/go/helpline?v=neutral&amp;l=en"' in reply.body.decode()
+    )
 
 
 def test_choose_variant__rotation__changes_daily_and_cycles_from_the_anchor() -> None:
-    assignment = Assignment("rotation", DAY, ("neutral", "harm_to_children", "legal_risk", "combined"))
+    assignment = Assignment(
+        "rotation", DAY, ("neutral", "harm_to_children", "legal_risk", "combined")
+    )
     days = [DAY + timedelta(days=n) for n in range(-1, 6)]
     shown = [choose_variant(assignment, d, random.Random(0)) for d in days]
     assert shown == ["combined", "neutral", "harm_to_children", "legal_risk", "combined",
@@ -168,12 +180,20 @@ def test_open_invitation__without_any_database__is_invite_008(config: InviteConf
     assert [p.code for p in caught.value.problems] == ["INVITE-008"]
 
 
-def test_counts__hold_no_query_text_and_no_request_detail(config: InviteConfig, db_url: str) -> None:
+def test_counts__hold_no_query_text_and_no_request_detail(
+    config: InviteConfig, db_url: str
+) -> None:
     invitation = _invitation(config, db_url)
     invitation.respond("GET", "/search", b"q=tokenalpha+uniqueneedle")
     invitation.respond("GET", "/go/helpline", b"v=neutral&l=en")
     assert set(CountRow.__dataclass_fields__) == {
-        "day", "variant", "language", "event", "target", "target_kind", "count"
+        "day",
+        "variant",
+        "language",
+        "event",
+        "target",
+        "target_kind",
+        "count",
     }
     database = Path(db_url.removeprefix("sqlite:///"))
     files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]

@@ -15,7 +15,9 @@ from helpseek.problems import InputError, catalogue
 def test_load_terms__comments_and_blank_lines__are_ignored(terms_file: Path) -> None:
     terms = load_terms(terms_file)
     assert [(t.entry, t.line) for t in terms.terms] == [
-        ("tokenalpha", 2), ("token beta phrase", 3), ("quietgamma", 5)
+        ("tokenalpha", 2),
+        ("token beta phrase", 3),
+        ("quietgamma", 5),
     ]
 
 
@@ -37,7 +39,9 @@ def test_match__whole_tokens_and_phrases__match(terms_file: Path, query: str, en
 @pytest.mark.parametrize(
     "query", ["tokenalphas", "pretokenalpha", "token beta", "beta phrase token", "", "   "]
 )
-def test_match__part_of_a_word_or_half_a_phrase__does_not_match(terms_file: Path, query: str) -> None:
+def test_match__part_of_a_word_or_half_a_phrase__does_not_match(
+    terms_file: Path, query: str
+) -> None:
     assert TermMatcher(terms_file).match(query) is None
 
 
@@ -97,7 +101,9 @@ def test_explicit_reload__returns_the_problems(terms_file: Path) -> None:
     matcher = TermMatcher(terms_file, reload_check_s=3600)
     terms_file.write_text("newdelta\n!!!\n", encoding="utf-8")
     problems = matcher.reload()
-    assert [(p.code, p.severity, p.location.row) for p in problems] == [("INVITE-011", "warning", 2)]
+    assert [(p.code, p.severity, p.location.row) for p in problems] == [
+        ("INVITE-011", "warning", 2)
+    ]
     assert matcher.match("newdelta") is not None
 
 

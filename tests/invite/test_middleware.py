@@ -39,7 +39,7 @@ def search_asgi_app() -> Starlette:
 def served(request: pytest.FixtureRequest, config_file: Path, db_url: str,
            serve_wsgi: Callable[[Any], str], serve_asgi: Callable[[Any], str]) -> str:  # fmt: skip
     """The same search engine, embedded both ways; returns the base URL."""
-    options = dict(db=db_url, today=lambda: DAY, rng=random.Random(3))
+    options: dict[str, Any] = {"db": db_url, "today": lambda: DAY, "rng": random.Random(3)}
     if request.param == "wsgi":
         middleware = InviteMiddleware(search_wsgi_app, config=config_file, **options)
         assert not isinstance(middleware, AsgiInviteMiddleware)
@@ -77,7 +77,9 @@ def test_other_requests__pass_through_untouched(served: str, db_url: str) -> Non
     assert _impressions_and_clicks(db_url) == (0, 0)
 
 
-def test_outbound_link__redirects_to_the_allow_listed_url_and_counts(served: str, db_url: str) -> None:
+def test_outbound_link__redirects_to_the_allow_listed_url_and_counts(
+    served: str, db_url: str
+) -> None:
     response = httpx.get(f"{served}/go/helpline", params={"v": "neutral", "l": "es"})
     assert response.status_code == 303
     assert response.headers["location"] == "https://help.example.org/start"
@@ -91,7 +93,9 @@ def test_open_redirect_attempt__is_a_404_and_counts_nothing(served: str, db_url:
     assert _impressions_and_clicks(db_url) == (0, 0)
 
 
-def test_over_long_or_binary_query__gets_a_calm_page_never_a_crash(served: str, db_url: str) -> None:
+def test_over_long_or_binary_query__gets_a_calm_page_never_a_crash(
+    served: str, db_url: str
+) -> None:
     too_long = httpx.get(f"{served}/search?q=tokenalpha+{'x' * 600}")
     assert too_long.status_code == 400 and "too long" in too_long.text
     binary = httpx.get(f"{served}/search?q=%ff%fe%00%c3%28")
@@ -110,7 +114,9 @@ def test_concurrent_searches_and_clicks__lose_no_count(served: str, db_url: str)
             for _ in range(15):
                 assert http.get("/search", params={"q": "tokenalpha"}).status_code == 200
             for _ in range(10):
-                assert http.get("/go/survey_a", params={"v": "neutral", "l": "en"}).status_code == 303
+                assert (
+                    http.get("/go/survey_a", params={"v": "neutral", "l": "en"}).status_code == 303
+                )
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(client, range(8)))

@@ -91,7 +91,9 @@ def test_match__agrees_with_a_naive_whole_token_search(entries: list[str], query
     # Aho-Corasick finds a term exactly when a plain substring search on the padded forms does
     terms = TermList([Term(e, i, normalise(e)) for i, e in enumerate(entries, start=1)])
     naive = any(
-        f" {normalise(e)} " in f" {form} " for e in entries for form in (normalise(query), joined(query))
+        f" {normalise(e)} " in f" {form} "
+        for e in entries
+        for form in (normalise(query), joined(query))
     )
     assert (terms.match(query) is not None) == naive
 
@@ -114,7 +116,9 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> TermMatcher:
 
 @settings(max_examples=200, deadline=None)
 @given(query=st.one_of(st.binary(max_size=600), st.text(st.characters(codec=None), max_size=600)))
-def test_matcher__random_text_or_bytes__never_crashes(matcher: TermMatcher, query: str | bytes) -> None:
+def test_matcher__random_text_or_bytes__never_crashes(
+    matcher: TermMatcher, query: str | bytes
+) -> None:
     # When anything at all is checked / Then the answer is a term, None, or a clear refusal
     try:
         result = matcher.match(query)

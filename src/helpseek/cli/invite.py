@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -19,13 +20,17 @@ invite_app = typer.Typer(
 
 @invite_app.command("check")
 def check(
-    query: str = typer.Argument(..., help="The search query to test."),
-    terms: Path = typer.Option(..., "--terms", help="Term list: one term or phrase a line, # comments."),
-    max_query_chars: int = typer.Option(DEFAULT_MAX_QUERY_CHARS, help="Refuse longer queries."),
+    query: Annotated[str, typer.Argument(help="The search query to test.")],
+    terms: Annotated[Path, typer.Option(
+        "--terms", help="Term list: one term or phrase a line, # comments."
+    )],
+    max_query_chars: Annotated[int, typer.Option(help="Refuse longer queries.")] = (
+        DEFAULT_MAX_QUERY_CHARS
+    ),
 ) -> None:
     """Does QUERY match the term list? Prints "match: <entry>" (exit 0) or "no match" (exit 1).
 
-    Example: helpseek invite check --terms terms.txt "tokenalpha pictures"
+    Example: helpseek invite check --terms terms.txt "tokenalpha placeholder"
     """
     from helpseek.cli.main import run_or_exit
     from helpseek.invite.match import TermMatcher, read_terms
@@ -47,10 +52,14 @@ def check(
 
 @invite_app.command("serve")
 def serve(
-    config: Path = typer.Option(..., "--config", help="invite.yaml: terms, languages, variants, targets."),
-    db: str = typer.Option("", "--db", help="Counters database, e.g. sqlite:///invite.db."),
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8090, help="Port to listen on."),
+    config: Annotated[Path, typer.Option(
+        "--config", help="invite.yaml: terms, languages, variants, targets."
+    )],
+    db: Annotated[str, typer.Option(
+        "--db", help="Counters database, e.g. sqlite:///invite.db (else database: in invite.yaml)."
+    )] = "",
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
 ) -> None:
     """Run a demo search front end with the interstitial: matching searches get the help page.
 
@@ -71,9 +80,13 @@ def serve(
 
 @invite_app.command("stats")
 def stats(
-    db: str = typer.Option(..., "--db", help="Counters database, e.g. sqlite:///invite.db."),
-    out: Path = typer.Option(Path("funnel"), "--out", help="Folder for funnel.json/.csv/.md/.png."),
-    reference: str = typer.Option("", help='Variant to compare against (default "neutral").'),
+    db: Annotated[str, typer.Option("--db", help="Counters database, e.g. sqlite:///invite.db.")],
+    out: Annotated[Path, typer.Option(
+        "--out", help="Folder for funnel.json, funnel.csv, funnel.md and funnel.png."
+    )] = Path("funnel"),
+    reference: Annotated[str, typer.Option(
+        help='Variant to compare the others against (default "neutral").'
+    )] = "",
 ) -> None:
     """Per-variant funnel: impressions, clicks, click-through (Wilson CI), each variant against
     the reference (difference, odds ratio, Fisher p), as JSON, CSV, Markdown and a PNG chart.

@@ -98,17 +98,21 @@ def load_config(path: str | Path) -> InviteConfig:
     return build_config(data, base=path.parent, where=where)
 
 
-def build_config(data: object, base: Path, where: Location = Location()) -> InviteConfig:
+def build_config(data: object, base: Path, where: Location | None = None) -> InviteConfig:
     """Check a parsed settings mapping; raises InputError listing every problem."""
-    r = _Reader(where)
+    r = _Reader(where or Location())
     if not isinstance(data, dict):
         r.wrong("(top level)", "a mapping of settings", data)
         raise InputError(r.problems)
     r.unknown_keys(data, _TOP_KEYS, "")
     languages = tuple(r.str_list(data, "languages", default=["en"]))
-    default_language = r.string(data, "default_language", default=languages[0] if languages else "en")
+    default_language = r.string(
+        data, "default_language", default=languages[0] if languages else "en"
+    )
     if languages and default_language not in languages:
-        r.wrong("default_language", f"one of the languages ({', '.join(languages)})", default_language)
+        r.wrong(
+            "default_language", f"one of the languages ({', '.join(languages)})", default_language
+        )
     assignment = _assignment(r, data.get("assignment", {}))
     messages = _texts_by_key(r, data, "messages", assignment.variants, languages, _bundled_variant)
     ui = _texts_by_key(r, data, "texts", UI_KEYS, languages, _bundled_ui)
@@ -155,7 +159,9 @@ def _assignment(r: _Reader, data: object) -> Assignment:
     if not isinstance(anchor, date):
         r.wrong("assignment.anchor", "a date like 2026-01-01", anchor)
         anchor = Assignment.anchor
-    variants = r.str_list(data, "variants", default=list(BUNDLED_VARIANTS), key_prefix="assignment.")
+    variants = r.str_list(
+        data, "variants", default=list(BUNDLED_VARIANTS), key_prefix="assignment."
+    )
     for variant in variants:
         if not _ID.match(variant):
             r.add(problem("INVITE-014", r.where, key="assignment.variants", value=variant))

@@ -20,8 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
-    make_url,
     event,
+    make_url,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -77,8 +77,10 @@ class CountStore:
         target: str = "", target_kind: str = "",
     ) -> None:  # fmt: skip
         """Add one to a cell, atomically (INSERT ... ON CONFLICT DO UPDATE count = count + 1)."""
-        values = dict(day=day, variant=variant, language=language, event=event_, target=target,
-                      target_kind=target_kind, count=1)  # fmt: skip
+        values = {
+            "day": day, "variant": variant, "language": language, "event": event_,
+            "target": target, "target_kind": target_kind, "count": 1,
+        }  # fmt: skip
         dialect = sqlite if self.engine.dialect.name == "sqlite" else postgresql
         statement = dialect.insert(invite_counts).values(**values)
         statement = statement.on_conflict_do_update(

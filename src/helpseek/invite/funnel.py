@@ -94,13 +94,13 @@ def build_funnel(rows: Iterable[CountRow], reference: str | None = None) -> dict
     variants = sorted(set(impressions) | set(clicks))
     if reference is not None and reference not in variants:
         hint = near_miss(reference, variants)
-        raise InputError([problem("INVITE-013", variant=reference, hint=hint, known=", ".join(variants))])
+        raise InputError(
+            [problem("INVITE-013", variant=reference, hint=hint, known=", ".join(variants))]
+        )
     if reference is None and "neutral" in variants:
         reference = "neutral"
     outcomes = ["help"] + sorted(t for t, k in kinds.items() if k == "survey")
-    table = {
-        v: _variant_counts(impressions[v], clicks[v], kinds, outcomes) for v in variants
-    }
+    table = {v: _variant_counts(impressions[v], clicks[v], kinds, outcomes) for v in variants}
     return {
         "schema": SCHEMA,
         "level": LEVEL,
@@ -110,7 +110,8 @@ def build_funnel(rows: Iterable[CountRow], reference: str | None = None) -> dict
         "targets": {t: kinds[t] for t in sorted(kinds)},
         "outcomes": outcomes,
         "variants": [
-            {"variant": v, **table[v], "comparisons": _compare(table, v, reference, outcomes)} for v in variants
+            {"variant": v, **table[v], "comparisons": _compare(table, v, reference, outcomes)}
+            for v in variants
         ],
     }
 
@@ -119,7 +120,9 @@ def _variant_counts(
     shown: int, clicked: dict[str, int], kinds: dict[str, str], outcomes: list[str]
 ) -> dict[str, Any]:
     per_outcome = {
-        o: sum(n for t, n in clicked.items() if kinds[t] == "help") if o == "help" else clicked.get(o, 0)
+        o: sum(n for t, n in clicked.items() if kinds[t] == "help")
+        if o == "help"
+        else clicked.get(o, 0)
         for o in outcomes
     }
     return {

@@ -14,7 +14,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 COLUMNS = ("variant", "outcome", "impressions", "clicks", "ctr", "ctr_low", "ctr_high",
            "difference", "diff_low", "diff_high", "odds_ratio", "or_low", "or_high", "p", "note")  # fmt: skip
@@ -59,34 +59,42 @@ def table_rows(funnel: dict[str, Any]) -> list[dict[str, Any]]:
 
 def to_markdown(funnel: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     """A readable table with percentages, and footnotes stating the methods and the reference."""
-    lines = [
+    header = (
         "| Variant | Outcome | Impressions | Clicks | CTR % (95% CI) | Difference, pp (95% CI) "
-        "| OR (95% CI) | p |",
-        "|---|---|---:|---:|---|---|---|---|",
-    ]
+        "| OR (95% CI) | p |"
+    )
+    lines = [header, "|---|---|---:|---:|---|---|---|---|"]
     for r in rows:
-        ctr = "—" if r["ctr"] == "" else f"{100 * r['ctr']:.2f}" + (
-            f" ({100 * r['ctr_low']:.2f}–{100 * r['ctr_high']:.2f})" if r["ctr_low"] != "" else ""
+        ctr = (
+            "—"
+            if r["ctr"] == ""
+            else f"{100 * r['ctr']:.2f}"
+            + (
+                f" ({100 * r['ctr_low']:.2f}–{100 * r['ctr_high']:.2f})"
+                if r["ctr_low"] != ""
+                else ""
+            )
         )
         diff = "ref." if r["variant"] == funnel["reference"] else (
             "—" if r["difference"] == "" else
             f"{100 * r['difference']:+.2f} ({100 * r['diff_low']:+.2f} to {100 * r['diff_high']:+.2f})"
         )  # fmt: skip
-        ratio = "—" if r["odds_ratio"] == "" else (
-            f"{r['odds_ratio']:.2f} ({r['or_low']:.2f}–{r['or_high']:.2f})"
+        ratio = (
+            "—"
+            if r["odds_ratio"] == ""
+            else (f"{r['odds_ratio']:.2f} ({r['or_low']:.2f}–{r['or_high']:.2f})")
         )
         p = "—" if r["p"] == "" else ("<0.001" if r["p"] < 0.001 else f"{r['p']:.3f}")
         lines.append(f"| {r['variant']} | {r['outcome']} | {r['impressions']} | {r['clicks']} "
                      f"| {ctr} | {diff} | {ratio} | {p} |")  # fmt: skip
     reference = funnel["reference"] or "none (no comparisons)"
-    lines += [
-        "",
+    footnote = (
         f"CTR = clicks / impressions, Wilson 95% CI. Reference variant: {reference}. Difference: "
         "Newcombe hybrid score CI. OR: Woolf (log) CI, +0.5 in every cell when one is zero. "
         "p: Fisher's exact test, two-sided. Counts are aggregate; a click after a language switch "
-        "is not a new impression.",
-        "",
-    ]
+        "is not a new impression."
+    )
+    lines += ["", footnote, ""]
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from helpseek.invite.match import QueryTooLongError, TermMatcher
 from helpseek.invite.page import build_interstitial, build_notice, render, stylesheet
 from helpseek.problems import InputError, problem
 
+
 @dataclass(frozen=True)
 class Reply:
     """An HTTP response produced by the invitation itself."""
@@ -168,7 +169,9 @@ def _parse(query_string: bytes) -> _Params:
     # Raw non-ASCII bytes are percent-encoded first, so that every byte goes through the same
     # UTF-8 decoding (bad sequences become U+FFFD) instead of raising.
     ascii_only = "".join(chr(b) if b < 128 else f"%{b:02X}" for b in query_string)
-    return _Params(parse_qsl(ascii_only, keep_blank_values=True, encoding="utf-8", errors="replace"))
+    return _Params(
+        parse_qsl(ascii_only, keep_blank_values=True, encoding="utf-8", errors="replace")
+    )
 
 
 def open_invitation(

@@ -21,7 +21,9 @@ from helpseek.invite.invitation import Invitation, Reply, open_invitation
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 Scope = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]
+]
 
 
 class InviteMiddleware:
@@ -41,7 +43,7 @@ class InviteMiddleware:
     >>> # app = InviteMiddleware(search_app, config="invite.yaml", db="sqlite:///invite.db")
     """
 
-    def __new__(cls, app: Any, *args: Any, **kwargs: Any) -> InviteMiddleware:
+    def __new__(cls, app: Any, *args: Any, **kwargs: Any) -> InviteMiddleware:  # noqa: PYI034
         if cls is InviteMiddleware and _is_asgi(app):
             return super().__new__(AsgiInviteMiddleware)
         return super().__new__(cls)
@@ -59,7 +61,9 @@ class InviteMiddleware:
         loaded = config if isinstance(config, InviteConfig) else load_config(config)
         self.invitation: Invitation = open_invitation(loaded, db, today=today, rng=rng)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
         # PEP 3333: QUERY_STRING holds the raw bytes decoded as latin-1; undo that.
         query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
@@ -101,5 +105,4 @@ async def _send(send: Any, reply: Reply, is_head: bool) -> None:
 def _is_asgi(app: Any) -> bool:
     if inspect.iscoroutinefunction(app):
         return True
-    call = getattr(app, "__call__", None)
-    return call is not None and inspect.iscoroutinefunction(call)
+    return callable(app) and inspect.iscoroutinefunction(type(app).__call__)
