@@ -71,3 +71,30 @@ def test_report_cli__unwritable_output_folder__exit_1_names_the_path(
     assert result.exit_code == 1
     assert result.stderr.startswith(f'{out}: Could not write "{out}"')
     assert "[REPORT-006]" in result.stderr
+
+
+def test_report_cli__unknown_questionnaire__exit_1_before_writing(
+    tmp_path: Path, example_paths: tuple[Path, Path]
+) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(
+        app,
+        ["report", "--results", str(example_paths[0]), "--out", str(out),
+         "--instrument", "no_such_questionnaire"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "no_such_questionnaire" in result.stderr
+    assert not out.exists()
+
+
+def test_report_cli__repeated_results__all_are_in_the_report(
+    tmp_path: Path, real_results_dir: Path, comparison_results_dir: Path
+) -> None:
+    out = tmp_path / "r.html"
+    result = runner.invoke(
+        app,
+        ["report", "--results", str(real_results_dir), "--results", str(comparison_results_dir),
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert 'id="supplement-1"' in out.read_text(encoding="utf-8")

@@ -125,7 +125,7 @@ def _from_instrument(instrument: Instrument | None) -> dict[str, str]:
     if instrument is None:
         return {}
     answered = [q for q in instrument.questions if q.is_answered]
-    per_page = [sum(q.is_answered for q in page.questions) for page in instrument.pages]
+    per_page = [n for page in instrument.pages if (n := sum(q.is_answered for q in page.questions))]
     languages = ", ".join(
         f"{lang.name} ({lang.code}{', machine-translated' if lang.is_machine_translated else ''})"
         for lang in instrument.languages
@@ -137,7 +137,7 @@ def _from_instrument(instrument: Instrument | None) -> dict[str, str]:
     found = {
         "Number of items": f"{len(answered)} questions in the questionnaire "
         f'"{instrument.form_id}" version {instrument.version}, '
-        f"{min(per_page, default=0)} to {max(per_page, default=0)} per page; "
+        f"{min(per_page, default=0)} to {max(per_page, default=0)} per page with questions; "
         f"languages: {languages}.",
         "Number of screens (pages)": f"{len(instrument.pages)} pages.",
         "Adaptive questioning": f"Yes: {conditional} questions are shown only when earlier answers "
