@@ -234,12 +234,8 @@ def test_help_resources__are_the_public_prevention_services_over_https(
 
 
 def test_variables__have_the_shared_names_types_and_choice_names(
-    name: str, instrument: Instrument, request: pytest.FixtureRequest
+    name: str, instrument: Instrument
 ) -> None:
-    if name == "no_need_for_help":
-        # The list already has "other" (with its translations); pyxform then adds none, but
-        # instrument/build.py adds a second "other" for or_other. Remove when build.py is fixed.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="or_other duplicates 'other'"))
     found = {}
     for question_name in VARIABLES[name]:
         q = instrument.question(question_name)
