@@ -97,6 +97,13 @@ from helpseek.cli.instrument import instrument_app  # noqa: E402
 app.add_typer(instrument_app, name="instrument")
 
 
+from helpseek.cli.synth import synth  # noqa: E402
+
+app.command("synth")(synth)
+from helpseek.cli.demo import demo  # noqa: E402
+
+app.command("demo")(demo)
+
 
 def main() -> None:
     """Console-script entry point."""

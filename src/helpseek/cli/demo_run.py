@@ -1,0 +1,230 @@
+"""The whole study on loopback, for `helpseek demo`: keys -> server -> synthetic respondents over
+HTTP -> export with the private key -> screening -> analysis -> report -> headline numbers.
+
+Glue only: every step calls the capability that real users call (store, web via uvicorn, data,
+quality, analysis, report); nothing is shortcut.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from helpseek.analysis import AnalysisResult, load_spec, resolve_spec, run_analysis, write_results
+from helpseek.cli.demo_server import running_server
+from helpseek.data import assemble, read_table, unseal_all, write_dataset
+from helpseek.instrument import Instrument, load_instrument
+from helpseek.problems import InputError, Location, problem
+from helpseek.quality import options_for, screen
+from helpseek.settings import Settings
+from helpseek.store import load_private_key, open_store, write_research_key
+from helpseek.synth import draw_respondents, load_truth
+from helpseek.synth.http import DriveError, DriveResult, drive
+
+MAIN, PROGRAMME = "help_us_help_you", "program_feedback"
+MARKER = ".helpseek-demo"
+#: What a previous demo left in its folder (removed before a new run; nothing else is touched).
+OUTPUTS = ("keys", "data", "results", "responses.db", "responses.db-wal", "responses.db-shm",
+           "server.secret", "server.log", "report.html", "report.docx", MARKER)
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    """What `helpseek demo` was asked to do."""
+
+    out: Path
+    n: int = 4493
+    programme_n: int = 255
+    concurrency: int = 32
+    seed: int = 1
+    passphrase: str | None = None
+    # 60x: a 30 s page takes 0.5 s of real time; the server's clock runs 60x faster to match.
+    time_scale: float = 60.0
+    workers: int = 1
+
+
+@dataclass
+class DemoReport:
+    """Where everything went, the headline numbers and how long each step took (seconds)."""
+
+    out: Path
+    report: Path | None = None
+    results: dict[str, Path] = field(default_factory=dict)
+    drives: dict[str, DriveResult] = field(default_factory=dict)
+    main_result: AnalysisResult | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    passphrase_file: Path | None = None
+
+
+class Steps:
+    """Callbacks for the shell: `say(text)` between steps, `advance(kind, k)` per respondent."""
+
+    def __init__(self, say: Callable[[str], None], start_bar: Callable[[str, int], None],
+                 advance: Callable[[str, int], None]) -> None:
+        self.say, self.start_bar, self.advance = say, start_bar, advance
+
+
+def run_demo(options: DemoOptions, steps: Steps) -> DemoReport:
+    """Run every step; the server is stopped on the way out, also on errors and Ctrl-C."""
+    out = _prepare(options.out)
+    report = DemoReport(out)
+    tick = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        report.timings[name] = now - tick
+        tick = now
+
+    steps.say("making a research key pair")
+    passphrase, report.passphrase_file = _passphrase(options, out)
+    keys = write_research_key(out / "keys", passphrase, "moderate")
+    del keys
+    forms = {MAIN: load_instrument(MAIN), PROGRAMME: load_instrument(PROGRAMME)}
+    lap("keys")
+    report.drives = _collect(options, out, forms, steps)
+    lap("collect")
+    steps.say("exporting with the private key")
+    data = _export(out, forms, load_private_key(out / "keys" / "private.key", passphrase))
+    lap("export")
+    steps.say("screening and analysing")
+    report.main_result, report.results = _analyse(out, data, forms)
+    lap("analyse")
+    steps.say("writing the report")
+    report.report = _report(out, report.results, forms[MAIN])
+    lap("report")
+    return report
+
+
+def _prepare(out: Path) -> Path:
+    """A fresh demo folder: refuse one that holds other files, clear a previous demo's outputs."""
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise InputError([problem("SYNTH-012", Location(file=str(out)), path=str(out))])
+    for name in OUTPUTS:
+        target = out / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by helpseek demo; its outputs are replaced on the next run\n")
+    return out
+
+
+def _passphrase(options: DemoOptions, out: Path) -> tuple[str, Path | None]:
+    """The given passphrase, or a generated one written (0600) beside the demo keys."""
+    if options.passphrase:
+        return options.passphrase, None
+    passphrase = secrets.token_urlsafe(24)
+    path = out / "keys" / "passphrase.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as sink:
+        sink.write(passphrase + "\n")
+    return passphrase, path
+
+
+def _collect(
+    options: DemoOptions, out: Path, forms: dict[str, Instrument], steps: Steps,
+) -> dict[str, DriveResult]:
+    """Start the server, send both samples through its pages at once, stop the server."""
+    settings = Settings(
+        database_url=f"sqlite:///{out / 'responses.db'}",
+        public_key_paths=(out / "keys" / "public.key",), instrument_names=(MAIN, PROGRAMME),
+        secret_key_file=out / "server.secret",
+    )
+    sizes = {MAIN: options.n, PROGRAMME: options.programme_n}
+    draws = {name: draw_respondents(forms[name], load_truth(None, forms[name]), size,
+                                    options.seed + offset)
+             for offset, (name, size) in enumerate(sizes.items()) if size > 0}
+    steps.say(f"starting the survey server (SQLite, {', '.join(draws)})")
+    with running_server(settings, options.time_scale, out / "server.log", options.workers) as server:
+        for name, size in sizes.items():
+            steps.start_bar(name, size)
+        total = sum(sizes.values())
+        shares = {name: max(1, round(options.concurrency * sizes[name] / total)) for name in draws}
+
+        async def both() -> list[DriveResult]:
+            return list(await asyncio.gather(*(
+                drive(server.base_url, forms[name], draw, concurrency=shares[name],
+                      time_scale=options.time_scale,
+                      progress=lambda k, name=name: steps.advance(name, k))
+                for name, draw in draws.items())))
+
+        try:
+            results = asyncio.run(both())
+        except DriveError as error:
+            raise InputError([problem("SYNTH-011", status=error.status, page=error.page,
+                                      detail=error.detail)]) from None
+    return dict(zip(draws, results, strict=True))
+
+
+def _export(out: Path, forms: dict[str, Instrument], identity: Any) -> dict[str, Path]:
+    """Unseal every page with the private key; one dataset (.sav + .csv + codebook) per sample."""
+    store = open_store(f"sqlite:///{out / 'responses.db'}")
+    try:
+        records = unseal_all(store, identity)
+    finally:
+        store.close()
+    written: dict[str, Path] = {}
+    (out / "data").mkdir(exist_ok=True)
+    for name, stem in ((MAIN, "main"), (PROGRAMME, "programme")):
+        own = [r for r in records if r.form_id == name]
+        if not own:
+            continue
+        dataset = assemble(own, [forms[name]])
+        for suffix in (".sav", ".csv"):
+            write_dataset(dataset, out / "data" / f"{stem}{suffix}")
+        written[name] = out / "data" / f"{stem}.sav"
+    return written
+
+
+def _analyse(
+    out: Path, data: dict[str, Path], forms: dict[str, Instrument],
+) -> tuple[AnalysisResult | None, dict[str, Path]]:
+    """Screen each sample, then run the bundled specs as `helpseek analyze` does."""
+    screened: dict[str, pd.DataFrame] = {}
+    specs = {MAIN: "help_seeking", PROGRAMME: "program_feedback"}
+    for name, path in data.items():
+        spec = load_spec(specs[name])
+        table = read_table(path)
+        screened[name] = screen(table, options_for(forms[name], spec.screening_options), forms[name]).frame
+    runs = [("main", "help_seeking", [MAIN]), ("programme", "program_feedback", [PROGRAMME]),
+            ("comparison", "help_seekers_vs_programme", [MAIN, PROGRAMME])]
+    folders: dict[str, Path] = {}
+    main_result = None
+    for folder, spec_name, names in runs:
+        if not all(n in screened for n in names):
+            continue
+        frame = pd.concat([screened[n] for n in names], ignore_index=True)
+        result = run_analysis(frame, load_spec(spec_name))
+        provenance = {"inputs": [{"path": str(data[n]), "sha256": _sha256(data[n])} for n in names],
+                      "spec_sha256": _sha256(resolve_spec(spec_name))}
+        write_results(result, out / "results" / folder, provenance)
+        folders[folder] = out / "results" / folder
+        main_result = result if folder == "main" else main_result
+    return main_result, folders
+
+
+def _report(out: Path, results: dict[str, Path], instrument: Instrument) -> Path | None:
+    from helpseek.report import build_report
+
+    if "main" not in results:
+        return None
+    ordered: Sequence[Path] = [results[k] for k in ("main", "programme", "comparison") if k in results]
+    build_report(ordered, out / "report.html", docx=out / "report.docx", instrument=instrument)
+    return out / "report.html"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

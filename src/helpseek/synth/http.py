@@ -1,0 +1,165 @@
+"""Driving synthetic respondents through the real survey pages over HTTP (httpx, form posts).
+
+Each respondent opens the landing page, presses the consent button, then reads every page the
+server sends (the hidden token, the fields shown, the choices offered) and answers it with the
+same policy as the local walk. Pauses are the drawn page durations divided by `time_scale`, so a
+server whose clock runs `time_scale` times faster stores realistic durations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import httpx
+from lxml import html
+
+from helpseek.instrument import Instrument
+from helpseek.synth.answering import ShownQuestion, answer_page, page_seconds, repair, respondent_rng
+from helpseek.synth.respondents import Draw, Respondent
+
+#: The server re-shows a page with 422 when answers were refused; anything else is a failure.
+_PAGE_STATUSES = (200, 422)
+
+
+class DriveError(RuntimeError):
+    """The server answered a respondent with something no respondent should see (not a page)."""
+
+    def __init__(self, status: int, page: int, detail: str) -> None:
+        super().__init__(f"HTTP {status} on page {page}: {detail}")
+        self.status, self.page, self.detail = status, page, detail
+
+
+@dataclass(frozen=True)
+class Page:
+    """A questionnaire page as served: its token, the questions and choices, the errors shown."""
+
+    token: str
+    questions: tuple[ShownQuestion, ...]
+    errors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DriveResult:
+    """How many respondents finished, broke off, and how many pages were posted."""
+
+    complete: int
+    partial: int
+    pages: int
+
+
+def parse_page(text: str) -> Page | None:
+    """The questionnaire page in `text`, or None for the end page (no page form).
+
+    >>> parse_page('<form action="/page?lang=en"><input type="hidden" name="token" value="t">'
+    ...            '<input type="radio" name="q" value="a"><input type="radio" name="q" value="b">'
+    ...            '</form>').questions
+    (ShownQuestion(name='q', choices=('a', 'b')),)
+    """
+    tree = html.fromstring(text)
+    forms = [f for f in tree.iter("form") if (f.get("action") or "").startswith("/page")]
+    if not forms:
+        return None
+    token = ""
+    fields: dict[str, list[str]] = {}
+    for element in forms[0].iter("input", "textarea"):
+        name, kind = element.get("name"), (element.get("type") or "text").lower()
+        if name == "token":
+            token = element.get("value") or ""
+        elif name and kind in ("radio", "checkbox"):
+            fields.setdefault(name, []).append(element.get("value") or "")
+        elif name:
+            fields.setdefault(name, [])
+    errors = tuple(
+        block.get("id", "")[2:].removesuffix("-block")
+        for block in forms[0].iter("div") if "has-error" in (block.get("class") or "").split()
+    )
+    questions = tuple(ShownQuestion(name, tuple(values)) for name, values in fields.items())
+    return Page(token, questions, errors)
+
+
+async def drive(
+    base_url: str, instrument: Instrument, draw: Draw, *, concurrency: int = 32,
+    time_scale: float = 0.0, progress: Callable[[int], None] | None = None,
+    respondents: Sequence[Respondent] | None = None, timeout_s: float = 120.0,
+) -> DriveResult:
+    """Send every respondent of `draw` through the server at `base_url`, `concurrency` at a time.
+
+    `time_scale` 0 sends pages without pausing. `progress(1)` after each respondent.
+    Raises DriveError on any reply that is not a page or the end page.
+    """
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    gate = asyncio.Semaphore(concurrency)
+    totals = {"complete": 0, "partial": 0, "pages": 0}
+
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s) as client:
+
+        async def one(respondent: Respondent) -> None:
+            async with gate:
+                pages, finished = await _respond(client, instrument, respondent, draw, time_scale)
+            totals["pages"] += pages
+            totals["complete" if finished else "partial"] += 1
+            if progress is not None:
+                progress(1)
+
+        await asyncio.gather(*(one(r) for r in (respondents or draw.respondents)))
+    return DriveResult(totals["complete"], totals["partial"], totals["pages"])
+
+
+async def _respond(
+    client: httpx.AsyncClient, instrument: Instrument, respondent: Respondent, draw: Draw,
+    time_scale: float,
+) -> tuple[int, bool]:
+    """One respondent: returns (pages submitted, reached the end)."""
+    lang = respondent.language
+    landing = await client.get(f"/survey/{instrument.form_id}", params={"lang": lang})
+    _expect(landing, 0, (200,))
+    reply = await client.post("/start", params={"lang": lang},
+                              data={"instrument": instrument.form_id})
+    _expect(reply, 0, (200,))
+    rng = respondent_rng(respondent)
+    submitted = 0
+    while (page := parse_page(reply.text)) is not None:
+        if submitted == respondent.breakoff_after:
+            return submitted, False
+        values = answer_page(respondent, instrument, page.questions)
+        seconds = page_seconds(respondent, draw.truth.durations, rng, len(page.questions))
+        if time_scale > 0:
+            await asyncio.sleep(seconds / time_scale)
+        reply = await _post(client, page, values, lang, submitted + 1)
+        refused = parse_page(reply.text) if reply.status_code == 422 else None
+        if refused is not None:
+            fixed = repair(values, refused.errors, refused.questions, instrument)
+            if fixed is None:
+                raise DriveError(422, submitted + 1, f"answers refused: {', '.join(refused.errors)}")
+            reply = await _post(client, refused, fixed, lang, submitted + 1)
+            _expect(reply, submitted + 1, (200,))
+        submitted += 1
+    return submitted, True
+
+
+async def _post(
+    client: httpx.AsyncClient, page: Page, values: dict[str, list[str]], lang: str, number: int,
+) -> httpx.Response:
+    form: list[tuple[str, str]] = [("token", page.token), ("action", "next")]
+    for question in page.questions:
+        given = values.get(question.name, [])
+        if not question.choices and not given:
+            form.append((question.name, ""))  # a browser sends empty text fields too
+        form.extend((question.name, v) for v in given)
+    reply = await client.post("/page", params={"lang": lang}, content=_encode(form),
+                              headers={"content-type": "application/x-www-form-urlencoded"})
+    _expect(reply, number, _PAGE_STATUSES)
+    return reply
+
+
+def _encode(form: list[tuple[str, str]]) -> bytes:
+    return urlencode(form).encode("ascii")
+
+
+def _expect(reply: httpx.Response, page: int, statuses: tuple[int, ...]) -> None:
+    if reply.status_code not in statuses:
+        title = html.fromstring(reply.text).findtext(".//title") if reply.text else ""
+        raise DriveError(reply.status_code, page, (title or "").strip() or "no page")
