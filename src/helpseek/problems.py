@@ -303,6 +303,8 @@ catalogue: dict[str, str] = {
     "server's messages are in {log}.",
     "SYNTH-011": "The survey server answered a synthetic respondent with HTTP {status} on page {page}: "
     "{detail}. The demo stops so that no partial data is analysed as if complete.",
+    "SYNTH-012": 'The folder "{path}" holds files that helpseek demo did not write. Pass an empty or '
+    "new folder to --out (the demo replaces only its own earlier outputs).",
     # --- REPORT: the HTML report and the .docx of its tables ----------------------------------
     "REPORT-001": 'The folder "{folder}" holds no {file}. Pass the folder that `{command}` wrote, '
     "or the {file} file itself.",
