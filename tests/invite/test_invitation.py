@@ -198,3 +198,47 @@ def test_counts__hold_no_query_text_and_no_request_detail(
     database = Path(db_url.removeprefix("sqlite:///"))
     files = [p for p in database.parent.iterdir() if p.name.startswith(database.name)]
     assert files and all(b"uniqueneedle" not in p.read_bytes() for p in files)
+
+
+def test_counting_failure__still_shows_the_page_and_redirects(
+    config: InviteConfig, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given an invitation whose counts table has gone (a broken database)
+    invitation = _invitation(config, db_url)
+    with invitation.counts.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE invite_counts")
+    # When a matching search and a click come in
+    page = invitation.respond("GET", "/search", b"q=tokenalpha")
+    click = invitation.respond("GET", "/go/helpline", b"v=neutral&l=en")
+    # Then the person still gets help, and the lost counts are logged without request detail
+    assert page is not None and page.status == 200
+    assert click is not None and click.status == 303
+    assert [r.getMessage() for r in caplog.records] == [
+        "invite: one impression count was lost: OperationalError",
+        "invite: one click count was lost: OperationalError",
+    ]
+
+
+def test_every_bundled_language_and_variant__renders_a_page_with_no_script_or_external_url(
+    tmp_path: Path, terms_file: Path
+) -> None:
+    import re
+
+    from helpseek.invite.config import BUNDLED_VARIANTS, build_config, bundled_texts
+    from helpseek.invite.page import build_interstitial, render
+
+    languages = list(bundled_texts())
+    config = build_config(
+        {"terms_file": "terms.txt", "languages": languages,
+         "targets": {"h": {"url": "https://h.example.org/", "kind": "help", "label": "Help"},
+                     "s": {"url": "https://s.example.org/", "kind": "survey", "label": "Survey"}}},
+        base=tmp_path,
+    )  # fmt: skip
+    for language in languages:
+        for variant in BUNDLED_VARIANTS:
+            html = render(build_interstitial(config, variant, language))
+            assert bundled_texts()[language]["variants"][variant] in html
+            assert not re.search(r"<script|<svg|<img|<link|<iframe|@import|url\(", html, re.I)
+            assert not re.search(r"\son[a-z]+\s*=", html, re.I)
+            assert "example.org" not in html  # targets only by id, through /go/
+            assert len(re.findall(r'href="/go/[hs]\?v=' + variant, html)) == 2

@@ -133,7 +133,7 @@ def build_config(data: object, base: Path, where: Location | None = None) -> Inv
         search_paths=tuple(r.str_list(data, "search_paths", default=[])),
         page_path=r.path(data, "page_path", "/help"),
         redirect_prefix=r.path(data, "redirect_prefix", "/go/"),
-        reload_check_s=float(r.positive_int(data, "reload_check_s", 2, allow_zero=True)),
+        reload_check_s=r.seconds(data, "reload_check_s", 2.0),
         database=r.string(data, "database", default="") or None,
     )
     if r.problems:
@@ -316,6 +316,13 @@ class _Reader:
             self.wrong(key, f"a whole number of at least {low}", value)
             return default
         return value
+
+    def seconds(self, data: Mapping[str, Any], key: str, default: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            self.wrong(key, "a number of seconds, 0 or more", value)
+            return default
+        return float(value)
 
     def path(self, data: Mapping[str, Any], key: str, default: str) -> str:
         value = self.string(data, key, default=default)

@@ -6,18 +6,23 @@ requests it owns, or None to let the search engine answer. The middleware only t
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import parse_qsl
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from helpseek.invite.config import Assignment, InviteConfig
-from helpseek.invite.counts import CountStore, open_counts
+from helpseek.invite.counts import CountStore, Event, open_counts
 from helpseek.invite.headers import security_headers
 from helpseek.invite.match import QueryTooLongError, TermMatcher
 from helpseek.invite.page import build_interstitial, build_notice, render, stylesheet
 from helpseek.problems import InputError, problem
+
+_log = logging.getLogger("helpseek.invite")
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ class Invitation:
             return None
         variant = choose_variant(self.config.assignment, self._today(), self._rng)
         if count:
-            self.counts.add("impression", self._today(), variant, lang)
+            self._count("impression", variant, lang)
         return self._page(variant, lang, root)
 
     def follow(self, target_id: str, variant: str, language: str, count: bool = True) -> Reply:
@@ -118,9 +123,17 @@ class Invitation:
         # A link with a variant or language the config does not know was not made by this page
         # (edited by hand): the person still reaches help, but the click is not attributed.
         if count and variant in self.config.assignment.variants and language == lang:
-            self.counts.add("click", self._today(), variant, lang, target.id, target.kind)
+            self._count("click", variant, lang, target.id, target.kind)
         headers = (("location", target.url), *self._headers)
         return Reply(303, headers, b"")
+
+    def _count(self, event: Event, variant: str, language: str, *target: str) -> None:
+        # The person must get the page or the redirect even if the database is down: a lost
+        # count is logged (without any request detail), never turned into an error page.
+        try:
+            self.counts.add(event, self._today(), variant, language, *target)
+        except SQLAlchemyError as error:
+            _log.warning("invite: one %s count was lost: %s", event, type(error).__name__)
 
     def _language_switch(self, params: _Params, root: str) -> Reply:
         lang = params.get("l", "")
