@@ -74,16 +74,20 @@ def _static_page(client: httpx.Client) -> int:
 def _survey_pages(client: httpx.Client) -> int:
     """One response: consent, two answered pages (each sealed and stored). Returns pages stored."""
     page = client.post("/start?lang=en", data={"instrument": "bench"})
-    page = client.post("/page?lang=en", data={"token": _token(page.text), "action": "next",
-                                              "age": "30", "agree": "yes"})
-    page = client.post("/page?lang=en", data={"token": _token(page.text), "action": "next",
-                                              "words": "tokenalpha"})
+    page = client.post(
+        "/page?lang=en",
+        data={"token": _token(page.text), "action": "next", "age": "30", "agree": "yes"},
+    )
+    page = client.post(
+        "/page?lang=en", data={"token": _token(page.text), "action": "next", "words": "tokenalpha"}
+    )
     page.raise_for_status()
     return 2
 
 
-def _measure(url: str, concurrency: int, seconds: float,
-             work: Callable[[httpx.Client], int]) -> float:
+def _measure(
+    url: str, concurrency: int, seconds: float, work: Callable[[httpx.Client], int]
+) -> float:
     counts = [0] * concurrency
     stop = time.monotonic() + seconds
 
@@ -115,9 +119,22 @@ def _start_server(folder: Path) -> tuple[str, subprocess.Popen[bytes]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "helpseek.cli.main", "serve", "--instrument",
-               str(folder / "bench.md"), "--db", f"sqlite:///{folder / 'r.db'}", "--public-key",
-               str(key), "--secret-file", str(folder / "secret"), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "helpseek.cli.main",
+        "serve",
+        "--instrument",
+        str(folder / "bench.md"),
+        "--db",
+        f"sqlite:///{folder / 'r.db'}",
+        "--public-key",
+        str(key),
+        "--secret-file",
+        str(folder / "secret"),
+        "--port",
+        str(port),
+    ]
     process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):

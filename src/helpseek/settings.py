@@ -44,3 +44,7 @@ class Settings:
     default_language: str | None = None
     # Extra research public keys given inline (age1... recipients), besides the files above.
     recipients: tuple[str, ...] = field(default_factory=tuple)
+    # Per tor circuit, when tor exports circuit ids (HiddenServiceExportCircuitID): requests per
+    # minute on average and at once. A page costs 2 requests (page + stylesheet); 0 turns it off.
+    circuit_requests_per_minute: int = 120
+    circuit_burst: int = 60

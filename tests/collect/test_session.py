@@ -109,7 +109,8 @@ def test_session__value_not_in_choice_list__is_a_choice_error(instrument) -> Non
 
 
 @pytest.mark.parametrize(
-    "raw", [{"nonsense": ["1"]}, {"uses": ["yes", "no"]}, {"age": ["30"]}],
+    "raw",
+    [{"nonsense": ["1"]}, {"uses": ["yes", "no"]}, {"age": ["30"]}],
     ids=["unknown-field", "two-values-for-select-one", "field-of-another-page"],
 )
 def test_session__field_no_page_has__raises_form_error(instrument, raw) -> None:
@@ -182,8 +183,10 @@ def test_session__progress__counts_pages_that_may_still_be_shown(instrument) -> 
 
 
 @settings(max_examples=40, deadline=None)
-@given(choices=st.lists(st.sampled_from(["yes", "no", "", "x"]), min_size=1, max_size=12),
-       ages=st.lists(st.sampled_from(["", "17", "30", "abc", "99"]), min_size=1, max_size=12))
+@given(
+    choices=st.lists(st.sampled_from(["yes", "no", "", "x"]), min_size=1, max_size=12),
+    ages=st.lists(st.sampled_from(["", "17", "30", "abc", "99"]), min_size=1, max_size=12),
+)
 def test_session__any_walk__never_skips_a_visible_required_question(choices, ages) -> None:
     instrument = instrument_from_markdown(FORM)
     session = _start(instrument)
@@ -191,8 +194,11 @@ def test_session__any_walk__never_skips_a_visible_required_question(choices, age
         if session.is_finished:
             break
         view = session.current_page()
-        raw = {"uses": [choices[step % len(choices)]], "age": [ages[step % len(ages)]],
-               "more": [choices[(step + 1) % len(choices)]]}
+        raw = {
+            "uses": [choices[step % len(choices)]],
+            "age": [ages[step % len(ages)]],
+            "more": [choices[(step + 1) % len(choices)]],
+        }
         raw = {k: v for k, v in raw.items() if k in view.shown and v != [""]}
         outcome = session.submit(raw)
         if isinstance(outcome, Accepted):

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+import httpx
 import lxml.html
 import pytest
-import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.applications import Starlette
 
@@ -109,9 +109,13 @@ class Page:
             return cls(status, html)
         form = forms[0]
         hidden = {i.name: i.value for i in form.inputs if getattr(i, "type", "") == "hidden"}
-        names = tuple(dict.fromkeys(
-            i.name for i in form.inputs if i.name and getattr(i, "type", "") not in ("hidden",)
-            and i.tag != "button"))
+        names = tuple(
+            dict.fromkeys(
+                i.name
+                for i in form.inputs
+                if i.name and getattr(i, "type", "") not in ("hidden",) and i.tag != "button"
+            )
+        )
         return cls(status, html, form.action, hidden, names)
 
     def text(self) -> str:
@@ -122,7 +126,7 @@ class Page:
         return [i.get("value") for i in doc.xpath(f"//input[@name='{name}']")]
 
     def kind(self, name: str) -> str:
-        """"radio", "checkbox", "text" or "textarea" for a field of the form."""
+        """ "radio", "checkbox", "text" or "textarea" for a field of the form."""
         element = lxml.html.fromstring(self.html).xpath(f"//*[@name='{name}']")[0]
         return element.get("type") or element.tag
 
@@ -146,8 +150,9 @@ class InProcessClient:
     def __init__(self, app: Starlette, portal: BlockingPortal) -> None:
         self.app = app
         self._portal = portal
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url="http://127.0.0.1")
+        self._client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        )
 
     def get(self, path: str, **options: object) -> httpx.Response:
         return self._portal.call(lambda: self._client.get(path, **options))  # type: ignore[arg-type]
@@ -181,10 +186,16 @@ class Respondent:
             fields.append(("action", action))
         return self.post(self.page.action, urlencode(fields).encode())
 
-    def post(self, path: str, body: bytes, content_type: str = "application/x-www-form-urlencoded",
-             **headers: str) -> Page:
-        response = self.client.post(path, content=body,
-                                    headers={"content-type": content_type, **headers})
+    def post(
+        self,
+        path: str,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        **headers: str,
+    ) -> Page:
+        response = self.client.post(
+            path, content=body, headers={"content-type": content_type, **headers}
+        )
         self.page = Page.parse(response.status_code, response.text)
         return self.page
 
@@ -232,15 +243,18 @@ def stored_records(settings: Settings, research_key: ResearchKeypair) -> list[Pa
     """Every stored page, unsealed with the research key (what export will read)."""
     store = open_store(settings.database_url)
     try:
-        return [PageRecord.from_json(unseal_record(s, research_key.identity))
-                for s in store.iter_records()]
+        return [
+            PageRecord.from_json(unseal_record(s, research_key.identity))
+            for s in store.iter_records()
+        ]
     finally:
         store.close()
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory,
-                research_key: ResearchKeypair) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, research_key: ResearchKeypair
+) -> Iterator[LiveServer]:
     """One `helpseek serve` for the whole session (headers, text browsers, Chromium)."""
     folder = tmp_path_factory.mktemp("live")
     key = folder / "public.key"

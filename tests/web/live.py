@@ -22,25 +22,39 @@ def free_port() -> int:
 class LiveServer:
     """`python -m helpseek.cli.main serve ...` with its output in a log file; kill -9 and restart."""
 
-    def __init__(self, folder: Path, public_key: Path, instruments: tuple[str, ...],
-                 workers: int = 1) -> None:
+    def __init__(
+        self, folder: Path, public_key: Path, instruments: tuple[str, ...], workers: int = 1
+    ) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.database = folder / "responses.db"
         self.log = folder / "server.log"
         self.command = [
-            sys.executable, "-m", "helpseek.cli.main", "serve",
-            "--db", f"sqlite:///{self.database}", "--public-key", str(public_key),
-            "--secret-file", str(folder / "web.secret"), "--host", "127.0.0.1",
-            "--port", str(self.port), "--workers", str(workers),
+            sys.executable,
+            "-m",
+            "helpseek.cli.main",
+            "serve",
+            "--db",
+            f"sqlite:///{self.database}",
+            "--public-key",
+            str(public_key),
+            "--secret-file",
+            str(folder / "web.secret"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(workers),
         ] + [arg for name in instruments for arg in ("--instrument", name)]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60) -> None:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(self.command, stdout=log, stderr=log,
-                                            start_new_session=True, env={**os.environ})
+            self.process = subprocess.Popen(
+                self.command, stdout=log, stderr=log, start_new_session=True, env={**os.environ}
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

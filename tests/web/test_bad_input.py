@@ -47,7 +47,8 @@ def test_too_many_fields__413(respondent) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"age=%ff%fe&agree=yes", b"\xc3\x28=1", b"age=3%", b"age"],
+    "body",
+    [b"age=%ff%fe&agree=yes", b"\xc3\x28=1", b"age=3%", b"age"],
     ids=["invalid-utf8-escape", "raw-invalid-utf8", "broken-escape", "no-equals-sign"],
 )
 def test_malformed_form_encoding__400(respondent, body: bytes) -> None:
@@ -92,7 +93,9 @@ def test_token_of_a_session_the_store_no_longer_has__410(respondent, app) -> Non
     survey = app.state.survey
     from helpseek.web.tokens import decode_token  # the session id inside this page's token
 
-    token = decode_token(respondent.page.hidden["token"], survey._secret, int(survey._clock()), 3600)
+    token = decode_token(
+        respondent.page.hidden["token"], survey._secret, int(survey._clock()), 3600
+    )
     survey.store.delete_session(token.session_name)
     _assert_calm(respondent.send({"age": "30", "agree": "yes"}), 410, "msg_expired")
 

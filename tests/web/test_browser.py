@@ -56,8 +56,10 @@ def test_browser_without_javascript__completes_the_survey(
     # Given a respondent in Chromium with JavaScript disabled
     context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
     outside: list[str] = []
-    context.on("request", lambda r: outside.append(r.url)
-               if urlparse(r.url).hostname not in LOOPBACK else None)
+    context.on(
+        "request",
+        lambda r: outside.append(r.url) if urlparse(r.url).hostname not in LOOPBACK else None,
+    )
     page = context.new_page()
     try:
         # When they open the landing page in their language and consent

@@ -45,8 +45,15 @@ def _respond(url: str, number: int, acks: Acks, stop: threading.Event) -> None:
             words = f"tokenalpha-{number}-{round_}"
             try:
                 page = client.post("/start?lang=en", content=b"instrument=tokens", headers=form)
-                page = client.post("/page?lang=en", data={
-                    "token": _token(page.text), "action": "next", "age": "30", "agree": "yes"})
+                page = client.post(
+                    "/page?lang=en",
+                    data={
+                        "token": _token(page.text),
+                        "action": "next",
+                        "age": "30",
+                        "agree": "yes",
+                    },
+                )
                 if page.status_code != 200:
                     return
                 with acks.lock:
@@ -55,8 +62,10 @@ def _respond(url: str, number: int, acks: Acks, stop: threading.Event) -> None:
                     with acks.lock:
                         acks.pending.append((_token(page.text), words))
                     continue
-                page = client.post("/page?lang=en", data={
-                    "token": _token(page.text), "action": "next", "words": words})
+                page = client.post(
+                    "/page?lang=en",
+                    data={"token": _token(page.text), "action": "next", "words": words},
+                )
                 if page.status_code == 200:
                     with acks.lock:
                         acks.words.add(words)
@@ -66,7 +75,8 @@ def _respond(url: str, number: int, acks: Acks, stop: threading.Event) -> None:
 
 @pytest.mark.slow
 def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
-    tmp_path: Path, research_key,
+    tmp_path: Path,
+    research_key,
 ) -> None:
     # Given a live server and four respondents submitting as fast as they can
     key = tmp_path / "public.key"
@@ -76,8 +86,10 @@ def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
     server = LiveServer(tmp_path, key, (str(form),))
     server.start()
     acks, stop = Acks(), threading.Event()
-    threads = [threading.Thread(target=_respond, args=(server.url, n, acks, stop))
-               for n in range(RESPONDENTS)]
+    threads = [
+        threading.Thread(target=_respond, args=(server.url, n, acks, stop))
+        for n in range(RESPONDENTS)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -96,8 +108,9 @@ def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
     try:
         # Then a respondent who was mid-way continues where they were
         token, words = acks.pending[0]
-        page = httpx.post(server.url + "/page?lang=en",
-                          data={"token": token, "action": "next", "words": words})
+        page = httpx.post(
+            server.url + "/page?lang=en", data={"token": token, "action": "next", "words": words}
+        )
         assert page.status_code == 200 and load_catalogue().text("en", "end_text") in page.text
         acks.words.add(words)
     finally:
@@ -105,8 +118,10 @@ def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
     # And every acknowledged page is stored, exactly once
     store = open_store(f"sqlite:///{server.database}")
     try:
-        records = [PageRecord.from_json(unseal_record(s, research_key.identity))
-                   for s in store.iter_records()]
+        records = [
+            PageRecord.from_json(unseal_record(s, research_key.identity))
+            for s in store.iter_records()
+        ]
     finally:
         store.close()
     stored_words = [r.answers["words"] for r in records if "words" in r.answers]

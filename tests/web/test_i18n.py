@@ -17,8 +17,10 @@ def _keys_used_in_code() -> set[str]:
     text = "\n".join(p.read_text() for p in source.rglob("*") if p.suffix in {".py", ".html"})
     keys = set(re.findall(r"""\bt\(["']([a-z_]+)["']\)""", text))
     keys |= set(re.findall(r"""["']((?:msg|err)_[a-z_]+)["']""", text))
-    keys |= {f"err_{kind}" for kind in ("required", "constraint", "integer", "decimal", "choice",
-                                         "too_long")}
+    keys |= {
+        f"err_{kind}"
+        for kind in ("required", "constraint", "integer", "decimal", "choice", "too_long")
+    }
     return keys
 
 

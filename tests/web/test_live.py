@@ -31,8 +31,9 @@ def test_live__a_full_response__leaves_no_request_trace_in_the_server_log(
     with httpx.Client(base_url=live_server.url, headers={"user-agent": "UAtokenbeta"}) as client:
         page = client.post("/start?lang=en", data={"instrument": "tokens"})
         token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        page = client.post("/page?lang=en", data={"token": token, "action": "next", "age": "30",
-                                                  "agree": "yes"})
+        page = client.post(
+            "/page?lang=en", data={"token": token, "action": "next", "age": "30", "agree": "yes"}
+        )
         assert page.status_code == 200
     log = live_server.log.read_text()
     assert "POST" not in log and "GET" not in log and "UAtokenbeta" not in log
@@ -43,8 +44,13 @@ def test_live__a_full_response__leaves_no_request_trace_in_the_server_log(
 def test_text_browser__dumps_the_landing_page(live_server: LiveServer, browser: str) -> None:
     if shutil.which(browser) is None:
         pytest.skip(f"{browser} is not installed (.ci/run installs it)")
-    result = subprocess.run([browser, "-dump", live_server.url + "/?lang=de"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [browser, "-dump", live_server.url + "/?lang=de"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
     assert UI.text("de", "consent_button") in text
@@ -57,6 +63,11 @@ def test_text_browser__w3m_posts_the_consent_form(live_server: LiveServer, tmp_p
         pytest.skip("w3m is not installed")
     body = tmp_path / "body"
     body.write_text("instrument=help_us_help_you")
-    result = subprocess.run(["w3m", "-dump", "-post", str(body), live_server.url + "/start?lang=fi"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        ["w3m", "-dump", "-post", str(body), live_server.url + "/start?lang=fi"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert UI.text("fi", "next") in result.stdout

@@ -23,12 +23,19 @@ def _pages_of_every_route(respondent: Respondent) -> dict[str, list]:
     seen: dict[str, list] = {}
     seen["/"] = [respondent.client.get("/?lang=ar"), respondent.client.get("/")]
     seen["/survey/{name}"] = [respondent.client.get("/survey/tokens?lang=es")]
-    seen["/start"] = [respondent.client.post(
-        "/start?lang=en", content=b"instrument=tokens",
-        headers={"content-type": "application/x-www-form-urlencoded"})]
+    seen["/start"] = [
+        respondent.client.post(
+            "/start?lang=en",
+            content=b"instrument=tokens",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    ]
     respondent.start("en", "/survey/tokens")
-    errors = respondent.client.post("/page?lang=en", content=b"action=next&token=x",
-                                     headers={"content-type": "application/x-www-form-urlencoded"})
+    errors = respondent.client.post(
+        "/page?lang=en",
+        content=b"action=next&token=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     seen["/page"] = [errors]
     seen["/static"] = [respondent.client.get("/static/style.css")]
     return seen
@@ -111,8 +118,13 @@ def test_client_metadata__never_stored_or_logged(
     respondent: Respondent, settings, research_key, caplog
 ) -> None:
     # Given a browser that sends distinctive identifying headers
-    marks = {"user-agent": "UAtokenbeta", "referer": "http://tokengamma.example/",
-             "accept-language": "fi", "x-forwarded-for": "203.0.113.77", "cookie": "c=tokendelta"}
+    marks = {
+        "user-agent": "UAtokenbeta",
+        "referer": "http://tokengamma.example/",
+        "accept-language": "fi",
+        "x-forwarded-for": "203.0.113.77",
+        "cookie": "c=tokendelta",
+    }
     respondent.open("/survey/tokens?lang=en")
     for name, value in marks.items():
         respondent.client._client.headers[name] = value
@@ -122,8 +134,11 @@ def test_client_metadata__never_stored_or_logged(
     respondent.send({"words": "tokenalpha"})
     # Then no stored page, database byte or log line carries any of them
     database = Path(settings.database_url.removeprefix("sqlite:///"))
-    raw = b"".join(Path(f"{database}{s}").read_bytes() for s in ("", "-wal", "-shm")
-                   if Path(f"{database}{s}").exists())
+    raw = b"".join(
+        Path(f"{database}{s}").read_bytes()
+        for s in ("", "-wal", "-shm")
+        if Path(f"{database}{s}").exists()
+    )
     records = stored_records(settings, research_key)
     plain = "".join(r.to_json().decode() for r in records)
     log = caplog.text

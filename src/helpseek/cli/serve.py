@@ -6,37 +6,54 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from helpseek.settings import Settings
+from helpseek.web.torrc import DEFAULT_HIDDEN_SERVICE_DIR
 
 _SETTINGS_ENV = "HELPSEEK_SERVE_SETTINGS"  # hands the Settings to uvicorn's worker processes
 
 
 def serve(
-    instrument: list[str] = typer.Option(
-        ..., "--instrument", help="Questionnaire to field: a bundled name or a form file. Repeat "
-        "it (or separate names by commas) for several; the first one is on the landing page."
-    ),
+    instrument: Annotated[
+        list[str],
+        typer.Option(
+            "--instrument",
+            help="Questionnaire to field: a bundled name or a form file. Repeat it (or separate "
+            "names by commas) for several; the first one is on the landing page.",
+        ),
+    ],
+    public_key: Annotated[
+        list[Path],
+        typer.Option(
+            "--public-key",
+            help="A research public key file (age1... lines). Repeat it for several "
+            "researchers; each can decrypt every page. Never pass the private key here.",
+        ),
+    ],
     db: str = typer.Option(..., "--db", help="sqlite:///responses.db or postgresql+psycopg://..."),
-    public_key: list[Path] = typer.Option(
-        ..., "--public-key", help="A research public key file (age1... lines). Repeat it for "
-        "several researchers; each can decrypt every page. Never pass the private key here."
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 behind tor."
     ),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 "
-                             "behind tor."),
     port: int = typer.Option(8080, "--port", help="TCP port to listen on."),
     workers: int = typer.Option(1, "--workers", help="Worker processes (all share --db)."),
-    secret_file: Path = typer.Option(
-        Path("helpseek-web.secret"), "--secret-file", help="The server secret that binds the "
-        "respondents' page tokens; created with mode 0600 on first start. Keep it and back it up: "
-        "without it, unfinished responses cannot continue."
-    ),
+    secret_file: Annotated[
+        Path,
+        typer.Option(
+            "--secret-file",
+            help="The server secret that binds the respondents' page tokens; created with mode "
+            "0600 on first start. Keep it and back it up: without it, unfinished responses "
+            "cannot continue.",
+        ),
+    ] = Path("helpseek-web.secret"),
     date_precision: str = typer.Option("day", "--date-precision", help="day or month."),
-    quick_exit_url: str = typer.Option(Settings.quick_exit_url, "--quick-exit-url",
-                                       help="Where the quick-exit link on every page goes."),
+    quick_exit_url: str = typer.Option(
+        Settings.quick_exit_url,
+        "--quick-exit-url",
+        help="Where the quick-exit link on every page goes.",
+    ),
     help_text: str = typer.Option("", "--help-text", help="Extra text under the help links."),
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).
@@ -54,9 +71,13 @@ def serve(
         typer.echo("--date-precision must be day or month", err=True)
         raise typer.Exit(2)
     settings = Settings(
-        database_url=db, public_key_paths=tuple(public_key), instrument_names=names,
-        secret_key_file=secret_file, date_precision=date_precision,  # type: ignore[arg-type]
-        quick_exit_url=quick_exit_url, help_text=help_text,
+        database_url=db,
+        public_key_paths=tuple(public_key),
+        instrument_names=names,
+        secret_key_file=secret_file,
+        date_precision=date_precision,  # type: ignore[arg-type]
+        quick_exit_url=quick_exit_url,
+        help_text=help_text,
     )
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
     typer.echo(f"helpseek survey on http://{host}:{port}/ ({', '.join(names)})", err=True)
@@ -65,13 +86,18 @@ def serve(
 
 def tor_config(
     port: int = typer.Option(8080, "--port", help="The port `helpseek serve` listens on."),
-    hidden_service_dir: Path = typer.Option(
-        Path("/var/lib/tor/helpseek/"), "--hidden-service-dir",
-        help="Where tor keeps the onion service's keys (mode 700, owned by tor's user).",
-    ),
+    hidden_service_dir: Annotated[
+        Path,
+        typer.Option(
+            "--hidden-service-dir",
+            help="Where tor keeps the onion service's keys (mode 700, owned by tor's user).",
+        ),
+    ] = DEFAULT_HIDDEN_SERVICE_DIR,
     export_circuit_id: bool = typer.Option(
-        False, "--export-circuit-id", help="Add HiddenServiceExportCircuitID (needs a PROXY-"
-        "protocol front; helpseek serve itself does not parse it)."
+        False,
+        "--export-circuit-id",
+        help="Add HiddenServiceExportCircuitID (needs a PROXY-"
+        "protocol front; helpseek serve itself does not parse it).",
     ),
     max_streams: int = typer.Option(20, "--max-streams", help="Streams allowed per circuit."),
 ) -> None:
@@ -85,8 +111,11 @@ def tor_config(
     from helpseek.cli.main import run_or_exit
     from helpseek.web.torrc import torrc_snippet
 
-    text = run_or_exit(lambda: torrc_snippet(
-        port, hidden_service_dir, export_circuit_id=export_circuit_id, max_streams=max_streams))
+    text = run_or_exit(
+        lambda: torrc_snippet(
+            port, hidden_service_dir, export_circuit_id=export_circuit_id, max_streams=max_streams
+        )
+    )
     typer.echo(text, nl=False)
 
 
@@ -111,10 +140,15 @@ def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> No
 
     # No access log, no Server or Date header, no X-Forwarded-For parsing: nothing about the
     # client is read or written (issue 3 req. 2).
-    options: dict[str, Any] = dict(
-        host=host, port=port, access_log=False, server_header=False, date_header=False,
-        proxy_headers=False, log_level="warning",
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "server_header": False,
+        "date_header": False,
+        "proxy_headers": False,
+        "log_level": "warning",
+    }
     if app is not None:
         uvicorn.run(app, **options)
         return

@@ -128,12 +128,17 @@ class Session:
         answers = {q.name: after.values[q.name] for q in page.questions if q.name in after.values}
         submission = PageSubmission(page.id, self.seq + 1, answers, relevant, next_id is None)
         moved = replace(
-            self, answers=candidate, history=(*self.history, page.id), page_id=next_id,
+            self,
+            answers=candidate,
+            history=(*self.history, page.id),
+            page_id=next_id,
             seq=self.seq + 1,
         )
         return Accepted(moved, submission)
 
-    def ordered_choices(self, question: Question, choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    def ordered_choices(
+        self, question: Question, choices: tuple[Choice, ...]
+    ) -> tuple[Choice, ...]:
         """Choices in display order: shuffled by this response's seed when randomized."""
         if not question.is_randomized:
             return choices
@@ -143,10 +148,16 @@ class Session:
 
     def to_json(self) -> bytes:
         data = {
-            "schema": STATE_SCHEMA, "form_id": self.instrument.form_id,
-            "form_version": self.instrument.version, "response_id": self.response_id,
-            "language": self.language, "seed": self.seed, "answers": dict(self.answers),
-            "history": list(self.history), "page_id": self.page_id, "seq": self.seq,
+            "schema": STATE_SCHEMA,
+            "form_id": self.instrument.form_id,
+            "form_version": self.instrument.version,
+            "response_id": self.response_id,
+            "language": self.language,
+            "seed": self.seed,
+            "answers": dict(self.answers),
+            "history": list(self.history),
+            "page_id": self.page_id,
+            "seq": self.seq,
         }
         return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -163,8 +174,14 @@ class Session:
         if data["page_id"] is not None and data["page_id"] not in page_ids:
             raise SessionStateError("saved session points at a page this version does not have")
         return cls(
-            instrument, data["response_id"], data["language"], data["seed"], data["answers"],
-            tuple(data["history"]), data["page_id"], data["seq"],
+            instrument,
+            data["response_id"],
+            data["language"],
+            data["seed"],
+            data["answers"],
+            tuple(data["history"]),
+            data["page_id"],
+            data["seq"],
         )
 
     # --- internals ---------------------------------------------------------------------------
@@ -192,14 +209,16 @@ class Session:
         pages = self.instrument.pages
         index = [p.id for p in pages].index(page.id)
         remaining = 1 + sum(
-            1 for p in pages[index + 1 :]
-            if _is_shown(p, state) or _reads_unanswered(p, answers)
+            1 for p in pages[index + 1 :] if _is_shown(p, state) or _reads_unanswered(p, answers)
         )
         done = len(self.history)
         return Progress(done, done + remaining)
 
     def _view(
-        self, page: Page, answers: Mapping[str, Answer], draft: RawValues,
+        self,
+        page: Page,
+        answers: Mapping[str, Answer],
+        draft: RawValues,
         errors: Mapping[str, AnswerError],
     ) -> PageView:
         state = compute_state(self.instrument, answers)
@@ -210,12 +229,17 @@ class Session:
             shown = visible_choices(self.instrument, q, answers, state=state)
             choices = self.ordered_choices(q, shown)
             error = errors.get(q.name)
-            views.append(QuestionView(
-                q, choices, tuple(draft.get(q.name, ())),
-                error.kind if error else None,
-                error.message.get(self.language, self.instrument.default_language)
-                if error and error.message else "",
-            ))
+            views.append(
+                QuestionView(
+                    q,
+                    choices,
+                    tuple(draft.get(q.name, ())),
+                    error.kind if error else None,
+                    error.message.get(self.language, self.instrument.default_language)
+                    if error and error.message
+                    else "",
+                )
+            )
         return PageView(page, tuple(views), self._progress(page, answers, state), not self.history)
 
 

@@ -10,7 +10,7 @@ import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -21,10 +21,11 @@ from helpseek.instrument import Instrument, load_instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
+from helpseek.web.circuits import circuit_middleware
 from helpseek.web.failsafe import FailsafeMiddleware
+from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
 from helpseek.web.i18n import load_catalogue
-from helpseek.web.handlers import http_error
 from helpseek.web.pages import MessagePage
 from helpseek.web.render import Renderer
 from helpseek.web.routes import ROUTES
@@ -50,11 +51,12 @@ def create_app(
         raise InputError([problem("WEB-002", Location(path), path=path, reason=error)]) from None
 
     def today() -> date:
-        return datetime.fromtimestamp(clock(), tz=timezone.utc).date()
+        return datetime.fromtimestamp(clock(), tz=UTC).date()
 
     store = open_store(settings.database_url, today=today, date_precision=settings.date_precision)
-    survey = Survey(settings, store, recipients, secret, instruments, clock,
-                    rng or random.SystemRandom())
+    survey = Survey(
+        settings, store, recipients, secret, instruments, clock, rng or random.SystemRandom()
+    )
     renderer = Renderer(settings, load_catalogue(), next(iter(instruments.values())))
 
     def server_error_page(scope: Scope) -> tuple[int, bytes]:
@@ -70,6 +72,7 @@ def create_app(
         routes=ROUTES,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            *circuit_middleware(settings, renderer, clock),  # per tor circuit (issue 7)
             Middleware(FailsafeMiddleware, render=server_error_page),
         ],
         exception_handlers={HTTPException: http_error},

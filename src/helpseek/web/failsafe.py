@@ -44,9 +44,14 @@ class FailsafeMiddleware:
 
 
 async def _send_page(send: Callable[[Message], Awaitable[None]], status: int, body: bytes) -> None:
-    await send({
-        "type": "http.response.start", "status": status,
-        "headers": [(b"content-type", b"text/html; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

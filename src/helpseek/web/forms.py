@@ -55,8 +55,12 @@ def parse_form(body: bytes, max_fields: int) -> dict[str, list[str]]:
     try:
         text = body.decode("ascii")
         pairs = parse_qsl(
-            text, keep_blank_values=True, strict_parsing=bool(text), encoding="utf-8",
-            errors="strict", max_num_fields=max_fields,
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=max_fields,
         )
     except (UnicodeDecodeError, ValueError):
         raise FormRejected(400, "msg_bad_request") from None

@@ -27,12 +27,15 @@ async def landing(request: Request) -> Response:
     language = renderer.language(request.query_params.get("lang"), instrument)
     base = request.url.path
     links = tuple(
-        LanguageLink(code, renderer.catalogue.language_name(code), f"{base}?lang={code}",
-                     code == language)
-        for code in instrument.language_codes if renderer.catalogue.has_language(code)
+        LanguageLink(
+            code, renderer.catalogue.language_name(code), f"{base}?lang={code}", code == language
+        )
+        for code in instrument.language_codes
+        if renderer.catalogue.has_language(code)
     )
     is_machine = language in instrument.language_codes and (
-        instrument.language(language).is_machine_translated)
+        instrument.language(language).is_machine_translated
+    )
     chrome = renderer.chrome(language, instrument)
     title = chrome.local(instrument.title)
     return renderer.respond(LandingPage(chrome, title, name, links, is_machine))
@@ -77,8 +80,9 @@ def _respond(renderer: Renderer, step: Step, language: str | None) -> Response:
     if isinstance(step, ShowPage):
         instrument = step.session.instrument
         chrome = renderer.chrome(step.session.language, instrument)
-        page = QuestionPage(chrome, chrome.local(instrument.title), step.view, step.token,
-                            step.notice_key)
+        page = QuestionPage(
+            chrome, chrome.local(instrument.title), step.view, step.token, step.notice_key
+        )
         return renderer.respond(page, step.status)
     if isinstance(step, ShowEnd):
         chrome = renderer.chrome(step.language, step.instrument)

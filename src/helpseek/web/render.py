@@ -49,14 +49,20 @@ class Renderer:
         instrument = instrument or self.default
         links = tuple(
             HelpLink(
-                r.label.get(language, instrument.default_language), r.url,
+                r.label.get(language, instrument.default_language),
+                r.url,
                 r.description.get(language, instrument.default_language) if r.description else "",
             )
             for r in instrument.help_resources
         )
         return Chrome(
-            language, is_rtl(language), self.catalogue, instrument.default_language, links,
-            self.settings.help_text, self.settings.quick_exit_url,
+            language,
+            is_rtl(language),
+            self.catalogue,
+            instrument.default_language,
+            links,
+            self.settings.help_text,
+            self.settings.quick_exit_url,
         )
 
     def respond(self, page: Page, status: int = 200) -> HTMLResponse:

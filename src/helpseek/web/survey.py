@@ -11,9 +11,16 @@ import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
-from helpseek.collect import Accepted, FormError, PageSubmission, PageView, Session, SessionStateError
+from helpseek.collect import (
+    Accepted,
+    FormError,
+    PageSubmission,
+    PageView,
+    Session,
+    SessionStateError,
+)
 from helpseek.instrument.model import Instrument
 from helpseek.settings import Settings
 from helpseek.store import (
@@ -26,8 +33,14 @@ from helpseek.store import (
     seal_session_state,
 )
 from helpseek.store import SessionStateError as SealedStateError
-from helpseek.web.tokens import Token, TokenError, TokenExpiredError, decode_token, encode_token, new_token
-
+from helpseek.web.tokens import (
+    Token,
+    TokenError,
+    TokenExpiredError,
+    decode_token,
+    encode_token,
+    new_token,
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +90,14 @@ class Survey:
     """Everything the respondent routes need, built once at startup by create_app."""
 
     def __init__(
-        self, settings: Settings, store: Store, recipients: Recipients, secret: bytes,
-        instruments: Mapping[str, Instrument], clock: Callable[[], float], rng: random.Random,
+        self,
+        settings: Settings,
+        store: Store,
+        recipients: Recipients,
+        secret: bytes,
+        instruments: Mapping[str, Instrument],
+        clock: Callable[[], float],
+        rng: random.Random,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -106,8 +125,9 @@ class Survey:
         if token_text is None or action not in ("next", "back"):
             return ShowMessage(400, "msg_bad_request")
         try:
-            token = decode_token(token_text, self._secret, int(self._clock()),
-                                 self.settings.token_lifetime_s)
+            token = decode_token(
+                token_text, self._secret, int(self._clock()), self.settings.token_lifetime_s
+            )
         except TokenExpiredError:
             return ShowMessage(410, "msg_expired")
         except TokenError:
@@ -119,8 +139,9 @@ class Survey:
             return ShowEnd(saved.session.instrument, saved.session.language)
         if token.nonce != saved.expect:  # a retry, a second tab or an old page: store nothing
             key = None if token.nonce in saved.done else "msg_out_of_order"
-            return self._show(saved.session, token, saved.done, notice_key=key,
-                              status=200 if key is None else 409)
+            return self._show(
+                saved.session, token, saved.done, notice_key=key, status=200 if key is None else 409
+            )
         if action == "back":
             return self._show(saved.session.back(), token, (token.nonce,))
         return self._apply(saved, token, fields)
@@ -132,8 +153,14 @@ class Survey:
             return ShowMessage(400, "msg_bad_request")
         if not isinstance(outcome, Accepted):
             # Same page again: keep its first render time, so the page duration covers it all.
-            return self._show(outcome.session, token, (token.nonce,), status=422,
-                              view=outcome.view, issued_at=token.issued_at)
+            return self._show(
+                outcome.session,
+                token,
+                (token.nonce,),
+                status=422,
+                view=outcome.view,
+                issued_at=token.issued_at,
+            )
         record = self._record(outcome.session, outcome.submission, token)
         # Durable before acknowledged: the append commits before any reply is built (issue 3).
         self.store.append(seal_page(record.to_json(), self.recipients), token.nonce)
@@ -143,9 +170,16 @@ class Survey:
             return ShowEnd(outcome.session.instrument, outcome.session.language)
         return self._show(outcome.session, token, done)
 
-    def _show(self, session: Session, token: Token, done: tuple[bytes, ...],
-              notice_key: str | None = None, status: int = 200,
-              view: PageView | None = None, issued_at: int | None = None) -> ShowPage:
+    def _show(
+        self,
+        session: Session,
+        token: Token,
+        done: tuple[bytes, ...],
+        notice_key: str | None = None,
+        status: int = 200,
+        view: PageView | None = None,
+        issued_at: int | None = None,
+    ) -> ShowPage:
         """Issue a fresh nonce, save the session expecting it, and show the current page."""
         now = int(self._clock()) if issued_at is None else issued_at
         fresh = new_token(token.session_id, token.session_key, now)
@@ -154,8 +188,11 @@ class Survey:
         return ShowPage(session, view or session.current_page(), text, notice_key, status)
 
     def _save(self, session: Session, token: Token, expect: bytes, done: tuple[bytes, ...]) -> None:
-        envelope = {"session": session.to_json().decode("utf-8"), "expect": expect.hex(),
-                    "done": [n.hex() for n in done]}
+        envelope = {
+            "session": session.to_json().decode("utf-8"),
+            "expect": expect.hex(),
+            "done": [n.hex() for n in done],
+        }
         blob = seal_session_state(token.session_key, json.dumps(envelope).encode("utf-8"))
         expires = self._today() + timedelta(days=math.ceil(self.settings.token_lifetime_s / 86400))
         self.store.put_session(token.session_name, blob, expires)
@@ -180,18 +217,30 @@ class Survey:
     def _record(self, session: Session, submission: PageSubmission, token: Token) -> PageRecord:
         seconds = max(0, int(self._clock()) - token.issued_at)
         step = self.settings.page_seconds_rounding
-        rounded = min(self.settings.page_seconds_cap, round(seconds / step) * step if step else seconds)
+        rounded = min(
+            self.settings.page_seconds_cap, round(seconds / step) * step if step else seconds
+        )
         today = self._today()
-        submitted_on = today.isoformat() if self.settings.date_precision == "day" else today.strftime("%Y-%m")
+        submitted_on = (
+            today.isoformat() if self.settings.date_precision == "day" else today.strftime("%Y-%m")
+        )
         instrument = session.instrument
         return PageRecord(
-            session.response_id, instrument.form_id, instrument.version, session.language,
-            submission.page_id, submission.seq, dict(submission.answers), submission.shown,
-            submitted_on, rounded, "complete" if submission.is_complete else "partial",
+            session.response_id,
+            instrument.form_id,
+            instrument.version,
+            session.language,
+            submission.page_id,
+            submission.seq,
+            dict(submission.answers),
+            submission.shown,
+            submitted_on,
+            rounded,
+            "complete" if submission.is_complete else "partial",
         )
 
     def _today(self) -> date:
-        return datetime.fromtimestamp(self._clock(), tz=timezone.utc).date()
+        return datetime.fromtimestamp(self._clock(), tz=UTC).date()
 
 
 def _single(values: list[str]) -> str | None:

@@ -65,7 +65,13 @@ def _check(port: int, hidden_service_dir: Path, max_streams: int) -> None:
     if hidden_service_dir.is_dir():
         mode = stat.S_IMODE(hidden_service_dir.stat().st_mode)
         if mode & 0o077:
-            problems.append(problem("WEB-003", Location(str(hidden_service_dir)),
-                                    path=hidden_service_dir, mode=oct(mode)[2:]))
+            problems.append(
+                problem(
+                    "WEB-003",
+                    Location(str(hidden_service_dir)),
+                    path=hidden_service_dir,
+                    mode=oct(mode)[2:],
+                )
+            )
     if problems:
         raise InputError(problems)
