@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Self
 
 import pytest
 import uvicorn
@@ -22,7 +23,7 @@ from helpseek.web.proxy_protocol import (
     circuit_id_from_proxy_line,
 )
 
-from .conftest import Clock, make_settings
+from .conftest import Clock
 from .live import free_port
 
 TOR_LINE = b"PROXY TCP6 fc00:dead:beef:4dad::%x:%x ::1 %d 80\r\n"
@@ -70,7 +71,7 @@ class ProxyServer:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
-    def __enter__(self) -> ProxyServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         deadline = time.monotonic() + 30
         while not self.server.started and time.monotonic() < deadline:
