@@ -126,6 +126,12 @@ SYNTHETIC_SPEC = {
 
 
 @pytest.fixture(scope="session")
+def synthetic() -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The seeded synthetic answers and the spec the real-analysis tests use."""
+    return synthetic_answers(), dict(SYNTHETIC_SPEC)
+
+
+@pytest.fixture(scope="session")
 def real_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """results.json written by the real analysis (run_analysis + write_results) on synthetic data."""
     out = tmp_path_factory.mktemp("analysis")

@@ -3,9 +3,16 @@ synthetic answers (see conftest.synthetic_answers), then the HTML and the .docx.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import docx
+import pytest
+from lxml import html as lxml_html
+
+from helpseek.analysis import run_analysis, spec_from_mapping, write_results
+from helpseek.report import build_report
 
 
 def test_end_to_end__separation_warnings_of_the_analysis_are_shown(real_case: Any) -> None:
@@ -59,3 +66,32 @@ def test_end_to_end__descriptive_shares_equal_results_json(real_case: Any) -> No
 def test_end_to_end__docx_has_every_table(real_case: Any) -> None:
     document = docx.Document(str(real_case.report.docx_path))
     assert len(document.tables) == len(real_case.report.page.tables)
+
+
+@pytest.mark.slow
+def test_end_to_end__multiple_imputation_models_get_their_own_tables(
+    tmp_path: Path, synthetic: tuple[Any, dict[str, Any]]
+) -> None:
+    # Given an analysis with the multiple-imputation sensitivity analysis (2 imputations: fast)
+    answers, raw_spec = synthetic
+    spec = spec_from_mapping({**raw_spec, "missing": "mice", "imputations": 2})
+    write_results(run_analysis(answers, spec), tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    # When the report is built
+    report = build_report(tmp_path, tmp_path / "r.html")
+    tree = lxml_html.fromstring(report.html_path.read_bytes())
+    # Then Table 2 shows the complete-case models and the MI tables the pooled ones
+    pooled = [m for m in results["models"] if m["missing"] == "mice"]
+    adjusted = next(
+        m for m in pooled if m["outcome"] == "want_stop" and m["kind"] == "multivariable"
+    )
+    table = tree.get_element_by_id("mi-want_stop")
+    for term in adjusted["terms"]:
+        row = table.xpath(
+            f".//tr[@data-variable='{term['variable']}'][@data-level='{term['level']}']"
+        )
+        low, high = term["ci_low"], term["ci_high"]
+        assert row[0].xpath("./td")[3].text_content() == f"{term['or']:.2f} ({low:.2f}–{high:.2f})"
+    assert "multiple imputation" in table.xpath("./tfoot")[0].text_content()
+    footer = tree.get_element_by_id("reproducibility").text_content()
+    assert str(results["seed"]) in footer

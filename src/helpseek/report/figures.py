@@ -174,12 +174,12 @@ def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
     axes.set_xlabel("Adjusted odds ratio (95% CI, log scale)")
     axes.spines[["top", "right"]].set_visible(False)
     outcome = labels.variable(model["outcome"])
+    firth = " (Firth's penalised likelihood)" if model["method"] == "firth" else ""
     alt = f"Forest plot of adjusted odds ratios for {outcome}: " + "; ".join(
         f"{n} {t['or']:.2f}" for n, t in zip(names, terms, strict=True)
     )
-    return Figure(
-        f"forest-{model['outcome']}", f"Adjusted odds ratios — {outcome}", _to_data_uri(figure), alt
-    )
+    title = f"Adjusted odds ratios — {outcome}{firth}"
+    return Figure(f"forest-{model['outcome']}", title, _to_data_uri(figure), alt)
 
 
 def _log_ticks(axes: Any, values: Sequence[float]) -> None:

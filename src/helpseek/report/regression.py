@@ -182,7 +182,9 @@ def _footnotes(
             f"n analysed = {fmt_count(adjusted['n'])}, events = {fmt_count(adjusted['events'])} "
             f"({missing})."
         )
-    if univariable:
+    if univariable and univariable[0].get("missing") == "mice":
+        notes.append("N: respondents in each univariable model (missing answers imputed).")
+    elif univariable:
         notes.append("N: respondents analysed in each univariable model (complete cases).")
     notes.append(
         f"OR: odds ratio; CI: 95% confidence interval ({_ci_methods(univariable, adjusted, ci_method)})."
