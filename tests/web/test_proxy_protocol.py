@@ -38,24 +38,30 @@ def request(path: str = "/?lang=de") -> bytes:
     return f"GET {path} HTTP/1.1\r\nHost: x.onion\r\nConnection: close\r\n\r\n".encode()
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    (b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29 80", 29),
-    (b"PROXY TCP6 fc00:dead:beef:4dad::1:2 ::1 2 80", 0x10002),
-    (b"PROXY TCP6 2001:db8::1 ::1 1234 80", None),  # a real address: never kept
-    (b"PROXY TCP4 192.0.2.1 127.0.0.1 1234 80", None),
-    (b"PROXY UNKNOWN", None),
-])
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29 80", 29),
+        (b"PROXY TCP6 fc00:dead:beef:4dad::1:2 ::1 2 80", 0x10002),
+        (b"PROXY TCP6 2001:db8::1 ::1 1234 80", None),  # a real address: never kept
+        (b"PROXY TCP4 192.0.2.1 127.0.0.1 1234 80", None),
+        (b"PROXY UNKNOWN", None),
+    ],
+)
 def test_circuit_id__from_proxy_line(line: bytes, expected: int | None) -> None:
     assert circuit_id_from_proxy_line(line) == expected
 
 
-@pytest.mark.parametrize("line", [
-    b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29",
-    b"PROXY TCP5 fc00:dead:beef:4dad::0:1d ::1 29 80",
-    b"PROXY TCP4 fc00:dead:beef:4dad::0:1d ::1 29 80",
-    b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29 99999",
-    b"PROXY TCP6 not-an-address ::1 29 80",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29",
+        b"PROXY TCP5 fc00:dead:beef:4dad::0:1d ::1 29 80",
+        b"PROXY TCP4 fc00:dead:beef:4dad::0:1d ::1 29 80",
+        b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29 99999",
+        b"PROXY TCP6 not-an-address ::1 29 80",
+    ],
+)
 def test_circuit_id__malformed_line__is_refused(line: bytes) -> None:
     with pytest.raises(ProxyLineError):
         circuit_id_from_proxy_line(line)
@@ -66,8 +72,15 @@ class ProxyServer:
 
     def __init__(self, app: object) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, http=ProxyLineProtocol,
-                                access_log=False, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            http=ProxyLineProtocol,
+            access_log=False,
+            log_level="warning",
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -114,7 +127,8 @@ def test_no_proxy_line__plain_http__is_never_throttled(proxy_server: ProxyServer
 
 
 def test_one_circuit_over_its_burst__gets_a_calm_429_in_its_language__others_do_not(
-    proxy_server: ProxyServer, caplog: pytest.LogCaptureFixture,
+    proxy_server: ProxyServer,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     # Given a circuit that has used its burst
@@ -137,8 +151,10 @@ def test_one_circuit_over_its_burst__gets_a_calm_429_in_its_language__others_do_
 def test_proxy_line_split_into_single_bytes__still_parsed(proxy_server: ProxyServer) -> None:
     line = tor_line(0x10002)
     for _ in range(BURST):
-        assert status(proxy_server.exchange(*[line[i:i + 1] for i in range(len(line))],
-                                            request())) == 200
+        assert (
+            status(proxy_server.exchange(*[line[i : i + 1] for i in range(len(line))], request()))
+            == 200
+        )
     assert status(proxy_server.exchange(line + request())) == 429
 
 
@@ -150,12 +166,16 @@ def test_keep_alive__requests_on_one_connection__count_for_its_circuit(
     assert reply.count(b"HTTP/1.1 200") == BURST and reply.count(b"HTTP/1.1 429") == 1
 
 
-@pytest.mark.parametrize("opening", [
-    b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29\r\n",
-    b"PROXY " + b"9" * 200,
-])
+@pytest.mark.parametrize(
+    "opening",
+    [
+        b"PROXY TCP6 fc00:dead:beef:4dad::0:1d ::1 29\r\n",
+        b"PROXY " + b"9" * 200,
+    ],
+)
 def test_malformed_proxy_line__connection_closed_without_reply(
-    proxy_server: ProxyServer, opening: bytes,
+    proxy_server: ProxyServer,
+    opening: bytes,
 ) -> None:
     assert proxy_server.exchange(opening, request()) == b""
 
@@ -167,7 +187,9 @@ def test_tcp4_proxy_line__address_dropped__never_throttled(proxy_server: ProxySe
 
 
 def test_settings_limit_zero__no_throttle_even_with_circuit_ids(
-    settings, clock: Clock, tmp_path: Path,
+    settings,
+    clock: Clock,
+    tmp_path: Path,
 ) -> None:
     app = create_app(replace(settings, circuit_requests_per_minute=0), clock=clock)
     try:

@@ -24,8 +24,13 @@ class Walk:
     last_html: str = ""
 
 
-def walk(client: httpx.Client, instrument: str = "help_us_help_you", language: str = "en",
-         text: str = PLACEHOLDER, max_pages: int = 200) -> Walk:
+def walk(
+    client: httpx.Client,
+    instrument: str = "help_us_help_you",
+    language: str = "en",
+    text: str = PLACEHOLDER,
+    max_pages: int = 200,
+) -> Walk:
     """Consent, then answer every page until the end page; stops at the first non-200 reply.
 
     `text` goes into every text field, so a test can find this respondent's pages again.
@@ -46,8 +51,12 @@ def walk(client: httpx.Client, instrument: str = "help_us_help_you", language: s
         result.sent.append(answers)
         fields = [(k, v) for k, values in answers.items() for v in values]
         fields += [(i.name, i.value) for i in form.inputs if getattr(i, "type", "") == "hidden"]
-        reply = client.post("/page", params={"lang": language}, headers=_FORM,
-                            content=urlencode([*fields, ("action", "next")]).encode())
+        reply = client.post(
+            "/page",
+            params={"lang": language},
+            headers=_FORM,
+            content=urlencode([*fields, ("action", "next")]).encode(),
+        )
         if reply.status_code == 200:
             result.acknowledged += 1
     raise AssertionError(f"no end page after {max_pages} pages")

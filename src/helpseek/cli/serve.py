@@ -55,6 +55,15 @@ def serve(
         help="Where the quick-exit link on every page goes.",
     ),
     help_text: str = typer.Option("", "--help-text", help="Extra text under the help links."),
+    circuit_rate: int = typer.Option(
+        Settings.circuit_requests_per_minute,
+        "--circuit-rate",
+        help="Requests per minute one tor circuit may send on average (needs tor-config "
+        "--export-circuit-id); more get a calm 429 page. 0 turns the limit off.",
+    ),
+    circuit_burst: int = typer.Option(
+        Settings.circuit_burst, "--circuit-burst", help="Requests one circuit may send at once."
+    ),
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).
 
@@ -78,6 +87,8 @@ def serve(
         date_precision=date_precision,  # type: ignore[arg-type]
         quick_exit_url=quick_exit_url,
         help_text=help_text,
+        circuit_requests_per_minute=circuit_rate,
+        circuit_burst=circuit_burst,
     )
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
     typer.echo(f"helpseek survey on http://{host}:{port}/ ({', '.join(names)})", err=True)
@@ -96,8 +107,8 @@ def tor_config(
     export_circuit_id: bool = typer.Option(
         False,
         "--export-circuit-id",
-        help="Add HiddenServiceExportCircuitID (needs a PROXY-"
-        "protocol front; helpseek serve itself does not parse it).",
+        help="Add HiddenServiceExportCircuitID haproxy: tor tells helpseek serve which circuit "
+        "each request came on, so one flooding circuit can be throttled (--circuit-rate).",
     ),
     max_streams: int = typer.Option(20, "--max-streams", help="Streams allowed per circuit."),
 ) -> None:
@@ -138,6 +149,8 @@ def _create(settings: Settings) -> Any:
 def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from helpseek.web.proxy_protocol import ProxyLineProtocol
+
     # No access log, no Server or Date header, no X-Forwarded-For parsing: nothing about the
     # client is read or written (issue 3 req. 2).
     options: dict[str, Any] = {
@@ -148,6 +161,8 @@ def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> No
         "date_header": False,
         "proxy_headers": False,
         "log_level": "warning",
+        # Reads tor's optional PROXY line (circuit id, memory only); plain HTTP is unchanged.
+        "http": ProxyLineProtocol,
     }
     if app is not None:
         uvicorn.run(app, **options)

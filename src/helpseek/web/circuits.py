@@ -53,8 +53,9 @@ class CircuitBuckets:
     def allow(self, circuit_id: int, now: float) -> bool:
         """Take one token for `circuit_id`; False if its bucket is empty (throttle the request)."""
         tokens, at = self._buckets.pop(circuit_id, (float(self.limit.burst), now))
-        tokens = min(float(self.limit.burst),
-                     tokens + max(0.0, now - at) * self.limit.refill_per_second)
+        tokens = min(
+            float(self.limit.burst), tokens + max(0.0, now - at) * self.limit.refill_per_second
+        )
         allowed = tokens >= 1.0
         tokens -= 1.0 if allowed else 0.0
         self._buckets[circuit_id] = (tokens, now)
@@ -69,8 +70,13 @@ class CircuitBuckets:
 class CircuitThrottleMiddleware:
     """Answers 429 with `render(scope)` when a circuit is over its limit; otherwise passes on."""
 
-    def __init__(self, app: ASGIApp, limit: CircuitLimit, render: ErrorPageRenderer,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: CircuitLimit,
+        render: ErrorPageRenderer,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.buckets = CircuitBuckets(limit)
         self.render = render
@@ -84,12 +90,17 @@ class CircuitThrottleMiddleware:
         status, body = self.render(scope)
         # Retry-After: a well-behaved client (and a person) waits for one token to come back.
         wait_s = max(1, round(1 / max(self.buckets.limit.refill_per_second, 1e-9)))
-        await send({
-            "type": "http.response.start", "status": status,
-            "headers": [(b"content-type", b"text/html; charset=utf-8"),
-                        (b"content-length", str(len(body)).encode()),
-                        (b"retry-after", str(wait_s).encode())],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(wait_s).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -105,11 +116,15 @@ def throttled_page(renderer: Renderer) -> ErrorPageRenderer:
     return render
 
 
-def circuit_middleware(settings: Settings, renderer: Renderer,
-                       clock: Callable[[], float]) -> list[Middleware]:
+def circuit_middleware(
+    settings: Settings, renderer: Renderer, clock: Callable[[], float]
+) -> list[Middleware]:
     """The throttle for create_app's middleware list; none when the limit is off (0)."""
     if settings.circuit_requests_per_minute <= 0:
         return []
     limit = CircuitLimit(settings.circuit_requests_per_minute, settings.circuit_burst)
-    return [Middleware(CircuitThrottleMiddleware, limit=limit, render=throttled_page(renderer),
-                       clock=clock)]
+    return [
+        Middleware(
+            CircuitThrottleMiddleware, limit=limit, render=throttled_page(renderer), clock=clock
+        )
+    ]

@@ -105,7 +105,7 @@ class ProxyLineProtocol(H11Protocol):
             self._reject()
             return
         self._head = None
-        if rest := head[end + 2:]:
+        if rest := head[end + 2 :]:
             super().data_received(rest)
 
     def _reject(self) -> None:
@@ -122,8 +122,10 @@ class _WithCircuit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.protocol.circuit_id is not None:
-            scope["extensions"] = {**(scope.get("extensions") or {}),
-                                   CIRCUIT_EXTENSION: self.protocol.circuit_id}
+            scope["extensions"] = {
+                **(scope.get("extensions") or {}),
+                CIRCUIT_EXTENSION: self.protocol.circuit_id,
+            }
         await self.app(scope, receive, send)
 
 

@@ -49,8 +49,8 @@ def torrc_snippet(
     ]
     if export_circuit_id:
         lines += [
-            "# Sends a PROXY protocol line before each request. `helpseek serve` does NOT parse it:",
-            "# put a PROXY-aware front (e.g. haproxy) between tor and helpseek, or leave this out.",
+            "# Tell helpseek serve each stream's circuit (a PROXY line; kept in memory only),",
+            "# so that one circuit over --circuit-rate gets a calm 429 page.",
             "HiddenServiceExportCircuitID haproxy",
         ]
     return "\n".join(lines) + "\n"
