@@ -23,8 +23,16 @@ class LiveServer:
     """`python -m helpseek.cli.main serve ...` with its output in a log file; kill -9 and restart."""
 
     def __init__(
-        self, folder: Path, public_key: Path, instruments: tuple[str, ...], workers: int = 1
+        self,
+        folder: Path,
+        public_key: Path,
+        instruments: tuple[str, ...],
+        workers: int = 1,
+        *,
+        database_url: str | None = None,
+        extra: tuple[str, ...] = (),
     ) -> None:
+        """`database_url` defaults to a SQLite file in `folder`; `extra` are more serve options."""
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -36,7 +44,7 @@ class LiveServer:
             "helpseek.cli.main",
             "serve",
             "--db",
-            f"sqlite:///{self.database}",
+            database_url or f"sqlite:///{self.database}",
             "--public-key",
             str(public_key),
             "--secret-file",
@@ -47,6 +55,7 @@ class LiveServer:
             str(self.port),
             "--workers",
             str(workers),
+            *extra,
         ] + [arg for name in instruments for arg in ("--instrument", name)]
         self.process: subprocess.Popen[bytes] | None = None
 
