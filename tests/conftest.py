@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from helpseek.store import ResearchKeypair, generate_research_keypair
+
 # --- A real throwaway PostgreSQL (store, web and multi-collector tests) ------------------------
 # initdb/pg_ctl refuse to run as root, so they run as the `postgres` user on a short mktemp
 # directory (the unix socket path must stay under 107 bytes); see notes/storage-and-tor.md §1.
@@ -68,6 +70,12 @@ def postgres_server() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def research_key() -> ResearchKeypair:
+    """A real research keypair made once per session; tests unseal stored pages with it."""
+    return generate_research_keypair()
 
 
 @pytest.fixture

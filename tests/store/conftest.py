@@ -10,11 +10,6 @@ from helpseek.store import ResearchKeypair, generate_research_keypair
 
 
 @pytest.fixture(scope="session")
-def research_key() -> ResearchKeypair:
-    return generate_research_keypair()
-
-
-@pytest.fixture(scope="session")
 def second_research_key() -> ResearchKeypair:
     return generate_research_keypair()
 
