@@ -40,3 +40,16 @@ def test_report__further_results_become_their_own_section(
     footer = tree.get_element_by_id("reproducibility").text_content()
     assert f"results.json SHA-256 ({comparison['title']})" in footer
     assert len(docx.Document(str(tmp_path / "t.docx")).tables) == len(result.page.tables)
+
+
+def test_report__a_descriptive_analysis_alone_is_a_report_without_models(
+    tmp_path: Path, comparison_results_dir: Path
+) -> None:
+    # Given an analysis with no outcome (descriptions and a comparison only)
+    result = build_report(comparison_results_dir, tmp_path / "r.html")
+    tree = lxml_html.fromstring(result.html_path.read_bytes())
+    # Then the report says so where the outcome sections would be, and shows what exists
+    assert tree.xpath("//table[@id='prevalence']") == []
+    assert "holds no outcome" in tree.get_element_by_id("prevalence-section").text_content()
+    assert "holds no regression models" in tree.get_element_by_id("table2-section").text_content()
+    assert tree.xpath("//table[@id='descriptive']") and tree.xpath("//table[@id='comparison']")

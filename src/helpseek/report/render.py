@@ -47,7 +47,7 @@ class ReportPage:
     title: str
     flow_figure: Figure
     flow_table: Table
-    prevalence_table: Table
+    prevalence_table: Table | None
     prevalence_figure: Figure | None
     table1: tuple[Table, ...]
     missingness: Table | None
@@ -69,7 +69,8 @@ class ReportPage:
     def tables(self) -> tuple[Table, ...]:
         """Every table in the order the report shows them (for the .docx)."""
         return (
-            (self.flow_table, self.prevalence_table)
+            (self.flow_table,)
+            + ((self.prevalence_table,) if self.prevalence_table else ())
             + self.table1
             + ((self.missingness,) if self.missingness else ())
             + self.table2
@@ -109,7 +110,9 @@ def build_page(
         title=_title(content, instrument),
         flow_figure=flow_figure(content["flow"]),
         flow_table=flow_table(content["flow"]),
-        prevalence_table=prevalence_table(content["prevalence"], labels),
+        prevalence_table=prevalence_table(content["prevalence"], labels)
+        if content["prevalence"]
+        else None,
         prevalence_figure=prevalence_figure(overall, labels) if overall else None,
         table1=tuple(table1_tables(content, labels)),
         missingness=missingness_table(content, labels),
