@@ -55,12 +55,13 @@ def categorical_by_group(
     levels: Sequence[str] | None = None,
 ) -> BivariateResult:
     """Counts and column percentages of each level in each group, with chi-square or Fisher."""
-    known = values.notna() & groups.notna()
-    v, g = values[known].astype(str), groups[known].astype(str)
-    present = list(levels) if levels else sorted(v.unique())
-    present = [lv for lv in present if lv in set(v)] + sorted(set(v) - set(present))
-    table = np.array([[int(((v == lv) & (g == grp)).sum()) for grp in group_order] for lv in present])
-    sizes = tuple(int((g == grp).sum()) for grp in group_order)
+    known = (values.notna() & groups.notna()).to_numpy()
+    v = values[known].astype(str).to_numpy(dtype=object)
+    g = groups[known].astype(str).to_numpy(dtype=object)
+    seen = set(v.tolist())
+    present = [lv for lv in (levels or ()) if lv in seen] + sorted(seen - set(levels or ()))
+    table = np.array([[int(np.sum((v == lv) & (g == grp))) for grp in group_order] for lv in present])
+    sizes = tuple(int(np.sum(g == grp)) for grp in group_order)
     rows = tuple(
         BivariateRow(lv, tuple(int(c) for c in table[i]),
                      tuple(100 * c / s if s else float("nan") for c, s in zip(table[i], sizes)))

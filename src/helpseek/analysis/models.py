@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from helpseek.analysis.coding import Column, Predictor, build_design
-from helpseek.analysis.imputation import impute_chained, pool_rubin
+from helpseek.analysis.imputation import SEED, impute_chained, pool_rubin
 from helpseek.analysis.logistic import LogisticResult, fit_logistic, with_adjusted
 from helpseek.analysis.multiplicity import adjust_p
 from helpseek.analysis.spec import AnalysisSpec, OutcomeSpec
@@ -98,7 +98,7 @@ def _fit_imputed(
     sets: list[tuple[str, list[Predictor]]], spec: AnalysisSpec,
 ) -> list[LogisticResult]:
     completed = impute_chained(frame, predictors, column, spec.imputations,
-                               rng=np.random.default_rng(20240501))
+                               rng=np.random.default_rng(SEED))
     pooled = []
     for kind, chosen in sets:
         fits = []

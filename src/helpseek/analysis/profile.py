@@ -8,7 +8,7 @@ interpolates a spline over a grid instead, so it is off the exact root by up to 
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special, stats
 
 
 def newton_logit(
@@ -30,17 +30,16 @@ def newton_logit(
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        new_llf, scale = -np.inf, 1.0
-        while scale > 1e-8:
+        scale = 1.0
+        candidate = beta + step
+        new_llf = _loglik(X, y, off, candidate)
+        while new_llf < llf - 1e-10 * (1 + abs(llf)) and scale > 1e-6:
+            scale /= 2
             candidate = beta + scale * step
             new_llf = _loglik(X, y, off, candidate)
-            if new_llf >= llf - 1e-12:
-                break
-            scale /= 2
-        beta = candidate
-        done = abs(new_llf - llf) < tol * (abs(llf) + tol) and np.max(np.abs(scale * step)) < 1e-8
-        llf = new_llf
-        if done:
+        beta, previous, llf = candidate, llf, new_llf
+        # Newton converges quadratically: stop once the step or the gain is at rounding level.
+        if np.max(np.abs(scale * step)) < 1e-10 or abs(llf - previous) <= tol * (1 + abs(llf)):
             break
     return beta, llf
 
@@ -55,26 +54,57 @@ def profile_interval(
     X: np.ndarray, y: np.ndarray, params: np.ndarray, se: np.ndarray, llf_hat: float, j: int,
     level: float = 0.95,
 ) -> tuple[float, float]:
-    """The exact profile-likelihood interval of coefficient j (either end may be +-inf)."""
+    """The exact profile-likelihood interval of coefficient j (either end may be +-inf).
+
+    Each end is a root of g(b) = llf_profile(b) - target, found by Newton's method safeguarded by
+    bisection; g'(b) is the score of b_j at the constrained optimum (envelope theorem), so every
+    step costs one constrained fit, warm-started from the previous one.
+    """
     target = llf_hat - stats.chi2.ppf(level, 1) / 2
     rest = np.delete(X, j, axis=1)
-    start = np.delete(params, j)
     xj = X[:, j]
+    return (
+        _end(rest, xj, y, params, se, j, target, -1.0),
+        _end(rest, xj, y, params, se, j, target, 1.0),
+    )
 
-    def gap(b: float) -> float:
-        _, llf = newton_logit(rest, y, offset=b * xj, start=start)
-        return llf - target
 
-    ends = []
-    for direction in (-1.0, 1.0):
-        step = max(float(se[j]), 1e-6) if np.isfinite(se[j]) else 1.0
-        inner, outer = params[j], params[j] + direction * 2 * step
-        tries = 0
-        while gap(outer) > 0 and tries < 40:
-            inner, outer = outer, params[j] + direction * 2 * step * 2 ** (tries + 1)
-            tries += 1
-        if gap(outer) > 0:
-            ends.append(direction * np.inf)
-            continue
-        ends.append(optimize.brentq(gap, min(inner, outer), max(inner, outer), xtol=1e-12, rtol=1e-12))
-    return ends[0], ends[1]
+def _end(
+    rest: np.ndarray, xj: np.ndarray, y: np.ndarray, params: np.ndarray, se: np.ndarray, j: int,
+    target: float, direction: float,
+) -> float:
+    start = np.delete(params, j)
+
+    def gap(b: float) -> tuple[float, float]:
+        nonlocal start
+        start, llf = newton_logit(rest, y, offset=b * xj, start=start)
+        slope = float(xj @ (y - special.expit(rest @ start + b * xj)))
+        return llf - target, slope
+
+    step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
+    inner = float(params[j])
+    outer = inner + direction * 2.5 * step
+    outer_gap, slope = gap(outer)
+    tries = 0
+    while outer_gap > 0 and tries < 40:
+        inner, outer = outer, inner + direction * 2.5 * step * 2 ** (tries + 1)
+        outer_gap, slope = gap(outer)
+        tries += 1
+    if outer_gap > 0:
+        return direction * np.inf
+    low, high = sorted((inner, outer))
+    b, value = outer, outer_gap
+    for _ in range(100):
+        candidate = b - value / slope if slope != 0 else (low + high) / 2
+        if not low < candidate < high:
+            candidate = (low + high) / 2
+        value, slope = gap(candidate)
+        b = candidate
+        # keep the bracket: inside the interval the gap is positive, outside negative
+        if (value > 0) == (direction > 0):
+            low = b
+        else:
+            high = b
+        if abs(value) < 1e-10 or high - low < 1e-12 * (1 + abs(b)):
+            break
+    return b

@@ -5,27 +5,46 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from platform import python_version
 from typing import Any
 
 from helpseek.analysis.layout import build_tables
 from helpseek.analysis.run import AnalysisResult
 
 
-def write_results(result: AnalysisResult, out_dir: Path) -> list[Path]:
+def write_results(
+    result: AnalysisResult, out_dir: Path, provenance: Mapping[str, Any] | None = None
+) -> list[Path]:
     """Write results.json and every table under `out_dir`; returns the written paths.
+
+    `provenance` (e.g. {"inputs": [{"path", "sha256"}], "spec_sha256": ...}) is added to results.json.
 
     results.json is written to a temporary name and renamed, so a reader never sees half a file.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "results.json"
     temporary = out_dir / ".results.json.tmp"
-    temporary.write_text(to_json(result.to_dict()), encoding="utf-8")
+    document = {**result.to_dict(), "software": software_versions(), **(provenance or {})}
+    temporary.write_text(to_json(document), encoding="utf-8")
     os.replace(temporary, target)
     paths = [target]
     for table in build_tables(result):
         paths += table.write(out_dir / "tables")
     return paths
+
+
+def software_versions() -> dict[str, str]:
+    """Versions of the packages whose numbers are in results.json (for the reproducibility footer)."""
+    found = {"python": python_version()}
+    for name in ("helpseek", "numpy", "scipy", "pandas", "statsmodels", "firthmodels"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return found
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from helpseek.analysis.bivariate import BivariateResult, categorical_by_group, n
 from helpseek.analysis.coding import Predictor, as_text
 from helpseek.analysis.describe import DescriptionResult, describe_item, item_columns
 from helpseek.analysis.filters import compile_filter
+from helpseek.analysis.imputation import SEED
 from helpseek.analysis.logistic import LogisticResult
 from helpseek.analysis.models import fit_models
 from helpseek.analysis.prepare import FlowStep, prepare
@@ -93,6 +94,7 @@ class AnalysisResult:
             "descriptions": [d.to_dict() for d in self.descriptions],
             "comparison": self.comparison.to_dict() if self.comparison else None,
             "notes": list(self.notes),
+            "seed": SEED if spec.missing == "mice" else None,
         }  # fmt: skip
 
 

@@ -112,15 +112,26 @@ class AnalysisSpec:
 
 
 class _SpecLoader(yaml.SafeLoader):
-    """YAML without the 1.1 booleans yes/no/on/off: `positive: [yes]` means the answer "yes"."""
+    """YAML with YAML 1.2 scalars: `yes`/`no`/`on`/`off` are text, and `13_17` or `1_5y` are text
+    (YAML 1.1 would read `positive: [yes]` as true and `reference: 13_17` as the number 1317).
+    """
 
 
+_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _SpecLoader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    key: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
     for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.copy().items()
 }
 _SpecLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789")
+)
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
 )
 
 

@@ -1,0 +1,93 @@
+"""`helpseek analyze` (screen + analyse an exported table) and `helpseek spec list` (bundled specs)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from helpseek.analysis import AnalysisSpec, bundled_specs, load_spec, resolve_spec, run_analysis, write_results
+from helpseek.data import read_table
+from helpseek.instrument import Instrument, bundled_instruments, load_instrument
+from helpseek.quality import options_for, screen
+
+spec_app = typer.Typer(help="Analysis specs shipped with helpseek.", no_args_is_help=True)
+
+
+@spec_app.command("list")
+def spec_list() -> None:
+    """Print the bundled analysis specs, one per line: name and path (copy one to adapt it)."""
+    for name, path in bundled_specs().items():
+        typer.echo(f"{name}\t{path}")
+
+
+def analyze(
+    data: Annotated[list[Path], typer.Option("--data", help="Exported table (.csv, .parquet, .sav, .dta). "
+                                             "Repeat it to analyse several samples together (compare specs).")],
+    spec: Annotated[str, typer.Option("--spec", help="A bundled spec name (see `helpseek spec list`) or a YAML file.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for results.json and tables/.", file_okay=False)],
+    instrument: Annotated[list[str] | None, typer.Option(
+        "--instrument", help="Questionnaire the data was collected with (bundled name or form file), for the "
+        "declared checks and batteries. Default: the bundled questionnaire named in the data's instrument column.")] = None,
+) -> None:
+    """Screen the responses, then compute prevalence, Table 1 and logistic models as the spec says.
+
+    Writes OUT/results.json (schema helpseek.results/1) and OUT/tables/*.csv|.md|.html|.tex, and prints
+    the path of results.json. Quality flags are added per data file; identifying free text is redacted
+    before anything is written. Progress goes to stderr.
+
+    Example: helpseek analyze --data data.sav --spec help_seeking --out results/
+    """
+    from helpseek.cli.main import run_or_exit
+
+    parsed = run_or_exit(lambda: load_spec(spec))
+    forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
+    stderr = Console(stderr=True)
+    frames = []
+    for path in data:
+        table = run_or_exit(lambda path=path: read_table(path))
+        form = _instrument_for(table, forms)
+        if form is None:
+            stderr.print(f"{path}: no questionnaire known for this data; screening without declared checks, "
+                         "batteries and free-text questions (pass --instrument to add them).", markup=False)
+        frames.append(run_or_exit(lambda t=table, f=form: screen(t, options_for(f, parsed.screening_options), f).frame))
+    combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=stderr, transient=True) as bar:
+        task = bar.add_task("analysing", total=_planned_steps(parsed))
+
+        def progress(message: str) -> None:
+            bar.update(task, description=message[:60], advance=1)
+
+        result = run_or_exit(lambda: run_analysis(combined, parsed, progress))
+    provenance = {"inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
+                  "spec_sha256": _sha256(resolve_spec(spec))}
+    run_or_exit(lambda: write_results(result, out, provenance))
+    for note in result.notes:
+        stderr.print(f"note: {note}", markup=False)
+    typer.echo(str(out / "results.json"))
+
+
+def _instrument_for(table: pd.DataFrame, forms: list[Instrument]) -> Instrument | None:
+    """The questionnaire for this table: one given on the command line, else the bundled one it names."""
+    ids = set(table["instrument"].dropna().astype(str)) if "instrument" in table.columns else set()
+    for form in forms:
+        if form.form_id in ids or len(forms) == 1 and not ids:
+            return form
+    known = [i for i in ids if i in bundled_instruments()]
+    return load_instrument(known[0]) if len(known) == 1 else None
+
+
+def _planned_steps(spec: AnalysisSpec) -> int:
+    per_outcome = (len(spec.predictors) if "univariable" in spec.models else 0) + (
+        1 if "multivariable" in spec.models and spec.predictors else 0) + (1 if spec.missing == "mice" else 0)
+    return 3 + len(spec.outcomes) * per_outcome
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
