@@ -96,6 +96,10 @@ from helpseek.cli.instrument import instrument_app  # noqa: E402
 
 app.add_typer(instrument_app, name="instrument")
 
+from helpseek.cli.analyze import analyze, spec_app  # noqa: E402
+
+app.command("analyze")(analyze)
+app.add_typer(spec_app, name="spec")
 
 from helpseek.cli.synth import synth  # noqa: E402
 
