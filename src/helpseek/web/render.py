@@ -63,6 +63,7 @@ class Renderer:
             links,
             self.settings.help_text,
             self.settings.quick_exit_url,
+            f"/?lang={language}",
         )
 
     def respond(self, page: Page, status: int = 200) -> HTMLResponse:
