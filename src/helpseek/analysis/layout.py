@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from helpseek.analysis.bivariate import BivariateResult
-from helpseek.analysis.logistic import LogisticResult, Term
+from helpseek.analysis.logistic import LogisticResult, Term, exp_or_inf
 from helpseek.analysis.run import AnalysisResult
 from helpseek.analysis.spec import AnalysisSpec
 from helpseek.analysis.tables import Table, style_count, style_percent, style_pvalue, style_ratio
@@ -109,7 +109,7 @@ def missingness_table(result: AnalysisResult) -> Table:
 def _or_cell(term: Term | None) -> tuple[str, str]:
     if term is None:
         return "", ""
-    low, high = math.exp(term.ci_low) if np.isfinite(term.ci_low) else 0.0, math.exp(term.ci_high) if np.isfinite(term.ci_high) else math.inf
+    low, high = exp_or_inf(term.ci_low), exp_or_inf(term.ci_high)
     return f"{style_ratio(term.odds_ratio)} ({style_ratio(low)}–{style_ratio(high)})", style_pvalue(term.p)
 
 

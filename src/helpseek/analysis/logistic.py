@@ -38,17 +38,23 @@ class Term:
 
     @property
     def odds_ratio(self) -> float:
-        return float(np.exp(self.estimate))
+        return exp_or_inf(self.estimate)
 
     def to_dict(self) -> dict[str, Any]:
         """Fields of results.json: `estimate` is the log odds ratio, `ci_low/ci_high` the OR interval."""
         return {
             "variable": self.variable, "level": self.level, "reference": self.reference,
             "estimate": _num(self.estimate), "se": _num(self.se), "or": _num(self.odds_ratio),
-            "ci_low": _num(np.exp(self.ci_low)), "ci_high": _num(np.exp(self.ci_high)),
+            "ci_low": _num(exp_or_inf(self.ci_low)), "ci_high": _num(exp_or_inf(self.ci_high)),
             "log_ci_low": _num(self.ci_low), "log_ci_high": _num(self.ci_high),
             "p": _num(self.p), "p_adjusted": None if self.p_adjusted is None else _num(self.p_adjusted),
         }  # fmt: skip
+
+
+def exp_or_inf(value: float) -> float:
+    """exp() that returns inf instead of warning on overflow (a separated coefficient's OR)."""
+    with np.errstate(over="ignore"):
+        return float(np.exp(value))
 
 
 def _num(value: float) -> float | str | None:
@@ -107,8 +113,8 @@ class LogisticResult:
                  f"events={self.events}, {self.ci_method} CI)"]
         for t in self.terms:
             name = t.variable if t.level is None else f"{t.variable}={t.level} (vs {t.reference})"
-            lines.append(f"  {name}: OR {t.odds_ratio:.3g} [{np.exp(t.ci_low):.3g}, "
-                         f"{np.exp(t.ci_high):.3g}] p={t.p:.3g}")
+            lines.append(f"  {name}: OR {t.odds_ratio:.3g} [{exp_or_inf(t.ci_low):.3g}, "
+                         f"{exp_or_inf(t.ci_high):.3g}] p={t.p:.3g}")
         return "\n".join(lines)
 
 

@@ -1,0 +1,55 @@
+"""Separation is detected and never silently reported: firth: auto switches to Firth (firthmodels)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from firthmodels.adapters.statsmodels import FirthLogit
+
+from helpseek.analysis import Predictor, build_design, fit_logistic
+
+
+def _separated() -> tuple[np.ndarray, pd.DataFrame]:
+    # Given an exposure level where every respondent has the outcome (quasi-complete separation)
+    rng = np.random.default_rng(7)
+    n = 120
+    group = np.array(["a"] * 60 + ["b"] * 40 + ["c"] * 20, dtype=object)
+    age = rng.normal(40, 10, n).round()
+    y = np.where(group == "c", 1.0, (rng.random(n) < 0.3).astype(float))
+    return y, pd.DataFrame({"group": group, "age": age})
+
+
+def test_fit_logistic__separation_with_firth_auto__uses_firth_and_matches_firthmodels() -> None:
+    y, frame = _separated()
+    design = build_design(frame, [Predictor("group", "categorical", ("a", "b", "c")), Predictor("age", "numeric")])
+    # When fitted with firth: auto
+    result = fit_logistic(y, design, outcome="y", firth="auto")
+    # Then Firth was used, the table will say so, and the numbers are firthmodels' own
+    assert result.method == "firth" and result.separation and result.ci_method == "profile penalised"
+    assert any("group=c" in w for w in result.warnings)
+    reference = FirthLogit(y, design.matrix).fit(pl=True, maxiter=100)
+    interval = np.asarray(reference.conf_int())
+    for index, term in enumerate((result.intercept, *result.terms)):
+        assert term.estimate == pytest.approx(reference.params[index], rel=1e-9)
+        assert term.se == pytest.approx(reference.bse[index], rel=1e-9)
+        assert term.p == pytest.approx(reference.pvalues[index], rel=1e-9)
+        assert (term.ci_low, term.ci_high) == pytest.approx(tuple(interval[index]), rel=1e-9)
+    assert np.isfinite(result.term("group", "c").estimate)
+
+
+def test_fit_logistic__separation_with_firth_never__says_the_odds_ratio_is_not_finite() -> None:
+    y, frame = _separated()
+    design = build_design(frame, [Predictor("group", "categorical", ("a", "b", "c"))])
+    result = fit_logistic(y, design, outcome="y", firth="never")
+    assert result.method == "mle" and result.separation
+    assert any("not finite" in w for w in result.warnings)
+    assert result.to_dict()["warnings"] == list(result.warnings)
+
+
+def test_fit_logistic__no_separation_with_firth_always__still_uses_firth() -> None:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"x": rng.normal(size=200)})
+    y = (rng.random(200) < 1 / (1 + np.exp(-frame["x"].to_numpy()))).astype(float)
+    result = fit_logistic(y, build_design(frame, [Predictor("x", "numeric")]), outcome="y", firth="always")
+    assert result.method == "firth" and not result.separation and result.warnings == ()
