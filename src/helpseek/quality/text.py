@@ -11,9 +11,9 @@ from dataclasses import dataclass
 #: Patterns in the order they are applied: an onion address or email is not left to the link rule.
 _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE), "[email removed]"),
-    ("onion address", re.compile(r"\b(?:https?://)?(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\S*", re.IGNORECASE),
-     "[onion address removed]"),
-    ("link", re.compile(r"\b(?:https?://|ftp://|www\.)\S+", re.IGNORECASE), "[link removed]"),
+    ("onion address", re.compile(r"\b(?:https?://)?[a-z2-7]{16,56}\.onion(?:[/:?#]\S*[^\s.,;:!?)\]'\"])?",
+                                 re.IGNORECASE), "[onion address removed]"),
+    ("link", re.compile(r"\b(?:https?://|ftp://|www\.)\S*[^\s.,;:!?)\]'\"]", re.IGNORECASE), "[link removed]"),
     ("phone number", re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){6,}(?!\w)"), "[phone number removed]"),
 )
 
