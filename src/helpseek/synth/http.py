@@ -84,17 +84,20 @@ async def drive(
     base_url: str, instrument: Instrument, draw: Draw, *, concurrency: int = 32,
     time_scale: float = 0.0, progress: Callable[[int], None] | None = None,
     respondents: Sequence[Respondent] | None = None, timeout_s: float = 120.0,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> DriveResult:
     """Send every respondent of `draw` through the server at `base_url`, `concurrency` at a time.
 
     `time_scale` 0 sends pages without pausing. `progress(1)` after each respondent.
+    `transport` replaces the network (tests pass `httpx.ASGITransport(app)`).
     Raises DriveError on any reply that is not a page or the end page.
     """
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     gate = asyncio.Semaphore(concurrency)
     totals = {"complete": 0, "partial": 0, "pages": 0}
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s) as client:
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s,
+                                 transport=transport) as client:
 
         async def one(respondent: Respondent) -> None:
             async with gate:

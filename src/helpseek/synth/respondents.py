@@ -226,13 +226,14 @@ def _straight(
 def _duplicate(
     respondents: list[Respondent], truth: Truth, rng: np.random.Generator,
 ) -> list[Respondent]:
-    """Duplicates send again the answers of a regular respondent who finished."""
+    """Duplicates send again the answers of an earlier regular respondent who finished."""
     sources = [r for r in respondents if r.kind == "regular" and r.breakoff_after is None
                and all(r.answers.get(k) == v for k, v in truth.population.items())]
     out = []
     for r in respondents:
-        if r.kind == "duplicate" and sources:
-            source = sources[int(rng.integers(0, len(sources)))]
+        earlier = [s for s in sources if s.index < r.index] or sources
+        if r.kind == "duplicate" and earlier:
+            source = earlier[int(rng.integers(0, len(earlier)))]
             r = replace(r, language=source.language, answers=source.answers, blank=source.blank)
         out.append(r)
     return out
