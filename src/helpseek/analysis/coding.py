@@ -15,23 +15,24 @@ import pandas as pd
 def as_text(column: pd.Series) -> pd.Series:
     """Answers as text, NA kept: 1.0 -> '1', 'yes' -> 'yes' (so YAML values match CSV/Parquet/SPSS).
 
+    Converts each distinct value once (pd.factorize), so a million rows cost a few milliseconds.
+
     >>> as_text(pd.Series([1.0, None, "yes"], dtype=object)).tolist()
     ['1', None, 'yes']
     """
-    def one(value: object) -> object:
-        if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
-            return None
-        if isinstance(value, (float, np.floating)) and float(value).is_integer():
-            return str(int(value))
-        if isinstance(value, (bool, np.bool_)):
-            return str(int(value))
-        return str(value)
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = np.array([_text(v) for v in np.asarray(uniques, dtype=object)] + [None], dtype=object)
+    return pd.Series(texts[codes], index=column.index, dtype=object)
 
-    if isinstance(column.dtype, pd.StringDtype) or column.dtype == object:
-        values = [one(v) for v in column.tolist()]
-    else:
-        values = [one(v) for v in column.to_numpy(dtype=object, na_value=None)]
-    return pd.Series(values, index=column.index, dtype=object)
+
+def _text(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def code_outcome(
