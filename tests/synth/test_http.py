@@ -1,0 +1,87 @@
+"""Over HTTP: synthetic respondents answer the real survey pages, and the export holds exactly the
+answers that the same respondents give when walking the Session locally."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from helpseek.data import assemble, unseal_all
+from helpseek.instrument import Instrument, load_instrument
+from helpseek.settings import Settings
+from helpseek.store import ResearchKeypair, generate_research_keypair, open_store
+from helpseek.synth import draw_respondents, load_truth, to_dataset, walk_all
+from helpseek.synth.http import DriveError, drive, parse_page
+from helpseek.web import create_app
+
+VARYING = ["response_id", "duration_s", "submitted_on"]  # server-made: random ids, clock, date
+
+
+@pytest.fixture(scope="module")
+def research_key() -> ResearchKeypair:
+    return generate_research_keypair()
+
+
+def _settings(tmp_path: Path, key: ResearchKeypair, names: tuple[str, ...]) -> Settings:
+    public = tmp_path / "public.key"
+    public.write_text(key.public_key + "\n")
+    return Settings(f"sqlite:///{tmp_path / 'responses.db'}", (public,), names,
+                    secret_key_file=tmp_path / "server.secret")
+
+
+def _exported(settings: Settings, key: ResearchKeypair, form: Instrument) -> pd.DataFrame:
+    store = open_store(settings.database_url)
+    try:
+        records = unseal_all(store, key.identity)
+    finally:
+        store.close()
+    return assemble(records, [form]).frame
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    rest = frame.drop(columns=VARYING).astype(str)
+    return rest.sort_values(list(rest.columns)).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("name, n", [("help_us_help_you", 8), ("program_feedback", 12)])
+def test_drive__same_respondents_over_http__export_equals_the_local_walk(
+    name: str, n: int, tmp_path: Path, research_key: ResearchKeypair,
+) -> None:
+    # Given respondents drawn with breakoffs, blanks and low-quality kinds
+    form = load_instrument(name)
+    truth = load_truth(None, form)
+    draw = draw_respondents(form, truth, n, seed=21)
+    settings = _settings(tmp_path, research_key, (name,))
+    app = create_app(settings)
+    # When they answer the real pages of the survey app, four at a time
+    result = asyncio.run(drive("http://survey.test", form, draw, concurrency=4,
+                               transport=httpx.ASGITransport(app=app)))
+    # Then every respondent was sent, and the export holds what the local walk gives
+    assert result.complete + result.partial == n
+    over_http = _exported(settings, research_key, form)
+    local = to_dataset(walk_all(form, draw), form).frame
+    assert len(over_http) == len(local)
+    pd.testing.assert_frame_equal(_comparable(over_http), _comparable(local))
+
+
+def test_drive__server_refuses_the_instrument__raises_drive_error(
+    tmp_path: Path, research_key: ResearchKeypair,
+) -> None:
+    # Given a server that fields only program_feedback
+    form = load_instrument("help_us_help_you")
+    settings = _settings(tmp_path, research_key, ("program_feedback",))
+    app = create_app(settings)
+    draw = draw_respondents(form, load_truth(None, form), 1, seed=1)
+    # When respondents of help_us_help_you try to start it
+    with pytest.raises(DriveError) as raised:
+        asyncio.run(drive("http://survey.test", form, draw, transport=httpx.ASGITransport(app=app)))
+    # Then the driver stops with the status instead of inventing answers
+    assert raised.value.status == 404
+
+
+def test_parse_page__end_page_without_a_page_form__is_none() -> None:
+    assert parse_page("<html><body><p>Thank you</p></body></html>") is None
