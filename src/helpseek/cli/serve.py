@@ -14,6 +14,7 @@ from helpseek.settings import Settings
 from helpseek.web.torrc import DEFAULT_HIDDEN_SERVICE_DIR
 
 _SETTINGS_ENV = "HELPSEEK_SERVE_SETTINGS"  # hands the Settings to uvicorn's worker processes
+_WORKER_STARTUP_S = 60
 
 
 def serve(
@@ -171,4 +172,13 @@ def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> No
     data["public_key_paths"] = [str(p) for p in settings.public_key_paths]
     data["secret_key_file"] = str(settings.secret_key_file)
     os.environ[_SETTINGS_ENV] = json.dumps(data)
-    uvicorn.run("helpseek.cli.serve:worker_app", factory=True, workers=workers, **options)
+    # A worker imports helpseek and loads the questionnaires before it answers uvicorn's health
+    # check; on a busy 2-core host that took longer than uvicorn's 5 s, and uvicorn then killed and
+    # restarted every worker forever (issue 7).
+    uvicorn.run(
+        "helpseek.cli.serve:worker_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=_WORKER_STARTUP_S,
+        **options,
+    )
