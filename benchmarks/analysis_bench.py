@@ -28,7 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _survey_frame_module():  # the same generator the tests use
-    spec = importlib.util.spec_from_file_location("survey_frame", ROOT / "tests" / "analysis" / "survey_frame.py")
+    spec = importlib.util.spec_from_file_location(
+        "survey_frame", ROOT / "tests" / "analysis" / "survey_frame.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -51,10 +53,14 @@ def _bare_statsmodels(frame, spec) -> float:
             cols = {}
             for p in chosen:
                 values = users[p.name].astype(object).where(users[p.name].notna(), None)
-                values = values.map(lambda v: None if v is None else (str(int(v)) if isinstance(v, float) else v))
+                values = values.map(
+                    lambda v: None if v is None else (str(int(v)) if isinstance(v, float) else v)
+                )
                 cols[p.name] = values.where(~values.isin(missing))
             block = pd.DataFrame(cols).assign(_y=y_all).dropna()
-            dummies = [pd.get_dummies(block[p.name], dtype=float).drop(columns=p.reference) for p in chosen]
+            dummies = [
+                pd.get_dummies(block[p.name], dtype=float).drop(columns=p.reference) for p in chosen
+            ]
             X = np.column_stack([np.ones(len(block))] + [d.to_numpy() for d in dummies])
             y = block["_y"].isin(outcome.positive).to_numpy(float)
             with warnings.catch_warnings():
@@ -75,8 +81,12 @@ def child(rows: int, profile: bool) -> dict[str, object]:
     started = time.perf_counter()
     run_analysis(frame, spec)
     full = time.perf_counter() - started
-    result: dict[str, object] = {"rows": rows, "bare_statsmodels_s": round(bare, 3), "full_wald_s": round(full, 3),
-                                 "ratio_wald": round(full / bare, 2)}
+    result: dict[str, object] = {
+        "rows": rows,
+        "bare_statsmodels_s": round(bare, 3),
+        "full_wald_s": round(full, 3),
+        "ratio_wald": round(full / bare, 2),
+    }
     if profile:
         started = time.perf_counter()
         run_analysis(frame, replace(spec, ci="profile"))
@@ -88,16 +98,31 @@ def child(rows: int, profile: bool) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, action="append", help="sizes (default 4493 and 1000000)")
-    parser.add_argument("--profile-up-to", type=int, default=20_000, help="also time profile CIs up to this size")
+    parser.add_argument(
+        "--rows", type=int, action="append", help="sizes (default 4493 and 1000000)"
+    )
+    parser.add_argument(
+        "--profile-up-to", type=int, default=20_000, help="also time profile CIs up to this size"
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.child <= args.profile_up_to)))
         return
     for rows in args.rows or [4493, 1_000_000]:
-        out = subprocess.run([sys.executable, __file__, "--child", str(rows), "--profile-up-to",
-                              str(args.profile_up_to)], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(rows),
+                "--profile-up-to",
+                str(args.profile_up_to),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print(out.stdout.strip(), flush=True)
 
 

@@ -37,18 +37,28 @@ def _models() -> list[tuple[str, dict]]:
 def _fit(name: str, model: dict, ci: str) -> LogisticResult:
     outcome, predictors = DATASETS[name]
     data = pd.read_csv(FIXTURES / f"{name}.csv", dtype={"education": str})
-    used = [p for p in predictors if p in model["formula"].split("~")[1].replace(" ", "").split("+")]
-    chosen = [Predictor(p, "numeric") if predictors[p] is None else Predictor(p, "categorical", predictors[p])
-              for p in used]
+    used = [
+        p for p in predictors if p in model["formula"].split("~")[1].replace(" ", "").split("+")
+    ]
+    chosen = [
+        Predictor(p, "numeric")
+        if predictors[p] is None
+        else Predictor(p, "categorical", predictors[p])
+        for p in used
+    ]
     design = build_design(data, chosen)
-    return fit_logistic(data[outcome].to_numpy(float), design, outcome=outcome, kind=model["kind"], ci=ci)
+    return fit_logistic(
+        data[outcome].to_numpy(float), design, outcome=outcome, kind=model["kind"], ci=ci
+    )
 
 
 def _r_name(variable: str, level: str | None) -> str:
     return variable if level is None else f"{variable}{level}"
 
 
-@pytest.mark.parametrize(("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"])
+@pytest.mark.parametrize(
+    ("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"]
+)
 def test_fit_logistic__wald__agrees_with_r_glm_to_1e6(name: str, model: dict) -> None:
     # Given R's glm fit of this formula, When we fit the same model with Wald intervals
     result = _fit(name, model, ci="wald")
@@ -66,7 +76,9 @@ def test_fit_logistic__wald__agrees_with_r_glm_to_1e6(name: str, model: dict) ->
     assert result.diagnostics.loglik == pytest.approx(model["loglik"], rel=1e-9)
 
 
-@pytest.mark.parametrize(("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"])
+@pytest.mark.parametrize(
+    ("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"]
+)
 def test_fit_logistic__profile__agrees_with_r_confint_to_1e4(name: str, model: dict) -> None:
     result = _fit(name, model, ci="profile")
     assert result.ci_method == "profile"
@@ -78,7 +90,9 @@ def test_fit_logistic__profile__agrees_with_r_confint_to_1e4(name: str, model: d
         assert term.ci_high == pytest.approx(model["profile_high"][key], abs=5e-4 * term.se)
 
 
-@pytest.mark.parametrize(("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"])
+@pytest.mark.parametrize(
+    ("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"]
+)
 def test_diagnostics__hosmer_lemeshow__agrees_with_r(name: str, model: dict) -> None:
     result = _fit(name, model, ci="wald")
     assert result.diagnostics is not None
@@ -87,10 +101,14 @@ def test_diagnostics__hosmer_lemeshow__agrees_with_r(name: str, model: dict) -> 
         assert np.isnan(result.diagnostics.hosmer_lemeshow_chi2)
     else:
         assert result.diagnostics.hosmer_lemeshow_df == model["hosmer_lemeshow_df"]
-        assert result.diagnostics.hosmer_lemeshow_chi2 == pytest.approx(model["hosmer_lemeshow"], rel=1e-6)
+        assert result.diagnostics.hosmer_lemeshow_chi2 == pytest.approx(
+            model["hosmer_lemeshow"], rel=1e-6
+        )
 
 
-@pytest.mark.parametrize(("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"])
+@pytest.mark.parametrize(
+    ("name", "model"), _models(), ids=lambda v: v if isinstance(v, str) else v["formula"]
+)
 def test_profile_interval__is_the_exact_root__matches_firthmodels_unpenalised_profile(
     name: str, model: dict
 ) -> None:
@@ -99,8 +117,14 @@ def test_profile_interval__is_the_exact_root__matches_firthmodels_unpenalised_pr
     outcome, predictors = DATASETS[name]
     data = pd.read_csv(FIXTURES / f"{name}.csv", dtype={"education": str})
     used = [t.variable for t in result.terms]
-    design = build_design(data, [Predictor(p, "numeric") if v is None else Predictor(p, "categorical", v)
-                                 for p, v in predictors.items() if p in used])
+    design = build_design(
+        data,
+        [
+            Predictor(p, "numeric") if v is None else Predictor(p, "categorical", v)
+            for p, v in predictors.items()
+            if p in used
+        ],
+    )
     # Then it agrees with firthmodels' profile CI at penalty 0 (plain ML) far beyond R's 1e-4
     ml = FirthLogisticRegression(penalty_weight=0.0, max_iter=200, gtol=1e-10, xtol=1e-10)
     ml.fit(design.matrix[:, 1:], data[outcome].to_numpy(float))

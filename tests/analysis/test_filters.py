@@ -32,7 +32,15 @@ def test_compile_filter__rows_matched(expression: str, expected: list[bool]) -> 
 
 @pytest.mark.parametrize(
     "expression",
-    ["uses", "uses == other", "len(uses) > 2", "'yes' == uses", "uses == 'a' == 'b'", "uses ==", "x.y == 1"],
+    [
+        "uses",
+        "uses == other",
+        "len(uses) > 2",
+        "'yes' == uses",
+        "uses == 'a' == 'b'",
+        "uses ==",
+        "x.y == 1",
+    ],
 )
 def test_compile_filter__outside_the_language__raises_filter_error(expression: str) -> None:
     with pytest.raises(FilterError):

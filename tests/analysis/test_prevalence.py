@@ -23,14 +23,20 @@ def test_interval__study_outcomes__match_golden_values_and_statsmodels(
     result = PrevalenceResult("outcome", events, 4493)
     ci = result.interval()
     assert (round(100 * ci.low, 2), round(100 * ci.high, 2)) == wilson
-    assert (ci.low, ci.high) == pytest.approx(proportion_confint(events, 4493, method="wilson"), rel=1e-12)
+    assert (ci.low, ci.high) == pytest.approx(
+        proportion_confint(events, 4493, method="wilson"), rel=1e-12
+    )
     exact = result.interval(method="clopper-pearson")
     assert (round(100 * exact.low, 2), round(100 * exact.high, 2)) == clopper_pearson
-    assert (exact.low, exact.high) == pytest.approx(proportion_confint(events, 4493, method="beta"), rel=1e-12)
+    assert (exact.low, exact.high) == pytest.approx(
+        proportion_confint(events, 4493, method="beta"), rel=1e-12
+    )
 
 
 def test_to_dict__has_the_results_json_fields() -> None:
     record = PrevalenceResult("want_stop", 2471, 4493).to_dict()
-    assert record["outcome"] == "want_stop" and record["n"] == 2471 and record["denominator"] == 4493
+    assert (
+        record["outcome"] == "want_stop" and record["n"] == 2471 and record["denominator"] == 4493
+    )
     assert record["method"] == "wilson" and record["proportion"] == pytest.approx(0.55, abs=1e-4)
     assert record["group"] is None

@@ -11,6 +11,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from helpseek.analysis import SCHEMA, build_tables, run_analysis, spec_from_mapping, write_results
+
 from .survey_frame import make_survey_frame
 
 BASE = {
@@ -19,7 +20,11 @@ BASE = {
     "outcomes": [{"name": "sought_help", "positive": ["yes"]}],
     "predictors": [
         {"name": "sought_contact", "reference": "no"},
-        {"name": "frequency", "reference": "less_often", "levels": ["less_often", "monthly", "weekly", "daily"]},
+        {
+            "name": "frequency",
+            "reference": "less_often",
+            "levels": ["less_often", "monthly", "weekly", "daily"],
+        },
         {"name": "children_age_viewed__infant_toddler", "reference": "0"},
     ],
 }
@@ -46,10 +51,14 @@ def test_run_analysis__flow__counts_each_step(frame: pd.DataFrame) -> None:
     ]
 
 
-def test_run_analysis__flag_not_listed_in_screening__is_counted_not_excluded(frame: pd.DataFrame) -> None:
+def test_run_analysis__flag_not_listed_in_screening__is_counted_not_excluded(
+    frame: pd.DataFrame,
+) -> None:
     result = run_analysis(frame, spec_from_mapping(BASE))
     steps = {s.step: s.n for s in result.flow}
-    assert steps["flagged, not excluded: speeding"] == int(((frame["uses"] == "yes") & frame["flag_speeding"]).sum())
+    assert steps["flagged, not excluded: speeding"] == int(
+        ((frame["uses"] == "yes") & frame["flag_speeding"]).sum()
+    )
     assert steps["analysed"] == int((frame["uses"] == "yes").sum())
 
 
@@ -57,13 +66,18 @@ def test_run_analysis__prevalence__overall_and_by_language(frame: pd.DataFrame) 
     result = run_analysis(frame, spec_from_mapping(BASE))
     users = frame[frame["uses"] == "yes"]
     overall = result.prevalence[0]
-    assert (overall.events, overall.denominator) == (int((users["sought_help"] == "yes").sum()), len(users))
+    assert (overall.events, overall.denominator) == (
+        int((users["sought_help"] == "yes").sum()),
+        len(users),
+    )
     by_language = {p.group: p for p in result.prevalence if p.group_column == "language"}
     assert set(by_language) == set(users["language"])
     assert sum(p.denominator for p in by_language.values()) == overall.denominator
 
 
-def test_run_analysis__table1__fisher_only_when_an_expected_count_is_below_5(frame: pd.DataFrame) -> None:
+def test_run_analysis__table1__fisher_only_when_an_expected_count_is_below_5(
+    frame: pd.DataFrame,
+) -> None:
     result = run_analysis(frame, spec_from_mapping(BASE))
     tests = {b.variable: b for _, b in result.table1}
     assert tests["sought_contact"].test == "chi-square"
@@ -72,7 +86,9 @@ def test_run_analysis__table1__fisher_only_when_an_expected_count_is_below_5(fra
     assert tests_small["frequency"].test == "fisher"
 
 
-def test_run_analysis__models__univariable_per_predictor_and_one_multivariable(frame: pd.DataFrame) -> None:
+def test_run_analysis__models__univariable_per_predictor_and_one_multivariable(
+    frame: pd.DataFrame,
+) -> None:
     result = run_analysis(frame, spec_from_mapping(BASE))
     kinds = [(m.kind, tuple(dict.fromkeys(t.variable for t in m.terms))) for m in result.models]
     assert kinds == [
@@ -95,28 +111,45 @@ def test_run_analysis__adjusted_p__is_statsmodels_multipletests_per_family(
     result = run_analysis(frame, spec_from_mapping({**BASE, "adjust_p": name}))
     multi = result.model("sought_help", "multivariable")
     raw = [t.p for t in multi.terms]
-    assert [t.p_adjusted for t in multi.terms] == pytest.approx(list(multipletests(raw, method=method)[1]))
+    assert [t.p_adjusted for t in multi.terms] == pytest.approx(
+        list(multipletests(raw, method=method)[1])
+    )
 
 
 def test_run_analysis__mice__pools_m_fits_by_rubins_rules(frame: pd.DataFrame) -> None:
-    spec = spec_from_mapping({**BASE, "missing": "mice", "imputations": 3, "models": ["multivariable"]})
+    spec = spec_from_mapping(
+        {**BASE, "missing": "mice", "imputations": 3, "models": ["multivariable"]}
+    )
     result = run_analysis(frame, spec)
     complete, pooled = result.models
     assert complete.missing == "complete" and pooled.missing == "mice"
-    assert pooled.n == int(frame.loc[frame["uses"] == "yes", "sought_help"].notna().sum()) > complete.n
+    assert (
+        pooled.n == int(frame.loc[frame["uses"] == "yes", "sought_help"].notna().sum()) > complete.n
+    )
     assert pooled.ci_method == "wald (Rubin's rules)"
     for a, b in zip(complete.terms, pooled.terms):
         assert b.estimate == pytest.approx(a.estimate, abs=0.5)
 
 
 def test_run_analysis__descriptive_spec__shares_of_each_option(frame: pd.DataFrame) -> None:
-    spec = spec_from_mapping({"include": "uses == 'yes'", "describe": [
-        {"name": "help_barriers", "type": "multiple"}, {"name": "gender"}, {"name": "duration_s", "type": "numeric"}]})
+    spec = spec_from_mapping(
+        {
+            "include": "uses == 'yes'",
+            "describe": [
+                {"name": "help_barriers", "type": "multiple"},
+                {"name": "gender"},
+                {"name": "duration_s", "type": "numeric"},
+            ],
+        }
+    )
     result = run_analysis(frame, spec)
     barriers, gender, duration = result.descriptions
     users = frame[frame["uses"] == "yes"]
     shame = next(s for s in barriers.shares if s.level == "shame")
-    assert (shame.count, shame.denominator) == (int(users["help_barriers__shame"].sum()), len(users))
+    assert (shame.count, shame.denominator) == (
+        int(users["help_barriers__shame"].sum()),
+        len(users),
+    )
     assert sum(s.count for s in gender.shares) == gender.n == int(users["gender"].notna().sum())
     assert dict(duration.statistics)["median"] == pytest.approx(float(users["duration_s"].median()))
     assert result.models == () and result.prevalence == ()
@@ -126,26 +159,50 @@ def test_run_analysis__comparison__two_samples_side_by_side_with_tests(frame: pd
     programme = make_survey_frame(300, seed=9)
     programme["instrument"] = "program_feedback"
     data = pd.concat([frame, programme], ignore_index=True)
-    spec = spec_from_mapping({"compare": {
-        "groups": [{"label": "Seekers", "include": "instrument == 'help_us_help_you' and sought_help == 'yes'"},
-                   {"label": "Programme", "include": "instrument == 'program_feedback'"}],
-        "items": [{"name": "help_barriers", "type": "multiple"}, {"name": "gender"}]}})
+    spec = spec_from_mapping(
+        {
+            "compare": {
+                "groups": [
+                    {
+                        "label": "Seekers",
+                        "include": "instrument == 'help_us_help_you' and sought_help == 'yes'",
+                    },
+                    {"label": "Programme", "include": "instrument == 'program_feedback'"},
+                ],
+                "items": [{"name": "help_barriers", "type": "multiple"}, {"name": "gender"}],
+            }
+        }
+    )
     comparison = run_analysis(data, spec).comparison
     assert comparison is not None
-    assert comparison.sizes == (int(((frame["sought_help"] == "yes")).sum()), 300)
+    assert comparison.sizes == (int((frame["sought_help"] == "yes").sum()), 300)
     names = [i.variable for i in comparison.items]
     assert "help_barriers: shame" in names and "gender" in names
     assert all(i.test in ("chi-square", "fisher") for i in comparison.items)
 
 
-def test_write_results__strict_json_with_schema_and_four_formats_per_table(frame: pd.DataFrame, tmp_path: Path) -> None:
+def test_write_results__strict_json_with_schema_and_four_formats_per_table(
+    frame: pd.DataFrame, tmp_path: Path
+) -> None:
     result = run_analysis(frame, spec_from_mapping({**BASE, "ci": "profile"}))
     paths = write_results(result, tmp_path, {"inputs": [{"path": "x.csv", "sha256": "0" * 64}]})
     document = json.loads((tmp_path / "results.json").read_text(), parse_constant=pytest.fail)
     assert document["schema"] == SCHEMA == "helpseek.results/1"
-    assert {"flow", "prevalence", "models", "table1", "missingness", "software", "inputs"} <= set(document)
+    assert {"flow", "prevalence", "models", "table1", "missingness", "software", "inputs"} <= set(
+        document
+    )
     term = document["models"][-1]["terms"][0]
-    assert set(term) >= {"variable", "level", "reference", "estimate", "se", "or", "ci_low", "ci_high", "p"}
+    assert set(term) >= {
+        "variable",
+        "level",
+        "reference",
+        "estimate",
+        "se",
+        "or",
+        "ci_low",
+        "ci_high",
+        "p",
+    }
     assert term["or"] == pytest.approx(np.exp(term["estimate"]))
     names = {p.name for p in paths if p.parent.name == "tables"}
     for table in build_tables(result):
@@ -155,9 +212,21 @@ def test_write_results__strict_json_with_schema_and_four_formats_per_table(frame
 def test_table2__reference_rows_and_footnotes_say_what_was_done(frame: pd.DataFrame) -> None:
     result = run_analysis(frame, spec_from_mapping({**BASE, "ci": "profile"}))
     table = next(t for t in build_tables(result) if t.name == "table2_sought_help")
-    assert table.header == ("Characteristic", "N", "Events, n (%)", "OR (95% CI)", "p", "aOR (95% CI)", "p")
+    assert table.header == (
+        "Characteristic",
+        "N",
+        "Events, n (%)",
+        "OR (95% CI)",
+        "p",
+        "aOR (95% CI)",
+        "p",
+    )
     rows = {r[0]: r for r in table.rows}
     assert rows["less_often"][3] == rows["less_often"][5] == "1.00 (reference)"
     assert rows["frequency"][4].endswith("ᵇ")
     notes = " ".join(table.footnotes)
-    assert "profile likelihood" in notes and "frequency: less_often" in notes and "complete cases" in notes
+    assert (
+        "profile likelihood" in notes
+        and "frequency: less_often" in notes
+        and "complete cases" in notes
+    )

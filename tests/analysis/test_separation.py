@@ -22,11 +22,15 @@ def _separated() -> tuple[np.ndarray, pd.DataFrame]:
 
 def test_fit_logistic__separation_with_firth_auto__uses_firth_and_matches_firthmodels() -> None:
     y, frame = _separated()
-    design = build_design(frame, [Predictor("group", "categorical", ("a", "b", "c")), Predictor("age", "numeric")])
+    design = build_design(
+        frame, [Predictor("group", "categorical", ("a", "b", "c")), Predictor("age", "numeric")]
+    )
     # When fitted with firth: auto
     result = fit_logistic(y, design, outcome="y", firth="auto")
     # Then Firth was used, the table will say so, and the numbers are firthmodels' own
-    assert result.method == "firth" and result.separation and result.ci_method == "profile penalised"
+    assert (
+        result.method == "firth" and result.separation and result.ci_method == "profile penalised"
+    )
     assert any("group=c" in w for w in result.warnings)
     reference = FirthLogit(y, design.matrix).fit(pl=True, maxiter=100)
     interval = np.asarray(reference.conf_int())
@@ -51,5 +55,7 @@ def test_fit_logistic__no_separation_with_firth_always__still_uses_firth() -> No
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"x": rng.normal(size=200)})
     y = (rng.random(200) < 1 / (1 + np.exp(-frame["x"].to_numpy()))).astype(float)
-    result = fit_logistic(y, build_design(frame, [Predictor("x", "numeric")]), outcome="y", firth="always")
+    result = fit_logistic(
+        y, build_design(frame, [Predictor("x", "numeric")]), outcome="y", firth="always"
+    )
     assert result.method == "firth" and not result.separation and result.warnings == ()

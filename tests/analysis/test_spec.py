@@ -30,8 +30,11 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_load_spec__yaml_1_1_traps__yes_and_13_17_stay_text(tmp_path: Path) -> None:
     # Given a spec with unquoted yes/no and an age band like 13_17 (YAML 1.1 reads true and 1317)
-    path = _write(tmp_path, "outcomes: [{name: want_stop, positive: [yes]}]\n"
-                            "predictors: [{name: band, reference: 13_17}, {name: x, reference: no}]\n")
+    path = _write(
+        tmp_path,
+        "outcomes: [{name: want_stop, positive: [yes]}]\n"
+        "predictors: [{name: band, reference: 13_17}, {name: x, reference: no}]\n",
+    )
     spec = load_spec(path)
     # Then they are the answer values the researcher wrote
     assert spec.outcomes[0].positive == ("yes",)
@@ -44,10 +47,17 @@ def test_load_spec__unknown_key_and_bad_choice__lists_both_with_near_miss(tmp_pa
         load_spec(path)
     where = Location(file=str(path))
     assert _messages(error) == [
-        str(problem("ANALYSIS-002", where, key="outcome", where="the spec", hint=' Did you mean "outcomes"?',
-                    known=", ".join(["title", "include", "screening", "screening_options", "treat_as_missing", "by",
-                                     "outcomes", "predictors", "models", "ci", "proportion_ci", "missing",
-                                     "imputations", "adjust_p", "firth", "describe", "compare"]))),
+        str(
+            problem(
+                "ANALYSIS-002",
+                where,
+                key="outcome",
+                where="the spec",
+                hint=' Did you mean "outcomes"?',
+                known="title, include, screening, screening_options, treat_as_missing, by, outcomes, "
+                "predictors, models, ci, proportion_ci, missing, imputations, adjust_p, firth, describe, compare",
+            )
+        ),
         str(problem("ANALYSIS-003", where, field="ci", value="bootstrap", allowed="wald, profile")),
     ]
 
@@ -63,51 +73,98 @@ def test_load_spec__invalid_yaml__names_the_line(tmp_path: Path) -> None:
 def test_load_spec__unknown_name__suggests_the_bundled_spec() -> None:
     with pytest.raises(InputError) as error:
         load_spec("help_seekin")
-    assert _messages(error) == [str(problem("ANALYSIS-011", name="help_seekin", hint=' Did you mean "help_seeking"?'))]
+    assert _messages(error) == [
+        str(problem("ANALYSIS-011", name="help_seekin", hint=' Did you mean "help_seeking"?'))
+    ]
 
 
 def test_spec_from_mapping__include_outside_the_language__is_refused() -> None:
     with pytest.raises(InputError) as error:
-        spec_from_mapping({"include": "__import__('os').system('x')", "outcomes": [{"name": "a", "positive": [1]}]})
+        spec_from_mapping(
+            {
+                "include": "__import__('os').system('x')",
+                "outcomes": [{"name": "a", "positive": [1]}],
+            }
+        )
     assert error.value.problems[0].code == "ANALYSIS-008"
-    assert 'is not a comparison such as uses == \'yes\'' in error.value.problems[0].message
+    assert "is not a comparison such as uses == 'yes'" in error.value.problems[0].message
 
 
 def test_run_analysis__missing_column__suggests_the_near_miss() -> None:
     spec = spec_from_mapping({"outcomes": [{"name": "want_stp", "positive": ["yes"]}]})
     with pytest.raises(InputError) as error:
         run_analysis(DATA, spec)
-    assert _messages(error) == [str(problem("ANALYSIS-005", field="outcomes[1].name", name="want_stp",
-                                            hint=' Did you mean "want_stop"?'))]
+    assert _messages(error) == [
+        str(
+            problem(
+                "ANALYSIS-005",
+                field="outcomes[1].name",
+                name="want_stp",
+                hint=' Did you mean "want_stop"?',
+            )
+        )
+    ]
 
 
 def test_run_analysis__reference_level_that_does_not_occur__lists_the_values() -> None:
-    spec = spec_from_mapping({"outcomes": [{"name": "want_stop", "positive": ["yes"]}],
-                              "predictors": [{"name": "gender", "reference": "men"}]})
+    spec = spec_from_mapping(
+        {
+            "outcomes": [{"name": "want_stop", "positive": ["yes"]}],
+            "predictors": [{"name": "gender", "reference": "men"}],
+        }
+    )
     with pytest.raises(InputError) as error:
         run_analysis(DATA, spec)
-    assert _messages(error) == [str(problem("ANALYSIS-006", field="predictors[1].reference", reference="men",
-                                            name="gender", values="man, woman"))]
+    assert _messages(error) == [
+        str(
+            problem(
+                "ANALYSIS-006",
+                field="predictors[1].reference",
+                reference="men",
+                name="gender",
+                values="man, woman",
+            )
+        )
+    ]
 
 
 def test_run_analysis__outcome_with_one_value__says_so() -> None:
-    spec = spec_from_mapping({"include": "uses == 'yes'", "outcomes": [{"name": "want_stop", "positive": ["maybe"]}]})
+    spec = spec_from_mapping(
+        {"include": "uses == 'yes'", "outcomes": [{"name": "want_stop", "positive": ["maybe"]}]}
+    )
     with pytest.raises(InputError) as error:
         run_analysis(DATA, spec)
-    assert _messages(error) == [str(problem("ANALYSIS-007", name="want_stop", field="outcomes[1].positive",
-                                            value="0 = not positive", n=5))]
+    assert _messages(error) == [
+        str(
+            problem(
+                "ANALYSIS-007",
+                name="want_stop",
+                field="outcomes[1].positive",
+                value="0 = not positive",
+                n=5,
+            )
+        )
+    ]
 
 
 def test_run_analysis__numeric_predictor_with_text__says_declare_it_categorical() -> None:
-    spec = spec_from_mapping({"outcomes": [{"name": "want_stop", "positive": ["yes"]}],
-                              "predictors": [{"name": "gender", "type": "numeric"}]})
+    spec = spec_from_mapping(
+        {
+            "outcomes": [{"name": "want_stop", "positive": ["yes"]}],
+            "predictors": [{"name": "gender", "type": "numeric"}],
+        }
+    )
     with pytest.raises(InputError) as error:
         run_analysis(DATA, spec)
-    assert _messages(error) == [str(problem("ANALYSIS-012", name="gender", field="predictors[1].type", example="man"))]
+    assert _messages(error) == [
+        str(problem("ANALYSIS-012", name="gender", field="predictors[1].type", example="man"))
+    ]
 
 
 def test_run_analysis__screening_flag_without_column__says_run_screening() -> None:
-    spec = spec_from_mapping({"screening": ["speeding"], "outcomes": [{"name": "want_stop", "positive": ["yes"]}]})
+    spec = spec_from_mapping(
+        {"screening": ["speeding"], "outcomes": [{"name": "want_stop", "positive": ["yes"]}]}
+    )
     with pytest.raises(InputError) as error:
         run_analysis(DATA, spec)
     assert _messages(error) == [str(problem("ANALYSIS-009", name="speeding"))]

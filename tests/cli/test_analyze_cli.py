@@ -15,7 +15,8 @@ from helpseek.cli.main import app
 from helpseek.problems import problem
 
 _spec = importlib.util.spec_from_file_location(
-    "survey_frame", Path(__file__).parents[1] / "analysis" / "survey_frame.py")
+    "survey_frame", Path(__file__).parents[1] / "analysis" / "survey_frame.py"
+)
 assert _spec is not None and _spec.loader is not None
 survey_frame = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(survey_frame)
@@ -52,7 +53,9 @@ def test_spec_list__prints_every_bundled_spec_with_its_path() -> None:
     assert out.splitlines() == [f"{name}\t{path}" for name, path in bundled_specs().items()]
 
 
-def test_analyze__small_spec__writes_results_and_tables_and_prints_the_path(data: Path, tmp_path: Path) -> None:
+def test_analyze__small_spec__writes_results_and_tables_and_prints_the_path(
+    data: Path, tmp_path: Path
+) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SMALL_SPEC)
     out = tmp_path / "results"
@@ -74,15 +77,28 @@ def test_analyze__small_spec__writes_results_and_tables_and_prints_the_path(data
 
 
 def test_analyze__bundled_spec_by_name__runs_the_study_design(data: Path, tmp_path: Path) -> None:
-    code, _, err = _run("analyze", "--data", str(data), "--spec", "help_seeking", "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze", "--data", str(data), "--spec", "help_seeking", "--out", str(tmp_path / "r")
+    )
     assert code == 0, err
     document = json.loads((tmp_path / "r" / "results.json").read_text())
-    assert {m["outcome"] for m in document["models"]} == {"want_stop", "sought_help", "accessed_help_any"}
+    assert {m["outcome"] for m in document["models"]} == {
+        "want_stop",
+        "sought_help",
+        "accessed_help_any",
+    }
 
 
 def test_analyze__missing_data_file__exit_1_with_the_catalogue_message(tmp_path: Path) -> None:
-    code, _, err = _run("analyze", "--data", str(tmp_path / "nope.csv"), "--spec", "help_seeking",
-                        "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze",
+        "--data",
+        str(tmp_path / "nope.csv"),
+        "--spec",
+        "help_seeking",
+        "--out",
+        str(tmp_path / "r"),
+    )
     assert code == 1
     assert str(problem("CLI-001", path=str(tmp_path / "nope.csv"))) in err
 
@@ -90,19 +106,31 @@ def test_analyze__missing_data_file__exit_1_with_the_catalogue_message(tmp_path:
 def test_analyze__unreadable_file__exit_1_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "data.parquet"
     bad.write_bytes(b"not parquet at all")
-    code, _, err = _run("analyze", "--data", str(bad), "--spec", "help_seeking", "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze", "--data", str(bad), "--spec", "help_seeking", "--out", str(tmp_path / "r")
+    )
     assert code == 1
     assert "[DATA-007]" in err and "Traceback" not in err  # read_table's own message
 
 
-def test_analyze__spec_naming_a_missing_column__exit_1_with_near_miss(data: Path, tmp_path: Path) -> None:
+def test_analyze__spec_naming_a_missing_column__exit_1_with_near_miss(
+    data: Path, tmp_path: Path
+) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SMALL_SPEC.replace("sought_contact", "sougt_contact"))
-    code, _, err = _run("analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r")
+    )
     assert code == 1
     from helpseek.problems import Location
-    expected = problem("ANALYSIS-005", Location(file=str(spec)), field="predictors[1].name", name="sougt_contact",
-                       hint=' Did you mean "sought_contact"?')
+
+    expected = problem(
+        "ANALYSIS-005",
+        Location(file=str(spec)),
+        field="predictors[1].name",
+        name="sougt_contact",
+        hint=' Did you mean "sought_contact"?',
+    )
     assert str(expected) in err
     assert not (tmp_path / "r" / "results.json").exists()
 
@@ -110,7 +138,9 @@ def test_analyze__spec_naming_a_missing_column__exit_1_with_near_miss(data: Path
 def test_analyze__reference_level_that_does_not_occur__exit_1(data: Path, tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
     spec.write_text(SMALL_SPEC.replace("reference: 18_24", "reference: 18-24"))
-    code, _, err = _run("analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r")
+    )
     assert code == 1 and "[ANALYSIS-006]" in err and 'reference level "18-24"' in err
 
 
@@ -120,5 +150,7 @@ def test_analyze__outcome_with_one_value__exit_1(data: Path, tmp_path: Path) -> 
     frame.to_csv(data, index=False)
     spec = tmp_path / "spec.yaml"
     spec.write_text(SMALL_SPEC)
-    code, _, err = _run("analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r"))
+    code, _, err = _run(
+        "analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r")
+    )
     assert code == 1 and "[ANALYSIS-007]" in err and 'The outcome "sought_help"' in err

@@ -12,7 +12,11 @@ from helpseek.quality import ScreeningOptions, is_gibberish, options_for, redact
 
 def _frame(**columns: list[object]) -> pd.DataFrame:
     n = len(next(iter(columns.values())))
-    base = {"response_id": [f"r{i}" for i in range(n)], "duration_s": [300] * n, "pages_submitted": [10] * n}
+    base = {
+        "response_id": [f"r{i}" for i in range(n)],
+        "duration_s": [300] * n,
+        "pages_submitted": [10] * n,
+    }
     return pd.DataFrame({**base, **columns})
 
 
@@ -24,12 +28,17 @@ def test_screen__speeding__relative_to_the_median_seconds_per_page() -> None:
     result = screen(frame, ScreeningOptions(speeding_ratio=0.3))
     # Then only the fast one is flagged (the partial at 30 s per page is not), with the reason
     assert result.frame["flag_speeding"].tolist() == [False, False, False, False, True, False]
-    assert result.frame.loc[4, "flag_reasons"] == "speeding: 5.0 s per page is 0.17 × the median 30.0 s"
+    assert (
+        result.frame.loc[4, "flag_reasons"]
+        == "speeding: 5.0 s per page is 0.17 × the median 30.0 s"
+    )
     assert result.counts["speeding"] == 1
 
 
 def test_screen__straightlining__same_answer_across_a_whole_battery() -> None:
-    frame = _frame(m1=["often", "often", "never"], m2=["often", "never", "never"], m3=["often", "often", None])
+    frame = _frame(
+        m1=["often", "often", "never"], m2=["often", "never", "never"], m3=["often", "often", None]
+    )
     result = screen(frame, ScreeningOptions(batteries={"mental_health": ("m1", "m2", "m3")}))
     assert result.frame["flag_straightlining"].tolist() == [True, False, False]
     assert 'all 3 items of "mental_health" are "often"' in result.frame.loc[0, "flag_reasons"]
@@ -40,7 +49,8 @@ def test_screen__battery_column_missing__names_it_with_near_miss() -> None:
     with pytest.raises(InputError) as error:
         screen(frame, ScreeningOptions(batteries={"mh": ("mh_guilt", "mh_shmae", "mh_anxiety")}))
     assert [str(p) for p in error.value.problems] == [
-        str(problem("QUALITY-001", battery="mh", name="mh_shmae", hint=' Did you mean "mh_shame"?'))]
+        str(problem("QUALITY-001", battery="mh", name="mh_shmae", hint=' Did you mean "mh_shame"?'))
+    ]
 
 
 def test_screen__duplicates__later_copies_of_a_full_answer_vector() -> None:
@@ -71,13 +81,25 @@ def test_screen__inconsistent_check_that_does_not_parse__is_a_quality_problem() 
 
 
 def test_screen__identifying_free_text__is_flagged_and_redacted() -> None:
-    frame = _frame(note=["write me at someone@example.org", "see https://example.org/page",
-                         "call 555 010 9999", "abcdefghijklmnopqrstuvwxyzabcdef.onion", "tokenalpha helps", None])
+    frame = _frame(
+        note=[
+            "write me at someone@example.org",
+            "see https://example.org/page",
+            "call 555 010 9999",
+            "abcdefghijklmnopqrstuvwxyzabcdef.onion",
+            "tokenalpha helps",
+            None,
+        ]
+    )
     result = screen(frame, ScreeningOptions(text_columns=("note",)))
     assert result.frame["flag_identifying"].tolist() == [True, True, True, True, False, False]
     assert result.frame["note"].tolist()[:5] == [
-        "write me at [email removed]", "see [link removed]", "call [phone number removed]",
-        "[onion address removed]", "tokenalpha helps"]
+        "write me at [email removed]",
+        "see [link removed]",
+        "call [phone number removed]",
+        "[onion address removed]",
+        "tokenalpha helps",
+    ]
     assert "email in note (redacted)" in result.frame.loc[0, "flag_reasons"]
     assert frame.loc[0, "note"] == "write me at someone@example.org"
 
@@ -101,7 +123,9 @@ def test_options_for__instrument_declarations__batteries_checks_and_text_questio
 | | yn | yes | Yes |
 | | yn | no | No |
 """)
-    options = options_for(form, {"speeding_ratio": 0.5, "checks": [{"name": "c", "expression": "${a} = 'yes'"}]})
+    options = options_for(
+        form, {"speeding_ratio": 0.5, "checks": [{"name": "c", "expression": "${a} = 'yes'"}]}
+    )
     assert options.speeding_ratio == 0.5
     assert options.text_columns == ("note",)
     assert options.checks[-1] == ("c", "${a} = 'yes'")
@@ -110,14 +134,32 @@ def test_options_for__instrument_declarations__batteries_checks_and_text_questio
 def test_options_for__bad_option__names_it() -> None:
     with pytest.raises(InputError) as error:
         options_for(None, {"speeding_ratio": 3})
-    assert [str(p) for p in error.value.problems] == [str(problem(
-        "QUALITY-003", option="speeding_ratio", value=3, expected="a number between 0 and 1, e.g. 0.3"))]
+    assert [str(p) for p in error.value.problems] == [
+        str(
+            problem(
+                "QUALITY-003",
+                option="speeding_ratio",
+                value=3,
+                expected="a number between 0 and 1, e.g. 0.3",
+            )
+        )
+    ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("????", True), ("qwertyuiop", True), ("sdfkjhsdkfj xcvbnm", True), ("bcdfghj", True),
-    ("tokenalpha would help me", False), ("ok", False), ("Помощь терапевта", False), ("مساعدة", False),
-    ("2019", False)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("????", True),
+        ("qwertyuiop", True),
+        ("sdfkjhsdkfj xcvbnm", True),
+        ("bcdfghj", True),
+        ("tokenalpha would help me", False),
+        ("ok", False),
+        ("Помощь терапевта", False),
+        ("مساعدة", False),
+        ("2019", False),
+    ],
+)
 def test_is_gibberish__cases(text: str, expected: bool) -> None:
     assert is_gibberish(text) is expected
 

@@ -10,7 +10,13 @@ from helpseek.analysis.logistic import LogisticResult, Term, fit_logistic
 from helpseek.analysis.prevalence import Interval, PrevalenceResult
 from helpseek.analysis.results import to_json, write_results
 from helpseek.analysis.run import SCHEMA, AnalysisResult, run_analysis
-from helpseek.analysis.spec import AnalysisSpec, bundled_specs, load_spec, resolve_spec, spec_from_mapping
+from helpseek.analysis.spec import (
+    AnalysisSpec,
+    bundled_specs,
+    load_spec,
+    resolve_spec,
+    spec_from_mapping,
+)
 from helpseek.analysis.tables import Table, style_pvalue, style_ratio
 
 __all__ = [

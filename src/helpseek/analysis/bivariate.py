@@ -51,7 +51,10 @@ class BivariateResult:
 
 
 def categorical_by_group(
-    variable: str, values: pd.Series, groups: pd.Series, group_order: Sequence[str],
+    variable: str,
+    values: pd.Series,
+    groups: pd.Series,
+    group_order: Sequence[str],
     levels: Sequence[str] | None = None,
 ) -> BivariateResult:
     """Counts and column percentages of each level in each group, with chi-square or Fisher."""
@@ -60,17 +63,23 @@ def categorical_by_group(
     g = groups[known].astype(str).to_numpy(dtype=object)
     seen = set(v.tolist())
     present = [lv for lv in (levels or ()) if lv in seen] + sorted(seen - set(levels or ()))
-    table = np.array([[int(np.sum((v == lv) & (g == grp))) for grp in group_order] for lv in present])
+    table = np.array(
+        [[int(np.sum((v == lv) & (g == grp))) for grp in group_order] for lv in present]
+    )
     sizes = tuple(int(np.sum(g == grp)) for grp in group_order)
     rows = tuple(
-        BivariateRow(lv, tuple(int(c) for c in table[i]),
-                     tuple(100 * c / s if s else float("nan") for c, s in zip(table[i], sizes)))
+        BivariateRow(
+            lv,
+            tuple(int(c) for c in table[i]),
+            tuple(100 * c / s if s else float("nan") for c, s in zip(table[i], sizes)),
+        )
         for i, lv in enumerate(present)
     )
     test, statistic, p = contingency_test(table)
     n_missing = int(values[groups.notna()].isna().sum())
-    return BivariateResult(variable, "categorical", tuple(group_order), sizes, rows, test, statistic, p,
-                           n_missing)
+    return BivariateResult(
+        variable, "categorical", tuple(group_order), sizes, rows, test, statistic, p, n_missing
+    )
 
 
 def contingency_test(table: np.ndarray) -> tuple[str, float, float]:
@@ -94,7 +103,9 @@ def numeric_by_group(
     known = numbers.notna() & groups.notna()
     samples = [numbers[known & (groups.astype(str) == grp)].to_numpy(float) for grp in group_order]
     summaries = tuple(
-        f"{np.median(s):.4g} ({np.quantile(s, 0.25):.4g}, {np.quantile(s, 0.75):.4g})" if len(s) else "—"
+        f"{np.median(s):.4g} ({np.quantile(s, 0.25):.4g}, {np.quantile(s, 0.75):.4g})"
+        if len(s)
+        else "—"
         for s in samples
     )
     usable = [s for s in samples if len(s)]
@@ -108,5 +119,14 @@ def numeric_by_group(
         test, statistic, p = "none", float("nan"), float("nan")
     row = BivariateRow("median (Q1, Q3)", tuple(len(s) for s in samples), (), summaries)
     n_missing = int(numbers[groups.notna()].isna().sum())
-    return BivariateResult(variable, "numeric", tuple(group_order), tuple(len(s) for s in samples),
-                           (row,), test, statistic, p, n_missing)
+    return BivariateResult(
+        variable,
+        "numeric",
+        tuple(group_order),
+        tuple(len(s) for s in samples),
+        (row,),
+        test,
+        statistic,
+        p,
+        n_missing,
+    )

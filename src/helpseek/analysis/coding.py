@@ -26,7 +26,7 @@ def as_text(column: pd.Series) -> pd.Series:
 
 
 def _text(value: object) -> object:
-    if value is None or (not isinstance(value, str) and pd.isna(value)):  # type: ignore[arg-type]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, (bool, np.bool_)):
         return str(int(value))

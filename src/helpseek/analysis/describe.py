@@ -58,31 +58,47 @@ class DescriptionResult:
 def item_columns(frame: pd.DataFrame, name: str) -> dict[str, pd.Series]:
     """0/1 (NA when unanswered) per option of a select_multiple, from `name__option` or the text."""
     prefix = f"{name}__"
-    found = {str(c)[len(prefix):]: pd.to_numeric(frame[c], errors="coerce")
-             for c in frame.columns if str(c).startswith(prefix)}
+    found = {
+        str(c)[len(prefix) :]: pd.to_numeric(frame[c], errors="coerce")
+        for c in frame.columns
+        if str(c).startswith(prefix)
+    }
     if found:
         return found
     text = as_text(frame[name])
     options = sorted({o for v in text.dropna() for o in v.split()})
-    return {o: text.map(lambda v, o=o: np.nan if v is None else float(o in v.split())) for o in options}
+    return {
+        o: text.map(lambda v, o=o: np.nan if v is None else float(o in v.split())) for o in options
+    }
 
 
 def describe_item(frame: pd.DataFrame, item: ItemSpec, method: str = "wilson") -> DescriptionResult:
     """Describe one item of `frame` as its spec says (categorical, numeric or multiple)."""
     if item.type == "numeric":
         values = pd.to_numeric(frame[item.name], errors="coerce").dropna().to_numpy(float)
-        stats = (("median", _q(values, 0.5)), ("q1", _q(values, 0.25)), ("q3", _q(values, 0.75)),
-                 ("mean", float(values.mean()) if len(values) else float("nan")),
-                 ("sd", float(values.std(ddof=1)) if len(values) > 1 else float("nan")),
-                 ("min", float(values.min()) if len(values) else float("nan")),
-                 ("max", float(values.max()) if len(values) else float("nan")))
-        return DescriptionResult(item.name, "numeric", len(values), len(frame) - len(values),
-                                 statistics=stats)
+        stats = (
+            ("median", _q(values, 0.5)),
+            ("q1", _q(values, 0.25)),
+            ("q3", _q(values, 0.75)),
+            ("mean", float(values.mean()) if len(values) else float("nan")),
+            ("sd", float(values.std(ddof=1)) if len(values) > 1 else float("nan")),
+            ("min", float(values.min()) if len(values) else float("nan")),
+            ("max", float(values.max()) if len(values) else float("nan")),
+        )
+        return DescriptionResult(
+            item.name, "numeric", len(values), len(frame) - len(values), statistics=stats
+        )
     if item.type == "multiple":
         options = item_columns(frame, item.name)
-        answered = pd.concat(options.values(), axis=1).notna().any(axis=1) if options else frame.index.isna()
+        answered = (
+            pd.concat(options.values(), axis=1).notna().any(axis=1)
+            if options
+            else frame.index.isna()
+        )
         n = int(answered.sum())
-        rows = tuple(_share(o, int((s[answered] == 1).sum()), n, method) for o, s in options.items())
+        rows = tuple(
+            _share(o, int((s[answered] == 1).sum()), n, method) for o, s in options.items()
+        )
         return DescriptionResult(item.name, "multiple", n, len(frame) - n, rows, method=method)
     text = as_text(frame[item.name]).dropna()
     n = len(text)

@@ -77,7 +77,7 @@ def _compile(node: ast.AST, columns: set[str]) -> Mask:
         return lambda df: ~inner(df)
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         return _comparison(node, columns)
-    raise FilterError(f'"{ast.unparse(node)}" is not a comparison such as uses == \'yes\'')
+    raise FilterError(f"\"{ast.unparse(node)}\" is not a comparison such as uses == 'yes'")
 
 
 def _reduce(parts: list[Mask], df: pd.DataFrame, op: np.ufunc) -> pd.Series[bool]:
@@ -98,7 +98,7 @@ def _comparison(node: ast.Compare, columns: set[str]) -> Mask:
     value = _literal(right, node)
     if symbol in ("in", "not in"):
         if not isinstance(value, list):
-            raise FilterError(f'"{ast.unparse(node)}" needs a list on the right: [\'a\', \'b\']')
+            raise FilterError(f"\"{ast.unparse(node)}\" needs a list on the right: ['a', 'b']")
         wanted = {as_text_scalar(v) for v in value}
         negate = symbol == "not in"
         return lambda df: _isin(df[name], wanted, negate)
@@ -116,7 +116,9 @@ def _literal(node: ast.AST, whole: ast.Compare) -> object:
             return -inner
     if isinstance(node, (ast.List, ast.Tuple)):
         return [_literal(item, whole) for item in node.elts]
-    raise FilterError(f'the right side of "{ast.unparse(whole)}" must be a quoted value or a number')
+    raise FilterError(
+        f'the right side of "{ast.unparse(whole)}" must be a quoted value or a number'
+    )
 
 
 def as_text_scalar(value: object) -> str:

@@ -25,8 +25,12 @@ SEED = 20240501  # fixed, recorded in results.json: the same data and spec give 
 
 
 def impute_chained(
-    frame: pd.DataFrame, predictors: Sequence[Predictor], outcome: str, m: int,
-    iterations: int = 10, rng: np.random.Generator | None = None,
+    frame: pd.DataFrame,
+    predictors: Sequence[Predictor],
+    outcome: str,
+    m: int,
+    iterations: int = 10,
+    rng: np.random.Generator | None = None,
 ) -> list[pd.DataFrame]:
     """`m` completed copies of `frame[predictors + outcome]` (rows with a missing outcome dropped)."""
     rng = rng or np.random.default_rng(SEED)
@@ -41,15 +45,25 @@ def impute_chained(
             current.loc[missing[p.name], p.name] = rng.choice(observed, int(missing[p.name].sum()))
         for _ in range(iterations if incomplete else 0):
             for p in incomplete:
-                _impute_one(current, p, [q for q in predictors if q.name != p.name], outcome,
-                            missing[p.name], rng)
+                _impute_one(
+                    current,
+                    p,
+                    [q for q in predictors if q.name != p.name],
+                    outcome,
+                    missing[p.name],
+                    rng,
+                )
         completed.append(current)
     return completed
 
 
 def _impute_one(
-    current: pd.DataFrame, target: Predictor, others: Sequence[Predictor], outcome: str,
-    is_missing: np.ndarray, rng: np.random.Generator,
+    current: pd.DataFrame,
+    target: Predictor,
+    others: Sequence[Predictor],
+    outcome: str,
+    is_missing: np.ndarray,
+    rng: np.random.Generator,
 ) -> None:
     X = np.column_stack([build_design(current, others).matrix, current[outcome].to_numpy(float)])
     observed = np.flatnonzero(~is_missing)
@@ -103,14 +117,36 @@ def pool_rubin(fits: Sequence[LogisticResult]) -> LogisticResult:
         ratio = (1 + 1 / m) * between / within if within > 0 else np.inf
         df = (m - 1) * (1 + 1 / ratio) ** 2 if ratio > 0 else np.inf
         se = float(np.sqrt(total))
-        quantile = stats.t.ppf(0.5 + z_level / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + z_level / 2)
-        p = 2 * (stats.t.sf(abs(qbar) / se, df) if np.isfinite(df) else stats.norm.sf(abs(qbar) / se))
-        pooled_terms.append(replace(term, estimate=qbar, se=se, ci_low=qbar - quantile * se,
-                                    ci_high=qbar + quantile * se, p=float(p), p_adjusted=None))
+        quantile = (
+            stats.t.ppf(0.5 + z_level / 2, df)
+            if np.isfinite(df)
+            else stats.norm.ppf(0.5 + z_level / 2)
+        )
+        p = 2 * (
+            stats.t.sf(abs(qbar) / se, df) if np.isfinite(df) else stats.norm.sf(abs(qbar) / se)
+        )
+        pooled_terms.append(
+            replace(
+                term,
+                estimate=qbar,
+                se=se,
+                ci_low=qbar - quantile * se,
+                ci_high=qbar + quantile * se,
+                p=float(p),
+                p_adjusted=None,
+            )
+        )
     notes = sorted({w for f in fits for w in f.warnings})
-    return replace(first, intercept=pooled_terms[0], terms=tuple(pooled_terms[1:]), factor_p={},
-                   ci_method="wald (Rubin's rules)", missing="mice", diagnostics=None,
-                   converged=all(f.converged for f in fits), separation=any(f.separation for f in fits),
-                   warnings=tuple(notes), method=first.method)
-
-
+    return replace(
+        first,
+        intercept=pooled_terms[0],
+        terms=tuple(pooled_terms[1:]),
+        factor_p={},
+        ci_method="wald (Rubin's rules)",
+        missing="mice",
+        diagnostics=None,
+        converged=all(f.converged for f in fits),
+        separation=any(f.separation for f in fits),
+        warnings=tuple(notes),
+        method=first.method,
+    )

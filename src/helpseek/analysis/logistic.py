@@ -15,7 +15,7 @@ import pandas as pd
 import statsmodels.api as sm
 from firthmodels import detect_separation
 from firthmodels.adapters.statsmodels import FirthLogit
-from scipy import special, stats
+from scipy import stats
 
 from helpseek.analysis.coding import Column, Design
 from helpseek.analysis.diagnostics import Diagnostics, diagnose
@@ -109,18 +109,31 @@ class LogisticResult:
         return pd.DataFrame([t.to_dict() for t in self.terms])
 
     def __repr__(self) -> str:
-        lines = [f"LogisticResult({self.kind} {self.outcome}, {self.method}, n={self.n}, "
-                 f"events={self.events}, {self.ci_method} CI)"]
+        lines = [
+            (
+                f"LogisticResult({self.kind} {self.outcome}, {self.method}, n={self.n}, "
+                f"events={self.events}, {self.ci_method} CI)"
+            )
+        ]
         for t in self.terms:
             name = t.variable if t.level is None else f"{t.variable}={t.level} (vs {t.reference})"
-            lines.append(f"  {name}: OR {t.odds_ratio:.3g} [{exp_or_inf(t.ci_low):.3g}, "
-                         f"{exp_or_inf(t.ci_high):.3g}] p={t.p:.3g}")
+            lines.append(
+                f"  {name}: OR {t.odds_ratio:.3g} [{exp_or_inf(t.ci_low):.3g}, "
+                f"{exp_or_inf(t.ci_high):.3g}] p={t.p:.3g}"
+            )
         return "\n".join(lines)
 
 
 def fit_logistic(
-    y: np.ndarray, design: Design, *, outcome: str, kind: str = "multivariable",
-    ci: str = "wald", firth: str = "auto", level: float = 0.95, with_diagnostics: bool = True,
+    y: np.ndarray,
+    design: Design,
+    *,
+    outcome: str,
+    kind: str = "multivariable",
+    ci: str = "wald",
+    firth: str = "auto",
+    level: float = 0.95,
+    with_diagnostics: bool = True,
 ) -> LogisticResult:
     """Fit one logistic model; Firth when `firth="always"`, or `"auto"` and separation is detected.
 
@@ -147,15 +160,41 @@ def fit_logistic(
     notes += fit.warnings
     columns = design.columns
     terms = [
-        Term(c.variable, c.level, c.reference, fit.params[i], fit.se[i], fit.low[i], fit.high[i], fit.p[i])
+        Term(
+            c.variable,
+            c.level,
+            c.reference,
+            fit.params[i],
+            fit.se[i],
+            fit.low[i],
+            fit.high[i],
+            fit.p[i],
+        )
         for i, c in enumerate(columns)
     ]
-    factor_p = {v: _factor_lr_p(design, y, v, fit) for v in design.variables
-                if len(design.indices(v)) > 1}
-    diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable") if with_diagnostics else None
+    factor_p = {
+        v: _factor_lr_p(design, y, v, fit) for v in design.variables if len(design.indices(v)) > 1
+    }
+    diagnostics = (
+        diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable")
+        if with_diagnostics
+        else None
+    )
     return LogisticResult(
-        outcome, kind, fit.method, fit.ci_method, len(y), int(y.sum()), terms[0], tuple(terms[1:]),
-        factor_p, fit.converged, bool(separation), tuple(notes), diagnostics, level=level,
+        outcome,
+        kind,
+        fit.method,
+        fit.ci_method,
+        len(y),
+        int(y.sum()),
+        terms[0],
+        tuple(terms[1:]),
+        factor_p,
+        fit.converged,
+        bool(separation),
+        tuple(notes),
+        diagnostics,
+        level=level,
     )
 
 
@@ -197,7 +236,9 @@ def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
     converged = bool(result.mle_retvals["converged"])
     notes = sorted({f"statsmodels: {w.message}".split("\n")[0] for w in caught})
     if not converged:
-        notes.append("the fit did not converge in 100 Newton iterations: estimates are not reliable")
+        notes.append(
+            "the fit did not converge in 100 Newton iterations: estimates are not reliable"
+        )
     z = stats.norm.ppf(0.5 + level / 2)
     low, high = params - z * se, params + z * se
     if ci == "profile":
@@ -205,8 +246,19 @@ def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
         bounds = [profile_interval(X, y, params, se, llf, j, level) for j in range(X.shape[1])]
         low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
     p = 2 * stats.norm.sf(np.abs(params / se))
-    return _Fit("mle", ci, params, se, low, high, p, float(result.llf), float(result.llf),
-                converged, tuple(notes))
+    return _Fit(
+        "mle",
+        ci,
+        params,
+        se,
+        low,
+        high,
+        p,
+        float(result.llf),
+        float(result.llf),
+        converged,
+        tuple(notes),
+    )
 
 
 def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
@@ -221,9 +273,19 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
         notes.append("the Firth fit did not converge: estimates are not reliable")
     eta = X @ params
     llf_plain = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
-    return _Fit("firth", "profile penalised", params, np.asarray(result.bse), interval[:, 0],
-                interval[:, 1], np.asarray(result.pvalues), float(result.llf), llf_plain,
-                converged, tuple(notes))
+    return _Fit(
+        "firth",
+        "profile penalised",
+        params,
+        np.asarray(result.bse),
+        interval[:, 0],
+        interval[:, 1],
+        np.asarray(result.pvalues),
+        float(result.llf),
+        llf_plain,
+        converged,
+        tuple(notes),
+    )
 
 
 def _factor_lr_p(design: Design, y: np.ndarray, variable: str, fit: _Fit) -> float:
@@ -243,10 +305,7 @@ def _factor_lr_p(design: Design, y: np.ndarray, variable: str, fit: _Fit) -> flo
 def with_adjusted(result: LogisticResult, adjusted: Mapping[Column, float]) -> LogisticResult:
     """A copy of `result` whose terms carry adjusted p-values (keys: the terms' columns)."""
     terms = tuple(
-        replace(t, p_adjusted=adjusted.get(Column(t.variable, t.level, t.reference))) for t in result.terms
+        replace(t, p_adjusted=adjusted.get(Column(t.variable, t.level, t.reference)))
+        for t in result.terms
     )
     return replace(result, terms=terms)
-
-
-def predicted(X: np.ndarray, params: np.ndarray) -> np.ndarray:
-    return special.expit(X @ params)

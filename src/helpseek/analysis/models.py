@@ -21,7 +21,10 @@ Progress = Callable[[str], None]
 
 
 def fit_models(
-    frame: pd.DataFrame, predictors: Sequence[Predictor], spec: AnalysisSpec, progress: Progress,
+    frame: pd.DataFrame,
+    predictors: Sequence[Predictor],
+    spec: AnalysisSpec,
+    progress: Progress,
     notes: list[str],
 ) -> list[LogisticResult]:
     """Every model the spec asks for, in order: per outcome, univariable then multivariable."""
@@ -30,7 +33,10 @@ def fit_models(
         column = f"outcome:{outcome.name}"
         sets = _predictor_sets(predictors, spec.models)
         for kind, chosen in sets:
-            progress(f"{kind} model of {outcome.name}" + (f" ({chosen[0].name})" if kind == "univariable" else ""))
+            progress(
+                f"{kind} model of {outcome.name}"
+                + (f" ({chosen[0].name})" if kind == "univariable" else "")
+            )
             fitted = _fit_complete(frame, column, chosen, outcome, kind, spec, notes)
             if fitted is not None:
                 results.append(fitted)
@@ -52,8 +58,13 @@ def _predictor_sets(
 
 
 def _fit_complete(
-    frame: pd.DataFrame, column: str, chosen: list[Predictor], outcome: OutcomeSpec, kind: str,
-    spec: AnalysisSpec, notes: list[str],
+    frame: pd.DataFrame,
+    column: str,
+    chosen: list[Predictor],
+    outcome: OutcomeSpec,
+    kind: str,
+    spec: AnalysisSpec,
+    notes: list[str],
 ) -> LogisticResult | None:
     rows = frame[[column] + [p.name for p in chosen]].dropna()
     present = _present_levels(rows, chosen, outcome.name, kind, notes)
@@ -61,8 +72,10 @@ def _fit_complete(
         return None
     y = rows[column].to_numpy(float)
     if y.min() == y.max():
-        notes.append(f"{kind} model of {outcome.name} ({', '.join(p.name for p in chosen)}) skipped: "
-                     "the outcome has one value in its complete cases")
+        notes.append(
+            f"{kind} model of {outcome.name} ({', '.join(p.name for p in chosen)}) skipped: "
+            "the outcome has one value in its complete cases"
+        )
         return None
     design = build_design(rows, present)
     return fit_logistic(y, design, outcome=outcome.name, kind=kind, ci=spec.ci, firth=spec.firth)
@@ -80,33 +93,53 @@ def _present_levels(
         seen = set(rows[p.name])
         levels = tuple(lv for lv in p.levels if lv in seen)
         if p.levels[0] not in seen:
-            notes.append(f"{kind} model of {outcome} skipped: its complete cases have no "
-                         f'"{p.levels[0]}", the reference level of {p.name}')
+            notes.append(
+                f"{kind} model of {outcome} skipped: its complete cases have no "
+                f'"{p.levels[0]}", the reference level of {p.name}'
+            )
             return None
         if len(levels) < 2:
-            notes.append(f"{kind} model of {outcome} skipped: {p.name} has one level in its complete cases")
+            notes.append(
+                f"{kind} model of {outcome} skipped: {p.name} has one level in its complete cases"
+            )
             return None
         if len(levels) < len(p.levels):
-            notes.append(f"{kind} model of {outcome}: levels of {p.name} absent from its complete cases "
-                         f"were left out ({', '.join(lv for lv in p.levels if lv not in seen)})")
+            notes.append(
+                f"{kind} model of {outcome}: levels of {p.name} absent from its complete cases "
+                f"were left out ({', '.join(lv for lv in p.levels if lv not in seen)})"
+            )
         out.append(Predictor(p.name, p.kind, levels))
     return out
 
 
 def _fit_imputed(
-    frame: pd.DataFrame, column: str, predictors: Sequence[Predictor], outcome: OutcomeSpec,
-    sets: list[tuple[str, list[Predictor]]], spec: AnalysisSpec,
+    frame: pd.DataFrame,
+    column: str,
+    predictors: Sequence[Predictor],
+    outcome: OutcomeSpec,
+    sets: list[tuple[str, list[Predictor]]],
+    spec: AnalysisSpec,
 ) -> list[LogisticResult]:
-    completed = impute_chained(frame, predictors, column, spec.imputations,
-                               rng=np.random.default_rng(SEED))
+    completed = impute_chained(
+        frame, predictors, column, spec.imputations, rng=np.random.default_rng(SEED)
+    )
     pooled = []
     for kind, chosen in sets:
         fits = []
         for data in completed:
             y = data[column].to_numpy(float)
             design = build_design(data, chosen)
-            fits.append(fit_logistic(y, design, outcome=outcome.name, kind=kind, ci="wald",
-                                     firth=spec.firth, with_diagnostics=False))
+            fits.append(
+                fit_logistic(
+                    y,
+                    design,
+                    outcome=outcome.name,
+                    kind=kind,
+                    ci="wald",
+                    firth=spec.firth,
+                    with_diagnostics=False,
+                )
+            )
         pooled.append(pool_rubin(fits))
     return pooled
 
@@ -120,7 +153,9 @@ def _adjusted(results: list[LogisticResult], method: str) -> list[LogisticResult
         families.setdefault((r.outcome, r.kind, r.missing), []).append(i)
     out = list(results)
     for members in families.values():
-        keys = [(i, Column(t.variable, t.level, t.reference)) for i in members for t in results[i].terms]
+        keys = [
+            (i, Column(t.variable, t.level, t.reference)) for i in members for t in results[i].terms
+        ]
         adjusted = adjust_p([results[i].term(c.variable, c.level).p for i, c in keys], method)
         for i in members:
             mapping = {c: a for (j, c), a in zip(keys, adjusted) if j == i}

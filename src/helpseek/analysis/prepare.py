@@ -55,7 +55,9 @@ def prepare(data: pd.DataFrame, spec: AnalysisSpec) -> Prepared:
     for column in sorted(c for c in frame.columns if c.startswith("flag_") and c != "flag_reasons"):
         if column.removeprefix("flag_") not in spec.screening:
             flagged_n = int(frame[column].fillna(False).astype(bool).sum())
-            flow.append(FlowStep(f"flagged, not excluded: {column.removeprefix('flag_')}", flagged_n))
+            flow.append(
+                FlowStep(f"flagged, not excluded: {column.removeprefix('flag_')}", flagged_n)
+            )
     flow.append(FlowStep("analysed", len(frame)))
     if len(frame) == 0:
         raise InputError([problem("ANALYSIS-010", where, step=flow[-2].step)])
@@ -74,20 +76,32 @@ def _missing_columns(data: pd.DataFrame, spec: AnalysisSpec, where: Location) ->
         wanted += [("include", c) for c in sorted(compile_filter(spec.include).columns)]
     wanted += [(f"outcomes[{i + 1}].name", o.name) for i, o in enumerate(spec.outcomes)]
     wanted += [(f"predictors[{i + 1}].name", p.name) for i, p in enumerate(spec.predictors)]
-    wanted += [(f"describe[{i + 1}].name", d.name) for i, d in enumerate(spec.describe)
-               if not (d.type == "multiple" and _has_choice_columns(data, d.name))]
+    wanted += [
+        (f"describe[{i + 1}].name", d.name)
+        for i, d in enumerate(spec.describe)
+        if not (d.type == "multiple" and _has_choice_columns(data, d.name))
+    ]
     if spec.compare:
         for g, group in enumerate(spec.compare.groups):
-            wanted += [(f"compare.groups[{g + 1}].include", c)
-                       for c in sorted(compile_filter(group.include).columns)]
-        wanted += [(f"compare.items[{i + 1}].name", d.name) for i, d in enumerate(spec.compare.items)
-                   if not (d.type == "multiple" and _has_choice_columns(data, d.name))]
+            wanted += [
+                (f"compare.groups[{g + 1}].include", c)
+                for c in sorted(compile_filter(group.include).columns)
+            ]
+        wanted += [
+            (f"compare.items[{i + 1}].name", d.name)
+            for i, d in enumerate(spec.compare.items)
+            if not (d.type == "multiple" and _has_choice_columns(data, d.name))
+        ]
     problems = [
         problem("ANALYSIS-005", where, field=field, name=name, hint=near_miss(name, data.columns))
-        for field, name in wanted if name not in data.columns
+        for field, name in wanted
+        if name not in data.columns
     ]
-    problems += [problem("ANALYSIS-009", where, name=flag) for flag in spec.screening
-                 if f"flag_{flag}" not in data.columns]
+    problems += [
+        problem("ANALYSIS-009", where, name=flag)
+        for flag in spec.screening
+        if f"flag_{flag}" not in data.columns
+    ]
     return problems
 
 
@@ -106,9 +120,21 @@ def _code(
         coded = code_outcome(text, outcome.positive, absent_means_no=outcome.absent_means_no)
         values = coded.dropna().unique()
         if len(values) < 2:
-            shown = "none" if len(values) == 0 else ("1 = positive" if values[0] == 1 else "0 = not positive")
-            problems.append(problem("ANALYSIS-007", where, name=outcome.name,
-                                    field=f"outcomes[{i + 1}].positive", value=shown, n=len(frame)))
+            shown = (
+                "none"
+                if len(values) == 0
+                else ("1 = positive" if values[0] == 1 else "0 = not positive")
+            )
+            problems.append(
+                problem(
+                    "ANALYSIS-007",
+                    where,
+                    name=outcome.name,
+                    field=f"outcomes[{i + 1}].positive",
+                    value=shown,
+                    n=len(frame),
+                )
+            )
         columns[f"outcome:{outcome.name}"] = coded
     predictors = []
     for i, spec_p in enumerate(spec.predictors):
@@ -126,7 +152,11 @@ def _without(text: pd.Series, missing: set[str]) -> pd.Series:
 
 
 def _predictor(
-    column: pd.Series, spec: PredictorSpec, i: int, missing: set[str], where: Location,
+    column: pd.Series,
+    spec: PredictorSpec,
+    i: int,
+    missing: set[str],
+    where: Location,
     problems: list[Problem],
 ) -> tuple[pd.Series, Predictor]:
     field = f"predictors[{i + 1}]"
@@ -135,25 +165,51 @@ def _predictor(
         numbers = pd.to_numeric(text, errors="coerce")
         bad = text.notna() & numbers.isna()
         if bad.any():
-            problems.append(problem("ANALYSIS-012", where, name=spec.name, field=f"{field}.type",
-                                    example=text[bad].iloc[0]))
+            problems.append(
+                problem(
+                    "ANALYSIS-012",
+                    where,
+                    name=spec.name,
+                    field=f"{field}.type",
+                    example=text[bad].iloc[0],
+                )
+            )
         return numbers.astype(float), Predictor(spec.name, "numeric")
     present = sorted(text.dropna().unique(), key=_natural)
     values = ", ".join(present[:12]) + (" ..." if len(present) > 12 else "")
     for level in spec.levels:
         if level not in present:
-            problems.append(problem("ANALYSIS-013", where, field=f"{field}.levels", level=level,
-                                    name=spec.name, values=values))
-    ordered = [lv for lv in spec.levels if lv in present] + [lv for lv in present if lv not in spec.levels]
+            problems.append(
+                problem(
+                    "ANALYSIS-013",
+                    where,
+                    field=f"{field}.levels",
+                    level=level,
+                    name=spec.name,
+                    values=values,
+                )
+            )
+    ordered = [lv for lv in spec.levels if lv in present] + [
+        lv for lv in present if lv not in spec.levels
+    ]
     if spec.reference is not None:
         if spec.reference not in present:
-            problems.append(problem("ANALYSIS-006", where, field=f"{field}.reference",
-                                    reference=spec.reference, name=spec.name, values=values))
+            problems.append(
+                problem(
+                    "ANALYSIS-006",
+                    where,
+                    field=f"{field}.reference",
+                    reference=spec.reference,
+                    name=spec.name,
+                    values=values,
+                )
+            )
         else:
             ordered = [spec.reference] + [lv for lv in ordered if lv != spec.reference]
     if len(present) == 1:
-        problems.append(problem("ANALYSIS-014", where, name=spec.name, field=f"{field}.name",
-                                value=present[0]))
+        problems.append(
+            problem("ANALYSIS-014", where, name=spec.name, field=f"{field}.name", value=present[0])
+        )
     return text, Predictor(spec.name, "categorical", tuple(ordered))
 
 

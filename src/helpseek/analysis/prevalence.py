@@ -43,7 +43,9 @@ class PrevalenceResult:
         if not self.denominator:
             return Interval(float("nan"), float("nan"))
         low, high = proportion_confint(
-            self.events, self.denominator, alpha=1 - (level or self.level),
+            self.events,
+            self.denominator,
+            alpha=1 - (level or self.level),
             method=_METHODS[method or self.method],
         )
         return Interval(float(low), float(high))

@@ -12,8 +12,12 @@ from scipy import special, stats
 
 
 def newton_logit(
-    X: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None,
-    start: np.ndarray | None = None, max_iter: int = 100, tol: float = 1e-12,
+    X: np.ndarray,
+    y: np.ndarray,
+    offset: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    max_iter: int = 100,
+    tol: float = 1e-12,
 ) -> tuple[np.ndarray, float]:
     """Maximum-likelihood fit by Newton-Raphson with step halving; returns (params, log-likelihood)."""
     n, k = X.shape
@@ -51,7 +55,12 @@ def _loglik(X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta: np.ndarray) 
 
 
 def profile_interval(
-    X: np.ndarray, y: np.ndarray, params: np.ndarray, se: np.ndarray, llf_hat: float, j: int,
+    X: np.ndarray,
+    y: np.ndarray,
+    params: np.ndarray,
+    se: np.ndarray,
+    llf_hat: float,
+    j: int,
     level: float = 0.95,
 ) -> tuple[float, float]:
     """The exact profile-likelihood interval of coefficient j (either end may be +-inf).
@@ -70,8 +79,14 @@ def profile_interval(
 
 
 def _end(
-    rest: np.ndarray, xj: np.ndarray, y: np.ndarray, params: np.ndarray, se: np.ndarray, j: int,
-    target: float, direction: float,
+    rest: np.ndarray,
+    xj: np.ndarray,
+    y: np.ndarray,
+    params: np.ndarray,
+    se: np.ndarray,
+    j: int,
+    target: float,
+    direction: float,
 ) -> float:
     start = np.delete(params, j)
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from helpseek.analysis.bivariate import BivariateResult, categorical_by_group, numeric_by_group
@@ -36,7 +35,12 @@ class MissingCount:
 
     def to_dict(self) -> dict[str, Any]:
         share = self.n_missing / self.n if self.n else float("nan")
-        return {"variable": self.variable, "n_missing": self.n_missing, "n": self.n, "percent": 100 * share}
+        return {
+            "variable": self.variable,
+            "n_missing": self.n_missing,
+            "n": self.n,
+            "percent": 100 * share,
+        }
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,11 @@ class ComparisonResult:
     items: tuple[BivariateResult, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"groups": list(self.groups), "sizes": list(self.sizes),
-                "items": [i.to_dict() for i in self.items]}
+        return {
+            "groups": list(self.groups),
+            "sizes": list(self.sizes),
+            "items": [i.to_dict() for i in self.items],
+        }
 
 
 @dataclass(frozen=True)
@@ -68,9 +75,14 @@ class AnalysisResult:
 
     def model(self, outcome: str, kind: str, variable: str | None = None) -> LogisticResult:
         """The complete-case model of `outcome` ("univariable" needs the predictor's name)."""
-        return next(m for m in self.models if m.outcome == outcome and m.kind == kind
-                    and m.missing == "complete"
-                    and (variable is None or any(t.variable == variable for t in m.terms)))
+        return next(
+            m
+            for m in self.models
+            if m.outcome == outcome
+            and m.kind == kind
+            and m.missing == "complete"
+            and (variable is None or any(t.variable == variable for t in m.terms))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.spec
@@ -122,15 +134,26 @@ def run_analysis(
     items = _blank(frame, spec)
     descriptions = tuple(describe_item(items, item, spec.proportion_ci) for item in spec.describe)
     comparison = _compare(items, spec) if spec.compare else None
-    return AnalysisResult(spec, prepared.flow, prevalence, table1, missingness, models, descriptions,
-                          comparison, tuple(notes))
+    return AnalysisResult(
+        spec,
+        prepared.flow,
+        prevalence,
+        table1,
+        missingness,
+        models,
+        descriptions,
+        comparison,
+        tuple(notes),
+    )
 
 
 def _blank(frame: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     """Described/compared items with the spec's treat_as_missing answers set to NA."""
     if not spec.treat_as_missing:
         return frame
-    names = [i.name for i in spec.describe] + ([i.name for i in spec.compare.items] if spec.compare else [])
+    names = [i.name for i in spec.describe] + (
+        [i.name for i in spec.compare.items] if spec.compare else []
+    )
     out = frame.copy()
     for name in {n for n in names if n in frame.columns}:
         text = as_text(frame[name])
@@ -148,8 +171,16 @@ def _prevalence(frame: pd.DataFrame, spec: AnalysisSpec) -> list[PrevalenceResul
             groups = as_text(frame[spec.by])
             for group in sorted(groups.dropna().unique()):
                 part = coded[(groups == group).to_numpy()].dropna()
-                out.append(PrevalenceResult(outcome.name, int(part.sum()), len(part), spec.proportion_ci,
-                                            group=group, group_column=spec.by))
+                out.append(
+                    PrevalenceResult(
+                        outcome.name,
+                        int(part.sum()),
+                        len(part),
+                        spec.proportion_ci,
+                        group=group,
+                        group_column=spec.by,
+                    )
+                )
     return out
 
 
@@ -173,7 +204,9 @@ def _compare(frame: pd.DataFrame, spec: AnalysisSpec) -> ComparisonResult:
     first, second = spec.compare.groups
     in_first = compile_filter(first.include).mask(frame).to_numpy()
     in_second = compile_filter(second.include).mask(frame).to_numpy()
-    labels = np.where(in_first, first.label, np.where(in_second, second.label, None))
+    labels = [
+        first.label if a else second.label if b else None for a, b in zip(in_first, in_second)
+    ]
     groups = pd.Series(labels, index=frame.index, dtype=object)
     order = (first.label, second.label)
     items: list[BivariateResult] = []
@@ -190,8 +223,13 @@ def _compare_item(
         return [numeric_by_group(item.name, frame[item.name], groups, order)]
     if item.type == "multiple":
         return [
-            categorical_by_group(f"{item.name}: {option}", values.map({1.0: "selected", 0.0: "not selected"}),
-                                 groups, order, ("selected", "not selected"))
+            categorical_by_group(
+                f"{item.name}: {option}",
+                values.map({1.0: "selected", 0.0: "not selected"}),
+                groups,
+                order,
+                ("selected", "not selected"),
+            )
             for option, values in item_columns(frame, item.name).items()
         ]
     return [categorical_by_group(item.name, as_text(frame[item.name]), groups, order)]

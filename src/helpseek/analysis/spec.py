@@ -110,6 +110,16 @@ class AnalysisSpec:
     compare: CompareSpec | None = None
     source: str = ""
 
+    def label(self, name: str) -> str:
+        """The label the spec gives a variable, else its name."""
+        items: list[OutcomeSpec | PredictorSpec | ItemSpec] = [
+            *self.outcomes,
+            *self.predictors,
+            *self.describe,
+        ]
+        items += list(self.compare.items) if self.compare else []
+        return next((i.label for i in items if i.name == name and i.label), name)
+
 
 class _SpecLoader(yaml.SafeLoader):
     """YAML with YAML 1.2 scalars: `yes`/`no`/`on`/`off` are text, and `13_17` or `1_5y` are text
@@ -158,11 +168,13 @@ def load_spec(name_or_path: str | Path) -> AnalysisSpec:
     path = resolve_spec(str(name_or_path))
     where = Location(file=str(path))
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SpecLoader)  # noqa: S506
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SpecLoader)
     except (OSError, UnicodeDecodeError) as error:
         raise InputError([problem("CLI-002", where, path=path, reason=error)]) from None
     except yaml.YAMLError as error:
-        raise InputError([problem("ANALYSIS-001", where, reason=str(error).replace("\n", " "))]) from None
+        raise InputError(
+            [problem("ANALYSIS-001", where, reason=str(error).replace("\n", " "))]
+        ) from None
     return spec_from_mapping(raw if raw is not None else {}, source=str(path))
 
 
@@ -171,7 +183,9 @@ def spec_from_mapping(raw: object, source: str = "") -> AnalysisSpec:
     where = Location(file=source or None)
     problems: list[Problem] = []
     if not isinstance(raw, Mapping):
-        raise InputError([problem("ANALYSIS-004", where, field="(top level)", expected="a mapping")])
+        raise InputError(
+            [problem("ANALYSIS-004", where, field="(top level)", expected="a mapping")]
+        )
     _unknown_keys(raw, TOP_KEYS, "the spec", where, problems)
     get = _Reader(raw, where, problems)
     spec = AnalysisSpec(
@@ -195,21 +209,44 @@ def spec_from_mapping(raw: object, source: str = "") -> AnalysisSpec:
         source=source,
     )
     if spec.predictors and not spec.outcomes:
-        problems.append(problem("ANALYSIS-004", where, field="outcomes", expected="at least one outcome when predictors are given"))
+        problems.append(
+            problem(
+                "ANALYSIS-004",
+                where,
+                field="outcomes",
+                expected="at least one outcome when predictors are given",
+            )
+        )
     if not (spec.outcomes or spec.describe or spec.compare):
-        problems.append(problem("ANALYSIS-004", where, field="outcomes", expected="outcomes, describe or compare"))
+        problems.append(
+            problem(
+                "ANALYSIS-004", where, field="outcomes", expected="outcomes, describe or compare"
+            )
+        )
     if problems:
         raise InputError(problems)
     return spec
 
 
 def _unknown_keys(
-    raw: Mapping[str, Any], known: Sequence[str], where_text: str, where: Location, out: list[Problem]
+    raw: Mapping[str, Any],
+    known: Sequence[str],
+    where_text: str,
+    where: Location,
+    out: list[Problem],
 ) -> None:
     for key in raw:
         if str(key) not in known:
-            out.append(problem("ANALYSIS-002", where, key=key, where=where_text,
-                               hint=near_miss(str(key), known), known=", ".join(known)))
+            out.append(
+                problem(
+                    "ANALYSIS-002",
+                    where,
+                    key=key,
+                    where=where_text,
+                    hint=near_miss(str(key), known),
+                    known=", ".join(known),
+                )
+            )
 
 
 class _Reader:
@@ -219,22 +256,40 @@ class _Reader:
         self.raw, self.where, self.problems = raw, where, problems
 
     def _bad(self, field_name: str, expected: str) -> None:
-        self.problems.append(problem("ANALYSIS-004", self.where, field=field_name, expected=expected))
+        self.problems.append(
+            problem("ANALYSIS-004", self.where, field=field_name, expected=expected)
+        )
 
     def choice(self, key: str, default: str) -> str:
         value = str(self.raw.get(key, default)).lower()
         if value not in CHOICES[key]:
-            self.problems.append(problem("ANALYSIS-003", self.where, field=key, value=self.raw[key],
-                                         allowed=", ".join(CHOICES[key])))
+            self.problems.append(
+                problem(
+                    "ANALYSIS-003",
+                    self.where,
+                    field=key,
+                    value=self.raw[key],
+                    allowed=", ".join(CHOICES[key]),
+                )
+            )
             return default
         return value
 
-    def names(self, key: str, allowed: Sequence[str], default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def names(
+        self, key: str, allowed: Sequence[str], default: tuple[str, ...] = ()
+    ) -> tuple[str, ...]:
         values = self.texts(key, default)
         for value in values:
             if value not in allowed:
-                self.problems.append(problem("ANALYSIS-003", self.where, field=key, value=value,
-                                             allowed=", ".join(allowed)))
+                self.problems.append(
+                    problem(
+                        "ANALYSIS-003",
+                        self.where,
+                        field=key,
+                        value=value,
+                        allowed=", ".join(allowed),
+                    )
+                )
         return tuple(v for v in values if v in allowed)
 
     def texts(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -275,8 +330,15 @@ class _Reader:
         try:
             compile_filter(str(value))
         except FilterError as error:
-            self.problems.append(problem("ANALYSIS-008", self.where, field=field_name or key,
-                                         expression=value, reason=error))
+            self.problems.append(
+                problem(
+                    "ANALYSIS-008",
+                    self.where,
+                    field=field_name or key,
+                    expression=value,
+                    reason=error,
+                )
+            )
         return str(value)
 
     def items(self, key: str) -> list[Mapping[str, Any]]:
@@ -299,38 +361,65 @@ class _Reader:
         _unknown_keys(raw, OUTCOME_KEYS, where, self.where, self.problems)
         positive = _Reader(raw, self.where, self.problems).texts("positive")
         if not positive:
-            self._bad(f"{where}.positive", "the answer values that count as 1, e.g. [\"yes\"]")
-        return OutcomeSpec(str(raw["name"]), positive, raw.get("absent_means_no") is True,
-                           str(raw.get("label", "")))
+            self._bad(f"{where}.positive", 'the answer values that count as 1, e.g. ["yes"]')
+        return OutcomeSpec(
+            str(raw["name"]),
+            positive,
+            raw.get("absent_means_no") is True,
+            str(raw.get("label", "")),
+        )
 
     def predictor(self, i: int, raw: Mapping[str, Any]) -> PredictorSpec:
         where = f"predictors[{i + 1}]"
         _unknown_keys(raw, PREDICTOR_KEYS, where, self.where, self.problems)
         kind = str(raw.get("type", "categorical"))
         if kind not in CHOICES["predictor type"]:
-            self.problems.append(problem("ANALYSIS-003", self.where, field=f"{where}.type", value=kind,
-                                         allowed=", ".join(CHOICES["predictor type"])))
+            self.problems.append(
+                problem(
+                    "ANALYSIS-003",
+                    self.where,
+                    field=f"{where}.type",
+                    value=kind,
+                    allowed=", ".join(CHOICES["predictor type"]),
+                )
+            )
         reference = raw.get("reference")
         levels = _Reader(raw, self.where, self.problems).texts("levels")
-        return PredictorSpec(str(raw["name"]), kind,
-                             None if reference is None else as_text_scalar(reference), levels,
-                             str(raw.get("label", "")))
+        return PredictorSpec(
+            str(raw["name"]),
+            kind,
+            None if reference is None else as_text_scalar(reference),
+            levels,
+            str(raw.get("label", "")),
+        )
 
     def item(self, key: str, i: int, raw: Mapping[str, Any]) -> ItemSpec:
         _unknown_keys(raw, ITEM_KEYS, f"{key}[{i + 1}]", self.where, self.problems)
         kind = str(raw.get("type", "categorical"))
         if kind not in CHOICES["describe type"]:
-            self.problems.append(problem("ANALYSIS-003", self.where, field=f"{key}[{i + 1}].type",
-                                         value=kind, allowed=", ".join(CHOICES["describe type"])))
+            self.problems.append(
+                problem(
+                    "ANALYSIS-003",
+                    self.where,
+                    field=f"{key}[{i + 1}].type",
+                    value=kind,
+                    allowed=", ".join(CHOICES["describe type"]),
+                )
+            )
         return ItemSpec(str(raw["name"]), kind, str(raw.get("label", "")))
 
     def compare(self) -> CompareSpec | None:
         raw = self.raw.get("compare")
         if raw is None:
             return None
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("groups"), list) \
-                or len(raw["groups"]) != 2:
-            self._bad("compare.groups", "exactly two groups, each with a label and an include filter")
+        if (
+            not isinstance(raw, Mapping)
+            or not isinstance(raw.get("groups"), list)
+            or len(raw["groups"]) != 2
+        ):
+            self._bad(
+                "compare.groups", "exactly two groups, each with a label and an include filter"
+            )
             return None
         groups = []
         for i, group in enumerate(raw["groups"]):
@@ -338,7 +427,9 @@ class _Reader:
                 self._bad(f"compare.groups[{i + 1}]", "a mapping with label and include")
                 return None
             self.filter("", str(group["include"]), f"compare.groups[{i + 1}].include")
-            groups.append(GroupSpec(str(group.get("label", f"Group {i + 1}")), str(group["include"])))
+            groups.append(
+                GroupSpec(str(group.get("label", f"Group {i + 1}")), str(group["include"]))
+            )
         reader = _Reader(raw, self.where, self.problems)
         items = tuple(self.item("compare.items", i, d) for i, d in enumerate(reader.items("items")))
         return CompareSpec((groups[0], groups[1]), items)

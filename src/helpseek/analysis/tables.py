@@ -37,8 +37,12 @@ class Table:
         def cell(text: str) -> str:
             return text.replace("|", "\\|")
 
-        lines = [f"**{self.title}**", "", "| " + " | ".join(cell(h) for h in self.header) + " |",
-                 "|" + "|".join("---" for _ in self.header) + "|"]
+        lines = [
+            f"**{self.title}**",
+            "",
+            "| " + " | ".join(cell(h) for h in self.header) + " |",
+            "|" + "|".join("---" for _ in self.header) + "|",
+        ]
         for i, row in enumerate(self.rows):
             cells = [cell(c) for c in row]
             if i in self.label_rows and cells[0]:
@@ -54,18 +58,28 @@ class Table:
         for i, row in enumerate(self.rows):
             cells = [f"<td>{e(c)}</td>" for c in row]
             if i in self.label_rows:
-                cells[0] = f"<th scope=\"row\">{e(row[0])}</th>"
+                cells[0] = f'<th scope="row">{e(row[0])}</th>'
             body.append("<tr>" + "".join(cells) + "</tr>")
         notes = "".join(f"<li>{e(n)}</li>" for n in self.footnotes)
-        return (f"<table>\n<caption>{e(self.title)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-                f"<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>\n"
-                + (f"<ul class=\"footnotes\">{notes}</ul>\n" if notes else ""))
+        return (
+            f"<table>\n<caption>{e(self.title)}</caption>\n<thead><tr>{head}</tr></thead>\n"
+            f"<tbody>\n"
+            + "\n".join(body)
+            + "\n</tbody>\n</table>\n"
+            + (f'<ul class="footnotes">{notes}</ul>\n' if notes else "")
+        )
 
     def to_latex(self) -> str:
         columns = "l" + "r" * (len(self.header) - 1)
-        lines = ["\\begin{table}[ht]", "\\centering", f"\\caption{{{latex_escape(self.title)}}}",
-                 f"\\begin{{tabular}}{{{columns}}}", "\\hline",
-                 " & ".join(latex_escape(h) for h in self.header) + " \\\\", "\\hline"]
+        lines = [
+            "\\begin{table}[ht]",
+            "\\centering",
+            f"\\caption{{{latex_escape(self.title)}}}",
+            f"\\begin{{tabular}}{{{columns}}}",
+            "\\hline",
+            " & ".join(latex_escape(h) for h in self.header) + " \\\\",
+            "\\hline",
+        ]
         for i, row in enumerate(self.rows):
             cells = [latex_escape(c) for c in row]
             if i in self.label_rows and cells[0]:
@@ -79,8 +93,12 @@ class Table:
     def write(self, folder: Path) -> list[Path]:
         """Write <name>.csv/.md/.html/.tex into `folder`; returns the paths."""
         folder.mkdir(parents=True, exist_ok=True)
-        outputs = {".csv": self.to_csv(), ".md": self.to_markdown(), ".html": self.to_html(),
-                   ".tex": self.to_latex()}
+        outputs = {
+            ".csv": self.to_csv(),
+            ".md": self.to_markdown(),
+            ".html": self.to_html(),
+            ".tex": self.to_latex(),
+        }
         paths = []
         for suffix, text in outputs.items():
             path = folder / f"{self.name}{suffix}"
@@ -89,9 +107,22 @@ class Table:
         return paths
 
 
-_LATEX = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-          "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
-          "<": r"\textless{}", ">": r"\textgreater{}", "—": "---", "–": "--"}
+_LATEX = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "—": "---",
+    "–": "--",
+}
 
 
 def latex_escape(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from helpseek.analysis import AnalysisSpec, bundled_specs, load_spec, resolve_spec, run_analysis, write_results
+from helpseek.analysis import (
+    AnalysisSpec,
+    bundled_specs,
+    load_spec,
+    resolve_spec,
+    run_analysis,
+    write_results,
+)
 from helpseek.data import read_table
 from helpseek.instrument import Instrument, bundled_instruments, load_instrument
 from helpseek.quality import options_for, screen
@@ -27,13 +35,31 @@ def spec_list() -> None:
 
 
 def analyze(
-    data: Annotated[list[Path], typer.Option("--data", help="Exported table (.csv, .parquet, .sav, .dta). "
-                                             "Repeat it to analyse several samples together (compare specs).")],
-    spec: Annotated[str, typer.Option("--spec", help="A bundled spec name (see `helpseek spec list`) or a YAML file.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for results.json and tables/.", file_okay=False)],
-    instrument: Annotated[list[str] | None, typer.Option(
-        "--instrument", help="Questionnaire the data was collected with (bundled name or form file), for the "
-        "declared checks and batteries. Default: the bundled questionnaire named in the data's instrument column.")] = None,
+    data: Annotated[
+        list[Path],
+        typer.Option(
+            "--data",
+            help="Exported table (.csv, .parquet, .sav, .dta). "
+            "Repeat it to analyse several samples together (compare specs).",
+        ),
+    ],
+    spec: Annotated[
+        str,
+        typer.Option(
+            "--spec", help="A bundled spec name (see `helpseek spec list`) or a YAML file."
+        ),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for results.json and tables/.", file_okay=False)
+    ],
+    instrument: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--instrument",
+            help="Questionnaire the data was collected with (bundled name or form file), for the "
+            "declared checks and batteries. Default: the bundled questionnaire named in the data's instrument column.",
+        ),
+    ] = None,
 ) -> None:
     """Screen the responses, then compute prevalence, Table 1 and logistic models as the spec says.
 
@@ -48,14 +74,7 @@ def analyze(
     parsed = run_or_exit(lambda: load_spec(spec))
     forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
     stderr = Console(stderr=True)
-    frames = []
-    for path in data:
-        table = run_or_exit(lambda path=path: read_table(path))
-        form = _instrument_for(table, forms)
-        if form is None:
-            stderr.print(f"{path}: no questionnaire known for this data; screening without declared checks, "
-                         "batteries and free-text questions (pass --instrument to add them).", markup=False)
-        frames.append(run_or_exit(lambda t=table, f=form: screen(t, options_for(f, parsed.screening_options), f).frame))
+    frames = [run_or_exit(partial(_read_and_screen, path, forms, parsed, stderr)) for path in data]
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
@@ -65,12 +84,29 @@ def analyze(
             bar.update(task, description=message[:60], advance=1)
 
         result = run_or_exit(lambda: run_analysis(combined, parsed, progress))
-    provenance = {"inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
-                  "spec_sha256": _sha256(resolve_spec(spec))}
+    provenance = {
+        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
+        "spec_sha256": _sha256(resolve_spec(spec)),
+    }
     run_or_exit(lambda: write_results(result, out, provenance))
     for note in result.notes:
         stderr.print(f"note: {note}", markup=False)
     typer.echo(str(out / "results.json"))
+
+
+def _read_and_screen(
+    path: Path, forms: list[Instrument], spec: AnalysisSpec, stderr: Console
+) -> pd.DataFrame:
+    """One data file with its quality flags added and identifying free text redacted."""
+    table = read_table(path)
+    form = _instrument_for(table, forms)
+    if form is None:
+        stderr.print(
+            f"{path}: no questionnaire known for this data; screening without declared checks, "
+            "batteries and free-text questions (pass --instrument to add them).",
+            markup=False,
+        )
+    return screen(table, options_for(form, spec.screening_options), form).frame
 
 
 def _instrument_for(table: pd.DataFrame, forms: list[Instrument]) -> Instrument | None:
@@ -84,8 +120,11 @@ def _instrument_for(table: pd.DataFrame, forms: list[Instrument]) -> Instrument 
 
 
 def _planned_steps(spec: AnalysisSpec) -> int:
-    per_outcome = (len(spec.predictors) if "univariable" in spec.models else 0) + (
-        1 if "multivariable" in spec.models and spec.predictors else 0) + (1 if spec.missing == "mice" else 0)
+    per_outcome = (
+        (len(spec.predictors) if "univariable" in spec.models else 0)
+        + (1 if "multivariable" in spec.models and spec.predictors else 0)
+        + (1 if spec.missing == "mice" else 0)
+    )
     return 3 + len(spec.outcomes) * per_outcome
 
 

@@ -47,13 +47,18 @@ class ScreeningResult:
     options: ScreeningOptions
 
     def to_dict(self) -> dict[str, Any]:
-        return {"counts": dict(self.counts), "speeding_ratio": self.options.speeding_ratio,
-                "duplicates_min_answered": self.options.duplicates_min_answered,
-                "batteries": {k: list(v) for k, v in self.options.batteries.items()},
-                "checks": [list(c) for c in self.options.checks]}
+        return {
+            "counts": dict(self.counts),
+            "speeding_ratio": self.options.speeding_ratio,
+            "duplicates_min_answered": self.options.duplicates_min_answered,
+            "batteries": {k: list(v) for k, v in self.options.batteries.items()},
+            "checks": [list(c) for c in self.options.checks],
+        }
 
 
-def options_for(instrument: Instrument | None, raw: Mapping[str, Any] | None = None) -> ScreeningOptions:
+def options_for(
+    instrument: Instrument | None, raw: Mapping[str, Any] | None = None
+) -> ScreeningOptions:
     """Options from an instrument's declared batteries/checks/text questions plus spec overrides.
 
     `raw` is the spec's `screening_options` mapping; bad values raise InputError (QUALITY-003).
@@ -65,31 +70,59 @@ def options_for(instrument: Instrument | None, raw: Mapping[str, Any] | None = N
     problems: list[Problem] = []
     ratio = raw.pop("speeding_ratio", 0.3)
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
-        problems.append(problem("QUALITY-003", option="speeding_ratio", value=ratio,
-                                expected="a number between 0 and 1, e.g. 0.3"))
+        problems.append(
+            problem(
+                "QUALITY-003",
+                option="speeding_ratio",
+                value=ratio,
+                expected="a number between 0 and 1, e.g. 0.3",
+            )
+        )
         ratio = 0.3
     counts = {}
     for key, default in (("duplicates_min_answered", 5), ("straightlining_min_items", 3)):
         value = raw.pop(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            problems.append(problem("QUALITY-003", option=key, value=value, expected="a whole number of at least 1"))
+            problems.append(
+                problem(
+                    "QUALITY-003", option=key, value=value, expected="a whole number of at least 1"
+                )
+            )
             value = default
         counts[key] = value
-    batteries.update({str(k): tuple(str(c) for c in v) for k, v in (raw.pop("batteries", None) or {}).items()})
+    batteries.update(
+        {str(k): tuple(str(c) for c in v) for k, v in (raw.pop("batteries", None) or {}).items()}
+    )
     checks += tuple((str(c["name"]), str(c["expression"])) for c in raw.pop("checks", None) or [])
     texts += tuple(str(t) for t in raw.pop("text_columns", None) or [])
     for key in raw:
-        problems.append(problem("QUALITY-003", option=key, value=raw[key], expected="a known option: "
-                                "speeding_ratio, duplicates_min_answered, straightlining_min_items, "
-                                "batteries, checks, text_columns" + near_miss(key, ["speeding_ratio"])))
+        problems.append(
+            problem(
+                "QUALITY-003",
+                option=key,
+                value=raw[key],
+                expected="a known option: "
+                "speeding_ratio, duplicates_min_answered, straightlining_min_items, "
+                "batteries, checks, text_columns" + near_miss(key, ["speeding_ratio"]),
+            )
+        )
     if problems:
         raise InputError(problems)
-    return ScreeningOptions(float(ratio), counts["duplicates_min_answered"],
-                            counts["straightlining_min_items"], batteries, checks, texts)
+    return ScreeningOptions(
+        float(ratio),
+        counts["duplicates_min_answered"],
+        counts["straightlining_min_items"],
+        batteries,
+        checks,
+        texts,
+    )
 
 
-def screen(data: pd.DataFrame, options: ScreeningOptions | None = None,
-           instrument: Instrument | None = None) -> ScreeningResult:
+def screen(
+    data: pd.DataFrame,
+    options: ScreeningOptions | None = None,
+    instrument: Instrument | None = None,
+) -> ScreeningResult:
     """Add every flag to a copy of `data`, redact identifying free text, and count the flags."""
     options = options or options_for(instrument)
     frame = data.copy()
@@ -126,17 +159,27 @@ def _speeding(frame: pd.DataFrame, ratio: float) -> Flags:
     with np.errstate(divide="ignore", invalid="ignore"):
         per_page = np.where(pages > 0, seconds / pages, np.nan)
     median = float(np.nanmedian(per_page)) if np.isfinite(per_page).any() else np.nan
-    flagged = np.nan_to_num(per_page < ratio * median, nan=0).astype(bool) if median > 0 else np.zeros(n, bool)
-    why = [f"{v:.1f} s per page is {v / median:.2f} × the median {median:.1f} s" if f else ""
-           for v, f in zip(per_page, flagged)]
+    flagged = (
+        np.nan_to_num(per_page < ratio * median, nan=0).astype(bool)
+        if median > 0
+        else np.zeros(n, bool)
+    )
+    why = [
+        f"{v:.1f} s per page is {v / median:.2f} × the median {median:.1f} s" if f else ""
+        for v, f in zip(per_page, flagged)
+    ]
     return flagged, why
 
 
 def _straightlining(frame: pd.DataFrame, options: ScreeningOptions) -> Flags:
     n = len(frame)
     flagged, why = np.zeros(n, bool), [""] * n
-    problems = [problem("QUALITY-001", battery=b, name=c, hint=near_miss(c, frame.columns))
-                for b, cols in options.batteries.items() for c in cols if c not in frame.columns]
+    problems = [
+        problem("QUALITY-001", battery=b, name=c, hint=near_miss(c, frame.columns))
+        for b, cols in options.batteries.items()
+        for c in cols
+        if c not in frame.columns
+    ]
     if problems:
         raise InputError(problems)
     for battery, columns in options.batteries.items():
@@ -147,7 +190,9 @@ def _straightlining(frame: pd.DataFrame, options: ScreeningOptions) -> Flags:
         same = (block.nunique(axis=1, dropna=True) == 1).to_numpy() & complete
         for i in np.flatnonzero(same):
             flagged[i] = True
-            why[i] = (why[i] + ", " if why[i] else "") + f'all {len(columns)} items of "{battery}" are "{block.iat[i, 0]}"'
+            why[i] = (
+                why[i] + ", " if why[i] else ""
+            ) + f'all {len(columns)} items of "{battery}" are "{block.iat[i, 0]}"'
     return flagged, why
 
 
@@ -166,7 +211,11 @@ def _duplicates(frame: pd.DataFrame, min_answered: int) -> Flags:
     key = pd.util.hash_pandas_object(block, index=False).to_numpy()
     first_of: dict[int, int] = {}
     flagged, why = np.zeros(n, bool), [""] * n
-    ids = frame["response_id"].astype(str).tolist() if "response_id" in frame.columns else [f"row {i + 2}" for i in range(n)]
+    ids = (
+        frame["response_id"].astype(str).tolist()
+        if "response_id" in frame.columns
+        else [f"row {i + 2}" for i in range(n)]
+    )
     for i in range(n):
         if not answered[i]:
             continue
@@ -178,14 +227,20 @@ def _duplicates(frame: pd.DataFrame, min_answered: int) -> Flags:
     return flagged, why
 
 
-def _inconsistent(frame: pd.DataFrame, checks: Sequence[tuple[str, str]], types: Mapping[str, str]) -> Flags:
+def _inconsistent(
+    frame: pd.DataFrame, checks: Sequence[tuple[str, str]], types: Mapping[str, str]
+) -> Flags:
     """Rows where a declared inconsistency expression is true (evaluated once per answer pattern)."""
     n = len(frame)
     flagged, why = np.zeros(n, bool), [""] * n
     for name, expression in checks:
         names = [c for c in dict.fromkeys(_REFERENCE.findall(expression)) if c in frame.columns]
         patterns = frame[names].astype(object).where(frame[names].notna(), None) if names else None
-        keys = [tuple(r) for r in patterns.itertuples(index=False)] if patterns is not None else [()] * n
+        keys = (
+            [tuple(r) for r in patterns.itertuples(index=False)]
+            if patterns is not None
+            else [()] * n
+        )
         cache: dict[tuple[object, ...], bool] = {}
         for i, key in enumerate(keys):
             if key not in cache:
@@ -193,7 +248,9 @@ def _inconsistent(frame: pd.DataFrame, checks: Sequence[tuple[str, str]], types:
                 try:
                     cache[key] = bool(evaluate(expression, answers))
                 except ExpressionError as error:
-                    raise InputError([problem("QUALITY-002", name=name, expression=expression, reason=error)]) from None
+                    raise InputError(
+                        [problem("QUALITY-002", name=name, expression=expression, reason=error)]
+                    ) from None
             if cache[key]:
                 flagged[i] = True
                 why[i] = (why[i] + ", " if why[i] else "") + name
@@ -231,7 +288,9 @@ def _free_text(frame: pd.DataFrame, columns: Sequence[str]) -> dict[str, Flags]:
             result = redact(value)
             if result.kinds:
                 ids[i] = True
-                ids_why[i] = (ids_why[i] + ", " if ids_why[i] else "") + f"{' and '.join(result.kinds)} in {column} (redacted)"
+                ids_why[i] = (
+                    ids_why[i] + ", " if ids_why[i] else ""
+                ) + f"{' and '.join(result.kinds)} in {column} (redacted)"
             cleaned.append(result.text)
         frame[column] = pd.Series(cleaned, index=frame.index, dtype=object)
     return {"gibberish": (gib, gib_why), "identifying": (ids, ids_why)}

@@ -11,10 +11,23 @@ from dataclasses import dataclass
 #: Patterns in the order they are applied: an onion address or email is not left to the link rule.
 _PATTERNS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE), "[email removed]"),
-    ("onion address", re.compile(r"\b(?:https?://)?[a-z2-7]{16,56}\.onion(?:[/:?#]\S*[^\s.,;:!?)\]'\"])?",
-                                 re.IGNORECASE), "[onion address removed]"),
-    ("link", re.compile(r"\b(?:https?://|ftp://|www\.)\S*[^\s.,;:!?)\]'\"]", re.IGNORECASE), "[link removed]"),
-    ("phone number", re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){6,}(?!\w)"), "[phone number removed]"),
+    (
+        "onion address",
+        re.compile(
+            r"\b(?:https?://)?[a-z2-7]{16,56}\.onion(?:[/:?#]\S*[^\s.,;:!?)\]'\"])?", re.IGNORECASE
+        ),
+        "[onion address removed]",
+    ),
+    (
+        "link",
+        re.compile(r"\b(?:https?://|ftp://|www\.)\S*[^\s.,;:!?)\]'\"]", re.IGNORECASE),
+        "[link removed]",
+    ),
+    (
+        "phone number",
+        re.compile(r"(?<![\w+])\+?\d(?:[\s().-]{0,2}\d){6,}(?!\w)"),
+        "[phone number removed]",
+    ),
 )
 
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890", "йцукенгшщзхъ", "фывапролджэ")
@@ -62,9 +75,7 @@ def is_gibberish(text: str) -> bool:
         return True
     words = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if _LATIN_WORD.match(w)]
     long_words = [w for w in words if len(w) >= 6]
-    if long_words and all(not (set(w) & _VOWELS) for w in long_words):
-        return True
-    return False
+    return bool(long_words) and all(not (set(w) & _VOWELS) for w in long_words)
 
 
 def _has_run(text: str, row: str, length: int) -> bool:
