@@ -282,6 +282,10 @@ catalogue: dict[str, str] = {
     "WEB-003": 'The hidden-service folder "{path}" is readable by other users (mode {mode}); tor '
     "refuses such a folder. Run `chmod 700 {path}`, or let tor create it.",
     "WEB-004": "The port {port} is not a TCP port. Pass a number from 1 to 65535.",
+    "WEB-005": "--max-streams {value} is outside what tor accepts. Pass a number from 0 (no limit) "
+    "to 65535; 20 is plenty for one respondent.",
+    "WEB-006": "The per-circuit limit --circuit-rate {rate} --circuit-burst {burst} would refuse "
+    "every request or is negative. Pass a rate of 0 (off) or more, and a burst of at least 1.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

@@ -61,7 +61,7 @@ def _check(port: int, hidden_service_dir: Path, max_streams: int) -> None:
     if not 1 <= port <= 65535:
         problems.append(problem("WEB-004", port=port))
     if not 0 <= max_streams <= 65535:
-        problems.append(problem("WEB-004", port=max_streams))
+        problems.append(problem("WEB-005", value=max_streams))
     if hidden_service_dir.is_dir():
         mode = stat.S_IMODE(hidden_service_dir.stat().st_mode)
         if mode & 0o077:
