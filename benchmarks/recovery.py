@@ -31,7 +31,15 @@ import pandas as pd
 
 from helpseek.analysis import AnalysisSpec, load_spec, run_analysis
 from helpseek.instrument import Instrument, load_instrument
-from helpseek.synth import Draw, Truth, calibration_for, draw_respondents, load_truth, to_dataset, walk_all
+from helpseek.synth import (
+    Draw,
+    Truth,
+    calibration_for,
+    draw_respondents,
+    load_truth,
+    to_dataset,
+    walk_all,
+)
 from helpseek.synth.truth import QualityTruth
 
 FORM = "help_us_help_you"
@@ -84,7 +92,9 @@ def table_from_draw(form: Instrument, draw: Draw) -> pd.DataFrame:
             row[name] = (" ".join(value) if isinstance(value, list) else value) if shown else None
             if isinstance(value, list):
                 for choice in form.question(name).choices:
-                    row[f"{name}__{choice.name}"] = (str(int(choice.name in value)) if shown else None)
+                    row[f"{name}__{choice.name}"] = (
+                        str(int(choice.name in value)) if shown else None
+                    )
         row["accessed_help_any"] = "yes" if row.get("accessed_help") == "yes" else "no"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -109,8 +119,18 @@ def replicate(args: tuple[int, int, bool]) -> list[Interval]:
         planted = truth.outcome(model.outcome).log_odds_ratios
         for t in model.terms:
             value = planted.get(t.variable, {}).get(t.level or "", 0.0)
-            intervals.append(Interval(seed, model.outcome, f"{t.variable}={t.level}", value,
-                                      t.estimate, t.ci_low, t.ci_high, model.method))
+            intervals.append(
+                Interval(
+                    seed,
+                    model.outcome,
+                    f"{t.variable}={t.level}",
+                    value,
+                    t.estimate,
+                    t.ci_low,
+                    t.ci_high,
+                    model.method,
+                )
+            )
     return intervals
 
 
@@ -121,13 +141,19 @@ def summarise(intervals: Sequence[Interval]) -> pd.DataFrame:
     for outcome, part in frame.groupby("outcome", sort=False):
         planted = part[part["planted"] != 0]
         error = planted["estimate"] - planted["planted"]
-        out.append({
-            "outcome": outcome, "replicates": part["seed"].nunique(),
-            "coverage_all": part["covers"].mean(), "mcse_all": _mcse(part["covers"]),
-            "coverage_planted": planted["covers"].mean(), "mcse_planted": _mcse(planted["covers"]),
-            "bias_planted": error.mean(), "sd_planted": error.std(),
-            "firth_fits": int((part.drop_duplicates("seed")["method"] == "firth").sum()),
-        })
+        out.append(
+            {
+                "outcome": outcome,
+                "replicates": part["seed"].nunique(),
+                "coverage_all": part["covers"].mean(),
+                "mcse_all": _mcse(part["covers"]),
+                "coverage_planted": planted["covers"].mean(),
+                "mcse_planted": _mcse(planted["covers"]),
+                "bias_planted": error.mean(),
+                "sd_planted": error.std(),
+                "firth_fits": int((part.drop_duplicates("seed")["method"] == "firth").sum()),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -157,9 +183,11 @@ def main() -> None:
     with pd.option_context("display.width", 160, "display.precision", 3):
         print(summarise(intervals).to_string(index=False))
     covers = np.array([i.covers for i in intervals])
-    print(f"\n{options.seeds} replicates of n = {options.n} in {seconds:.0f} s; pooled coverage "
-          f"{covers.mean():.3f} (nominal 0.95, MCSE {_mcse(pd.Series(covers)):.3f}; intervals of "
-          "one replicate are correlated, so read the per-outcome rows)")
+    print(
+        f"\n{options.seeds} replicates of n = {options.n} in {seconds:.0f} s; pooled coverage "
+        f"{covers.mean():.3f} (nominal 0.95, MCSE {_mcse(pd.Series(covers)):.3f}; intervals of "
+        "one replicate are correlated, so read the per-outcome rows)"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,17 @@ from helpseek.report.formatting import fmt_count, fmt_percent_ci
 from helpseek.settings import Settings
 from helpseek.store import generate_research_keypair
 
-SECTIONS = {"sample-flow", "prevalence-section", "table1-section", "table2-section",
-            "forest-section", "diagnostics-section", "methods", "cherries", "reproducibility"}
+SECTIONS = {
+    "sample-flow",
+    "prevalence-section",
+    "table1-section",
+    "table2-section",
+    "forest-section",
+    "diagnostics-section",
+    "methods",
+    "cherries",
+    "reproducibility",
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +39,25 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     (200, not 40: with fewer, the multivariable models have fewer complete cases than terms.)
     """
     out = tmp_path_factory.mktemp("demo") / "demo"
-    result = CliRunner().invoke(app, [
-        "demo", "--out", str(out), "--n", "200", "--programme-n", "20", "--seed", "1",
-        "--time-scale", "0", "--concurrency", "8",
-    ], env={"HELPSEEK_PASSPHRASE": "correct horse battery staple"})
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--out",
+            str(out),
+            "--n",
+            "200",
+            "--programme-n",
+            "20",
+            "--seed",
+            "1",
+            "--time-scale",
+            "0",
+            "--concurrency",
+            "8",
+        ],
+        env={"HELPSEEK_PASSPHRASE": "correct horse battery staple"},
+    )
     assert result.exit_code == 0, result.output
     return out, result.stdout
 
@@ -66,15 +90,22 @@ def test_demo__report_and_headline_prevalences_equal_results_json(demo: tuple[Pa
     results = json.loads((out / "results" / "main" / "results.json").read_text())
     tree = html.fromstring((out / "report.html").read_bytes())
     rows = tree.xpath("//section[@id='prevalence-section']//tr[@data-outcome]")
-    cells = {(r.get("data-outcome"), r.get("data-group")): [c.text_content().strip() for c in r.xpath("td")]
-             for r in rows}
+    cells = {
+        (r.get("data-outcome"), r.get("data-group")): [
+            c.text_content().strip() for c in r.xpath("td")
+        ]
+        for r in rows
+    }
     for record in results["prevalence"]:
         if record.get("group") is not None:
             continue
         # Then the report shows n, denominator and % (CI) exactly as results.json has them
         shown = cells[(record["outcome"], None)]
-        expected = [fmt_count(record["n"]), fmt_count(record["denominator"]),
-                    fmt_percent_ci(record["proportion"], record["ci_low"], record["ci_high"])]
+        expected = [
+            fmt_count(record["n"]),
+            fmt_count(record["denominator"]),
+            fmt_percent_ci(record["proportion"], record["ci_low"], record["ci_high"]),
+        ]
         assert shown[-3:] == expected
         # And the headline printed by the demo has the same numbers
         share = f"{100 * record['proportion']:.1f}% ({100 * record['ci_low']:.1f}–{100 * record['ci_high']:.1f})"
@@ -97,8 +128,9 @@ def test_prepare__folder_of_an_earlier_demo__is_cleared_of_its_outputs_only(tmp_
 
 def test_demo__folder_with_other_files__is_refused_with_exit_1(tmp_path: Path) -> None:
     (tmp_path / "thesis.docx").write_text("mine")
-    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path), "--n", "5"],
-                                env={"HELPSEEK_PASSPHRASE": "x"})
+    result = CliRunner().invoke(
+        app, ["demo", "--out", str(tmp_path), "--n", "5"], env={"HELPSEEK_PASSPHRASE": "x"}
+    )
     assert result.exit_code == 1
     assert "[SYNTH-012]" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis.docx"]
@@ -108,11 +140,18 @@ def test_running_server__error_inside__stops_the_server(tmp_path: Path) -> None:
     # Given the demo server running with a real key
     key = generate_research_keypair()
     (tmp_path / "public.key").write_text(key.public_key + "\n")
-    settings = Settings(f"sqlite:///{tmp_path / 'r.db'}", (tmp_path / "public.key",),
-                        ("program_feedback",), secret_key_file=tmp_path / "s.secret")
+    settings = Settings(
+        f"sqlite:///{tmp_path / 'r.db'}",
+        (tmp_path / "public.key",),
+        ("program_feedback",),
+        secret_key_file=tmp_path / "s.secret",
+    )
     url = ""
     # When the work inside fails
-    with pytest.raises(RuntimeError), running_server(settings, 1.0, tmp_path / "server.log") as server:
+    with (
+        pytest.raises(RuntimeError),
+        running_server(settings, 1.0, tmp_path / "server.log") as server,
+    ):
         url = server.base_url
         assert httpx.get(f"{url}/").status_code == 200
         raise RuntimeError("interrupted")

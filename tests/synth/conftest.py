@@ -28,8 +28,9 @@ def main_truth(main_form: Instrument) -> Truth:
 @pytest.fixture(scope="session")
 def contaminated_truth(main_truth: Truth) -> Truth:
     """The bundled truth with many low-quality responses, so that each kind occurs in 60."""
-    quality = replace(main_truth.quality, speeders=0.1, straightliners=0.1, duplicates=0.1,
-                      inconsistent=0.1)
+    quality = replace(
+        main_truth.quality, speeders=0.1, straightliners=0.1, duplicates=0.1, inconsistent=0.1
+    )
     assert isinstance(quality, QualityTruth)
     return replace(main_truth, quality=quality, breakoff=0.15)
 

@@ -29,8 +29,12 @@ def research_key() -> ResearchKeypair:
 def _settings(tmp_path: Path, key: ResearchKeypair, names: tuple[str, ...]) -> Settings:
     public = tmp_path / "public.key"
     public.write_text(key.public_key + "\n")
-    return Settings(f"sqlite:///{tmp_path / 'responses.db'}", (public,), names,
-                    secret_key_file=tmp_path / "server.secret")
+    return Settings(
+        f"sqlite:///{tmp_path / 'responses.db'}",
+        (public,),
+        names,
+        secret_key_file=tmp_path / "server.secret",
+    )
 
 
 def _exported(settings: Settings, key: ResearchKeypair, form: Instrument) -> pd.DataFrame:
@@ -49,7 +53,10 @@ def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.mark.parametrize("name, n", [("help_us_help_you", 8), ("program_feedback", 12)])
 def test_drive__same_respondents_over_http__export_equals_the_local_walk(
-    name: str, n: int, tmp_path: Path, research_key: ResearchKeypair,
+    name: str,
+    n: int,
+    tmp_path: Path,
+    research_key: ResearchKeypair,
 ) -> None:
     # Given respondents drawn with breakoffs, blanks and low-quality kinds
     form = load_instrument(name)
@@ -58,8 +65,11 @@ def test_drive__same_respondents_over_http__export_equals_the_local_walk(
     settings = _settings(tmp_path, research_key, (name,))
     app = create_app(settings)
     # When they answer the real pages of the survey app, four at a time
-    result = asyncio.run(drive("http://survey.test", form, draw, concurrency=4,
-                               transport=httpx.ASGITransport(app=app)))
+    result = asyncio.run(
+        drive(
+            "http://survey.test", form, draw, concurrency=4, transport=httpx.ASGITransport(app=app)
+        )
+    )
     # Then every respondent was sent, and the export holds what the local walk gives
     assert result.complete + result.partial == n
     over_http = _exported(settings, research_key, form)
@@ -69,7 +79,8 @@ def test_drive__same_respondents_over_http__export_equals_the_local_walk(
 
 
 def test_drive__server_refuses_the_instrument__raises_drive_error(
-    tmp_path: Path, research_key: ResearchKeypair,
+    tmp_path: Path,
+    research_key: ResearchKeypair,
 ) -> None:
     # Given a server that fields only program_feedback
     form = load_instrument("help_us_help_you")

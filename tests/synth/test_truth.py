@@ -12,7 +12,9 @@ from helpseek.synth import bundled_truths, load_truth, truth_from_mapping
 
 
 @pytest.mark.parametrize("name", bundled_instruments())
-def test_load_truth__every_bundled_questionnaire__has_a_bundled_truth_that_checks_clean(name: str) -> None:
+def test_load_truth__every_bundled_questionnaire__has_a_bundled_truth_that_checks_clean(
+    name: str,
+) -> None:
     # Given a bundled questionnaire
     form = load_instrument(name)
     # When its bundled truth is loaded
@@ -28,7 +30,9 @@ def test_load_truth__main_truth__holds_the_study_prevalences(main_truth) -> None
     assert main_truth.outcome("accessed_help_any").within == "sought_help"
 
 
-def test_load_truth__unquoted_yes_no_and_13_17__stay_choice_names(main_form: Instrument, tmp_path: Path) -> None:
+def test_load_truth__unquoted_yes_no_and_13_17__stay_choice_names(
+    main_form: Instrument, tmp_path: Path
+) -> None:
     # Given a truth file written without quotes, as people write YAML
     path = tmp_path / "truth.yaml"
     path.write_text("items:\n  uses: {yes: 0.9, no: 0.1}\n  age_first_exposure: {13_17: 1.0}\n")
@@ -39,7 +43,9 @@ def test_load_truth__unquoted_yes_no_and_13_17__stay_choice_names(main_form: Ins
     assert dict(truth.items["age_first_exposure"].shares) == {"13_17": 1.0}
 
 
-def test_load_truth__several_mistakes__are_reported_together_with_near_misses(main_form: Instrument) -> None:
+def test_load_truth__several_mistakes__are_reported_together_with_near_misses(
+    main_form: Instrument,
+) -> None:
     # Given a truth with a misspelt question, an unknown choice, a share above 1 and an unknown key
     data = {
         "items": {"frequncy": {"daily": 1.0}, "gender": {"mann": 0.5}},
@@ -57,15 +63,22 @@ def test_load_truth__several_mistakes__are_reported_together_with_near_misses(ma
     assert 'Did you mean "breakoff"?' in text
 
 
-def test_load_truth__nested_outcome_stronger_than_its_parent__is_refused(main_form: Instrument) -> None:
+def test_load_truth__nested_outcome_stronger_than_its_parent__is_refused(
+    main_form: Instrument,
+) -> None:
     # Given "accessed" planted with an odds ratio that "sought" does not have, at a high prevalence
     data = {
         "population": {"uses": "yes"},
         "outcomes": [
             {"name": "sought_help", "prevalence": 0.2, "positive": "yes"},
-            {"name": "accessed_help_any", "question": "accessed_help", "within": "sought_help",
-             "prevalence": 0.15, "positive": "yes",
-             "log_odds_ratios": {"use_difficulty": {"yes": 2.0}}},
+            {
+                "name": "accessed_help_any",
+                "question": "accessed_help",
+                "within": "sought_help",
+                "prevalence": 0.15,
+                "positive": "yes",
+                "log_odds_ratios": {"use_difficulty": {"yes": 2.0}},
+            },
         ],
     }
     form_truth = truth_from_mapping(data, main_form)
@@ -78,7 +91,9 @@ def test_load_truth__nested_outcome_stronger_than_its_parent__is_refused(main_fo
     assert [p.code for p in raised.value.problems] == ["SYNTH-008"]
 
 
-def test_load_truth__missing_file_and_bad_yaml__are_clear_problems(main_form: Instrument, tmp_path: Path) -> None:
+def test_load_truth__missing_file_and_bad_yaml__are_clear_problems(
+    main_form: Instrument, tmp_path: Path
+) -> None:
     with pytest.raises(InputError) as missing:
         load_truth(tmp_path / "nope.yaml", main_form)
     assert [p.code for p in missing.value.problems] == ["CLI-001"]

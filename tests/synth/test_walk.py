@@ -8,7 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpseek.instrument import Instrument, bundled_instruments, check_page, compute_state, load_instrument
+from helpseek.instrument import (
+    Instrument,
+    bundled_instruments,
+    check_page,
+    compute_state,
+    load_instrument,
+)
 from helpseek.quality import options_for, screen
 from helpseek.synth import SyntheticResponse, draw_respondents, load_truth, to_dataset, walk_all
 
@@ -35,7 +41,9 @@ def assert_follows_the_questionnaire(form: Instrument, response: SyntheticRespon
 
 
 @pytest.mark.parametrize("name", sorted(FORMS))
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(min_value=0, max_value=2**32 - 1))
 def test_walk__any_seed__answers_only_what_the_questionnaire_shows(name: str, seed: int) -> None:
     # Given respondents of a bundled questionnaire drawn with any seed
@@ -90,6 +98,10 @@ def test_walk__screening__finds_the_planted_low_quality_responses(walked) -> Non
 
 def test_walk__same_seed__same_table() -> None:
     form = FORMS["program_feedback"]
-    first = to_dataset(walk_all(form, draw_respondents(form, TRUTHS["program_feedback"], 12, 4)), form)
-    again = to_dataset(walk_all(form, draw_respondents(form, TRUTHS["program_feedback"], 12, 4)), form)
+    first = to_dataset(
+        walk_all(form, draw_respondents(form, TRUTHS["program_feedback"], 12, 4)), form
+    )
+    again = to_dataset(
+        walk_all(form, draw_respondents(form, TRUTHS["program_feedback"], 12, 4)), form
+    )
     pd.testing.assert_frame_equal(first.frame, again.frame)

@@ -8,27 +8,50 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from helpseek.analysis import AnalysisResult
 from helpseek.cli.passphrase import PASSPHRASE_ENV
 
-_BAR_LABELS = {"help_us_help_you": "respondents (help_us_help_you)",
-               "program_feedback": "programme participants (program_feedback)"}
+_BAR_LABELS = {
+    "help_us_help_you": "respondents (help_us_help_you)",
+    "program_feedback": "programme participants (program_feedback)",
+}
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for keys, data, results and the report.",
-                                      file_okay=False)] = Path("demo"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for keys, data, results and the report.", file_okay=False
+        ),
+    ] = Path("demo"),
     n: Annotated[int, typer.Option("--n", help="Synthetic respondents of the main survey.")] = 4493,
-    programme_n: Annotated[int, typer.Option(
-        "--programme-n", help="Synthetic self-help programme participants (program_feedback).")] = 255,
-    concurrency: Annotated[int, typer.Option(
-        "--concurrency", help="Respondents answering at the same time.")] = 32,
+    programme_n: Annotated[
+        int,
+        typer.Option(
+            "--programme-n", help="Synthetic self-help programme participants (program_feedback)."
+        ),
+    ] = 255,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Respondents answering at the same time.")
+    ] = 32,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic respondents.")] = 1,
-    time_scale: Annotated[float, typer.Option(
-        "--time-scale", help="How much faster than real time respondents (and the demo server's "
-        "clock) move; 0 sends pages without pausing.")] = 60.0,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            "--time-scale",
+            help="How much faster than real time respondents (and the demo server's "
+            "clock) move; 0 sends pages without pausing.",
+        ),
+    ] = 60.0,
     workers: Annotated[int, typer.Option("--workers", help="Survey server worker processes.")] = 1,
 ) -> None:
     """Run a complete synthetic study on this machine and write its report.
@@ -45,15 +68,29 @@ def demo(
     from helpseek.cli.main import run_or_exit
 
     stderr = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    options = DemoOptions(out, n, programme_n, concurrency, seed,
-                          os.environ.get(PASSPHRASE_ENV) or None, time_scale, workers)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    options = DemoOptions(
+        out,
+        n,
+        programme_n,
+        concurrency,
+        seed,
+        os.environ.get(PASSPHRASE_ENV) or None,
+        time_scale,
+        workers,
+    )
     with Progress(*columns, console=stderr) as bar:
         tasks: dict[str, TaskID] = {}
         steps = Steps(
             say=lambda text: stderr.print(f"[demo] {text}", markup=False, highlight=False),
             start_bar=lambda name, total: tasks.setdefault(
-                name, bar.add_task(_BAR_LABELS.get(name, name), total=total)),
+                name, bar.add_task(_BAR_LABELS.get(name, name), total=total)
+            ),
             advance=lambda name, k: bar.advance(tasks[name], k),
         )
         report = run_or_exit(lambda: run_demo(options, steps))
@@ -74,19 +111,27 @@ def headline(result: AnalysisResult, strongest: int = 5) -> str:
     for p in result.prevalence:
         if p.group is None:
             ci = p.interval()
-            lines.append(f"  {labels.get(p.outcome, p.outcome)}: {100 * p.proportion:.1f}% "
-                         f"({100 * ci.low:.1f}–{100 * ci.high:.1f}), {p.events}/{p.denominator}")
-    terms = [(m.outcome, t) for m in result.models
-             if m.kind == "multivariable" and m.missing == "complete" for t in m.terms
-             if t.p < 0.05]
+            lines.append(
+                f"  {labels.get(p.outcome, p.outcome)}: {100 * p.proportion:.1f}% "
+                f"({100 * ci.low:.1f}–{100 * ci.high:.1f}), {p.events}/{p.denominator}"
+            )
+    terms = [
+        (m.outcome, t)
+        for m in result.models
+        if m.kind == "multivariable" and m.missing == "complete"
+        for t in m.terms
+        if t.p < 0.05
+    ]
     terms.sort(key=lambda pair: abs(pair[1].estimate), reverse=True)
     lines.append("Strongest adjusted associations (OR, 95% CI):")
     for outcome, t in terms[:strongest]:
         level = f" = {t.level}" if t.level else ""
         reference = f" (vs {t.reference})" if t.reference else ""
-        lines.append(f"  {labels.get(outcome, outcome)}: {t.variable}{level}{reference} "
-                     f"OR {t.odds_ratio:.2f} ({_exp(t.ci_low):.2f}–{_exp(t.ci_high):.2f}), "
-                     f"p {'< 0.001' if t.p < 0.001 else f'= {t.p:.3f}'}")
+        lines.append(
+            f"  {labels.get(outcome, outcome)}: {t.variable}{level}{reference} "
+            f"OR {t.odds_ratio:.2f} ({_exp(t.ci_low):.2f}–{_exp(t.ci_high):.2f}), "
+            f"p {'< 0.001' if t.p < 0.001 else f'= {t.p:.3f}'}"
+        )
     if not terms:
         lines.append("  none with p < 0.05")
     return "\n".join(lines)

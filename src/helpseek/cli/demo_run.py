@@ -34,8 +34,19 @@ from helpseek.synth.http import DriveError, DriveResult, drive
 MAIN, PROGRAMME = "help_us_help_you", "program_feedback"
 MARKER = ".helpseek-demo"
 #: What a previous demo left in its folder (removed before a new run; nothing else is touched).
-OUTPUTS = ("keys", "data", "results", "responses.db", "responses.db-wal", "responses.db-shm",
-           "server.secret", "server.log", "report.html", "report.docx", MARKER)
+OUTPUTS = (
+    "keys",
+    "data",
+    "results",
+    "responses.db",
+    "responses.db-wal",
+    "responses.db-shm",
+    "server.secret",
+    "server.log",
+    "report.html",
+    "report.docx",
+    MARKER,
+)
 
 
 @dataclass(frozen=True)
@@ -69,8 +80,12 @@ class DemoReport:
 class Steps:
     """Callbacks for the shell: `say(text)` between steps, `advance(kind, k)` per respondent."""
 
-    def __init__(self, say: Callable[[str], None], start_bar: Callable[[str, int], None],
-                 advance: Callable[[str, int], None]) -> None:
+    def __init__(
+        self,
+        say: Callable[[str], None],
+        start_bar: Callable[[str, int], object],
+        advance: Callable[[str, int], None],
+    ) -> None:
         self.say, self.start_bar, self.advance = say, start_bar, advance
 
 
@@ -117,7 +132,9 @@ def _prepare(out: Path) -> Path:
         elif target.exists():
             target.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    (out / MARKER).write_text("written by helpseek demo; its outputs are replaced on the next run\n")
+    (out / MARKER).write_text(
+        "written by helpseek demo; its outputs are replaced on the next run\n"
+    )
     return out
 
 
@@ -135,38 +152,63 @@ def _passphrase(options: DemoOptions, out: Path) -> tuple[str, Path | None]:
 
 
 def _collect(
-    options: DemoOptions, out: Path, forms: dict[str, Instrument], steps: Steps,
+    options: DemoOptions,
+    out: Path,
+    forms: dict[str, Instrument],
+    steps: Steps,
 ) -> dict[str, DriveResult]:
     """Start the server, send both samples through its pages at once, stop the server."""
     settings = Settings(
         database_url=f"sqlite:///{out / 'responses.db'}",
-        public_key_paths=(out / "keys" / "public.key",), instrument_names=(MAIN, PROGRAMME),
+        public_key_paths=(out / "keys" / "public.key",),
+        instrument_names=(MAIN, PROGRAMME),
         secret_key_file=out / "server.secret",
     )
     sizes = {MAIN: options.n, PROGRAMME: options.programme_n}
-    draws = {name: draw_respondents(forms[name], load_truth(None, forms[name]), size,
-                                    options.seed + offset)
-             for offset, (name, size) in enumerate(sizes.items()) if size > 0}
+    draws = {
+        name: draw_respondents(
+            forms[name], load_truth(None, forms[name]), size, options.seed + offset
+        )
+        for offset, (name, size) in enumerate(sizes.items())
+        if size > 0
+    }
     steps.say(f"starting the survey server (SQLite, {', '.join(draws)})")
-    with running_server(settings, options.time_scale, out / "server.log", options.workers) as server:
+    with running_server(
+        settings, options.time_scale, out / "server.log", options.workers
+    ) as server:
         for name, size in sizes.items():
             steps.start_bar(name, size)
         total = sum(sizes.values())
         shares = {name: max(1, round(options.concurrency * sizes[name] / total)) for name in draws}
 
         async def both() -> list[DriveResult]:
-            return list(await asyncio.gather(*(
-                drive(server.base_url, forms[name], draw, concurrency=shares[name],
-                      time_scale=options.time_scale,
-                      progress=lambda k, name=name: steps.advance(name, k))
-                for name, draw in draws.items())))
+            return list(
+                await asyncio.gather(
+                    *(
+                        drive(
+                            server.base_url,
+                            forms[name],
+                            draw,
+                            concurrency=shares[name],
+                            time_scale=options.time_scale,
+                            progress=_advancer(steps, name),
+                        )
+                        for name, draw in draws.items()
+                    )
+                )
+            )
 
         try:
             results = asyncio.run(both())
         except DriveError as error:
-            raise InputError([problem("SYNTH-011", status=error.status, page=error.page,
-                                      detail=error.detail)]) from None
+            raise InputError(
+                [problem("SYNTH-011", status=error.status, page=error.page, detail=error.detail)]
+            ) from None
     return dict(zip(draws, results, strict=True))
+
+
+def _advancer(steps: Steps, name: str) -> Callable[[int], None]:
+    return lambda k: steps.advance(name, k)
 
 
 def _export(out: Path, forms: dict[str, Instrument], identity: Any) -> dict[str, Path]:
@@ -190,7 +232,9 @@ def _export(out: Path, forms: dict[str, Instrument], identity: Any) -> dict[str,
 
 
 def _analyse(
-    out: Path, data: dict[str, Path], forms: dict[str, Instrument],
+    out: Path,
+    data: dict[str, Path],
+    forms: dict[str, Instrument],
 ) -> tuple[AnalysisResult | None, dict[str, Path]]:
     """Screen each sample, then run the bundled specs as `helpseek analyze` does."""
     screened: dict[str, pd.DataFrame] = {}
@@ -198,9 +242,14 @@ def _analyse(
     for name, path in data.items():
         spec = load_spec(specs[name])
         table = read_table(path)
-        screened[name] = screen(table, options_for(forms[name], spec.screening_options), forms[name]).frame
-    runs = [("main", "help_seeking", [MAIN]), ("programme", "program_feedback", [PROGRAMME]),
-            ("comparison", "help_seekers_vs_programme", [MAIN, PROGRAMME])]
+        screened[name] = screen(
+            table, options_for(forms[name], spec.screening_options), forms[name]
+        ).frame
+    runs = [
+        ("main", "help_seeking", [MAIN]),
+        ("programme", "program_feedback", [PROGRAMME]),
+        ("comparison", "help_seekers_vs_programme", [MAIN, PROGRAMME]),
+    ]
     folders: dict[str, Path] = {}
     main_result = None
     for folder, spec_name, names in runs:
@@ -208,8 +257,10 @@ def _analyse(
             continue
         frame = pd.concat([screened[n] for n in names], ignore_index=True)
         result = run_analysis(frame, load_spec(spec_name))
-        provenance = {"inputs": [{"path": str(data[n]), "sha256": _sha256(data[n])} for n in names],
-                      "spec_sha256": _sha256(resolve_spec(spec_name))}
+        provenance = {
+            "inputs": [{"path": str(data[n]), "sha256": _sha256(data[n])} for n in names],
+            "spec_sha256": _sha256(resolve_spec(spec_name)),
+        }
         write_results(result, out / "results" / folder, provenance)
         folders[folder] = out / "results" / folder
         main_result = result if folder == "main" else main_result
@@ -221,7 +272,9 @@ def _report(out: Path, results: dict[str, Path], instrument: Instrument) -> Path
 
     if "main" not in results:
         return None
-    ordered: Sequence[Path] = [results[k] for k in ("main", "programme", "comparison") if k in results]
+    ordered: Sequence[Path] = [
+        results[k] for k in ("main", "programme", "comparison") if k in results
+    ]
     build_report(ordered, out / "report.html", docx=out / "report.docx", instrument=instrument)
     return out / "report.html"
 

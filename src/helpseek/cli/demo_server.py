@@ -56,7 +56,9 @@ def demo_app() -> Any:
 
 
 @contextmanager
-def running_server(settings: Settings, time_scale: float, log: Path, workers: int = 1) -> Iterator[DemoServer]:
+def running_server(
+    settings: Settings, time_scale: float, log: Path, workers: int = 1
+) -> Iterator[DemoServer]:
     """Start uvicorn on 127.0.0.1 (a free port) and stop it, with its whole process group, on exit.
 
     Also on Ctrl-C and on errors: the server never outlives the demo.
@@ -70,17 +72,32 @@ def running_server(settings: Settings, time_scale: float, log: Path, workers: in
         "public_key_paths": [str(p) for p in settings.public_key_paths],
         "instrument_names": list(settings.instrument_names),
         "secret_key_file": str(settings.secret_key_file),
-        "time_scale": time_scale, "started": time.time(),
+        "time_scale": time_scale,
+        "started": time.time(),
     }
     command = [
-        sys.executable, "-m", "uvicorn", "--factory", "helpseek.cli.demo_server:demo_app",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--no-access-log", "--log-level", "warning", "--no-server-header", "--no-date-header",
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "helpseek.cli.demo_server:demo_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--no-server-header",
+        "--no-date-header",
     ]
     env = {**os.environ, _CONFIG_ENV: json.dumps(config)}
     with log.open("wb") as sink:
-        process = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(process, base_url, log)
@@ -99,16 +116,24 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -
     deadline = time.monotonic() + _START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise InputError([problem("SYNTH-010", reason=f"it exited with code {process.returncode}",
-                                      log=str(log))])
+            raise InputError(
+                [
+                    problem(
+                        "SYNTH-010",
+                        reason=f"it exited with code {process.returncode}",
+                        log=str(log),
+                    )
+                ]
+            )
         try:
             if httpx.get(f"{base_url}/", timeout=2.0).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise InputError([problem("SYNTH-010", reason=f"no answer within {_START_TIMEOUT_S:.0f} s",
-                              log=str(log))])
+    raise InputError(
+        [problem("SYNTH-010", reason=f"no answer within {_START_TIMEOUT_S:.0f} s", log=str(log))]
+    )
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -11,17 +11,30 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 
 def synth(
-    instrument: Annotated[str, typer.Option(
-        "--instrument", help="The questionnaire: a bundled name or a form file.")],
-    out: Annotated[Path, typer.Option(
-        "--out", help="Data file to write: .csv, .parquet, .sav or .dta (codebook beside it).",
-        dir_okay=False)],
+    instrument: Annotated[
+        str, typer.Option("--instrument", help="The questionnaire: a bundled name or a form file.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Data file to write: .csv, .parquet, .sav or .dta (codebook beside it).",
+            dir_okay=False,
+        ),
+    ],
     n: Annotated[int, typer.Option("--n", help="Number of synthetic respondents.")] = 4493,
     seed: Annotated[int, typer.Option("--seed", help="Same seed, same respondents.")] = 1,
-    truth: Annotated[Path | None, typer.Option(
-        "--truth", help="Truth file (YAML) with marginals, planted odds ratios, missingness and "
-        "low-quality shares. Default: the one bundled for the questionnaire.")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Language of labels (e.g. en).")] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth",
+            help="Truth file (YAML) with marginals, planted odds ratios, missingness and "
+            "low-quality shares. Default: the one bundled for the questionnaire.",
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="Language of labels (e.g. en).")
+    ] = None,
 ) -> None:
     """Draw synthetic respondents and walk each through the questionnaire's real logic.
 

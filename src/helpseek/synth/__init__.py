@@ -7,7 +7,8 @@ from helpseek.synth.answering import ShownQuestion, answer_page, shown_questions
 from helpseek.synth.outcomes import Calibration, linear_predictor
 from helpseek.synth.respondents import Draw, Respondent, calibration_for, draw_respondents
 from helpseek.synth.table import to_dataset, to_page_records
-from helpseek.synth.truth import Truth, bundled_truths, load_truth, truth_from_mapping
+from helpseek.synth.truth import Truth
+from helpseek.synth.truthfile import bundled_truths, load_truth, truth_from_mapping
 from helpseek.synth.walk import SynthesisError, SyntheticResponse, walk, walk_all
 
 __all__ = [

@@ -26,12 +26,17 @@ class ShownQuestion:
 
 def shown_questions(view: PageView) -> tuple[ShownQuestion, ...]:
     """The answerable questions of a collect PageView (notes excluded)."""
-    return tuple(ShownQuestion(q.name, tuple(c.name for c in q.choices))
-                 for q in view.questions if q.question.is_answered)
+    return tuple(
+        ShownQuestion(q.name, tuple(c.name for c in q.choices))
+        for q in view.questions
+        if q.question.is_answered
+    )
 
 
 def answer_page(
-    respondent: Respondent, instrument: Instrument, shown: Sequence[ShownQuestion],
+    respondent: Respondent,
+    instrument: Instrument,
+    shown: Sequence[ShownQuestion],
 ) -> dict[str, list[str]]:
     """The form values the respondent submits for these questions (blank ones are left out).
 
@@ -45,8 +50,11 @@ def answer_page(
             continue
         question = instrument.question(item.name)
         if question.type == "select_multiple":
-            chosen = [c for c in (answer if isinstance(answer, list) else [str(answer)])
-                      if c in item.choices]
+            chosen = [
+                c
+                for c in (answer if isinstance(answer, list) else [str(answer)])
+                if c in item.choices
+            ]
             if chosen:
                 values[item.name] = chosen
         elif question.type == "select_one":
@@ -59,7 +67,9 @@ def answer_page(
 
 
 def repair(
-    values: Mapping[str, list[str]], errors: Sequence[str], shown: Sequence[ShownQuestion],
+    values: Mapping[str, list[str]],
+    errors: Sequence[str],
+    shown: Sequence[ShownQuestion],
     instrument: Instrument,
 ) -> dict[str, list[str]] | None:
     """Values the page accepts after it refused `errors`, or None when nothing can be done.
@@ -80,7 +90,10 @@ def repair(
 
 
 def page_seconds(
-    respondent: Respondent, durations: DurationTruth, rng: np.random.Generator, questions: int,
+    respondent: Respondent,
+    durations: DurationTruth,
+    rng: np.random.Generator,
+    questions: int,
 ) -> float:
     """Seconds spent on a page with `questions` answerable questions (speeders far fewer)."""
     typical = durations.page_base_s + durations.per_question_s * questions

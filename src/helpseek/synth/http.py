@@ -17,7 +17,13 @@ import httpx
 from lxml import html
 
 from helpseek.instrument import Instrument
-from helpseek.synth.answering import ShownQuestion, answer_page, page_seconds, repair, respondent_rng
+from helpseek.synth.answering import (
+    ShownQuestion,
+    answer_page,
+    page_seconds,
+    repair,
+    respondent_rng,
+)
 from helpseek.synth.respondents import Draw, Respondent
 
 #: The server re-shows a page with 422 when answers were refused; anything else is a failure.
@@ -74,16 +80,23 @@ def parse_page(text: str) -> Page | None:
             fields.setdefault(name, [])
     errors = tuple(
         block.get("id", "")[2:].removesuffix("-block")
-        for block in forms[0].iter("div") if "has-error" in (block.get("class") or "").split()
+        for block in forms[0].iter("div")
+        if "has-error" in (block.get("class") or "").split()
     )
     questions = tuple(ShownQuestion(name, tuple(values)) for name, values in fields.items())
     return Page(token, questions, errors)
 
 
 async def drive(
-    base_url: str, instrument: Instrument, draw: Draw, *, concurrency: int = 32,
-    time_scale: float = 0.0, progress: Callable[[int], None] | None = None,
-    respondents: Sequence[Respondent] | None = None, timeout_s: float = 120.0,
+    base_url: str,
+    instrument: Instrument,
+    draw: Draw,
+    *,
+    concurrency: int = 32,
+    time_scale: float = 0.0,
+    progress: Callable[[int], None] | None = None,
+    respondents: Sequence[Respondent] | None = None,
+    timeout_s: float = 120.0,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> DriveResult:
     """Send every respondent of `draw` through the server at `base_url`, `concurrency` at a time.
@@ -96,8 +109,9 @@ async def drive(
     gate = asyncio.Semaphore(concurrency)
     totals = {"complete": 0, "partial": 0, "pages": 0}
 
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s,
-                                 transport=transport) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, limits=limits, timeout=timeout_s, transport=transport
+    ) as client:
 
         async def one(respondent: Respondent) -> None:
             async with gate:
@@ -112,15 +126,19 @@ async def drive(
 
 
 async def _respond(
-    client: httpx.AsyncClient, instrument: Instrument, respondent: Respondent, draw: Draw,
+    client: httpx.AsyncClient,
+    instrument: Instrument,
+    respondent: Respondent,
+    draw: Draw,
     time_scale: float,
 ) -> tuple[int, bool]:
     """One respondent: returns (pages submitted, reached the end)."""
     lang = respondent.language
     landing = await client.get(f"/survey/{instrument.form_id}", params={"lang": lang})
     _expect(landing, 0, (200,))
-    reply = await client.post("/start", params={"lang": lang},
-                              data={"instrument": instrument.form_id})
+    reply = await client.post(
+        "/start", params={"lang": lang}, data={"instrument": instrument.form_id}
+    )
     _expect(reply, 0, (200,))
     rng = respondent_rng(respondent)
     submitted = 0
@@ -136,7 +154,9 @@ async def _respond(
         if refused is not None:
             fixed = repair(values, refused.errors, refused.questions, instrument)
             if fixed is None:
-                raise DriveError(422, submitted + 1, f"answers refused: {', '.join(refused.errors)}")
+                raise DriveError(
+                    422, submitted + 1, f"answers refused: {', '.join(refused.errors)}"
+                )
             reply = await _post(client, refused, fixed, lang, submitted + 1)
             _expect(reply, submitted + 1, (200,))
         submitted += 1
@@ -144,7 +164,11 @@ async def _respond(
 
 
 async def _post(
-    client: httpx.AsyncClient, page: Page, values: dict[str, list[str]], lang: str, number: int,
+    client: httpx.AsyncClient,
+    page: Page,
+    values: dict[str, list[str]],
+    lang: str,
+    number: int,
 ) -> httpx.Response:
     form: list[tuple[str, str]] = [("token", page.token), ("action", "next")]
     for question in page.questions:
@@ -152,8 +176,12 @@ async def _post(
         if not question.choices and not given:
             form.append((question.name, ""))  # a browser sends empty text fields too
         form.extend((question.name, v) for v in given)
-    reply = await client.post("/page", params={"lang": lang}, content=_encode(form),
-                              headers={"content-type": "application/x-www-form-urlencoded"})
+    reply = await client.post(
+        "/page",
+        params={"lang": lang},
+        content=_encode(form),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     _expect(reply, number, _PAGE_STATUSES)
     return reply
 

@@ -51,8 +51,9 @@ def linear_predictor(outcome: OutcomeTruth, profiles: Sequence[Mapping[str, Answ
 
 def in_population(truth: Truth, profiles: Sequence[Mapping[str, Answer]]) -> np.ndarray:
     """True for profiles that the truth's outcomes concern (e.g. uses = 'yes')."""
-    return np.array([all(p.get(k) == v for k, v in truth.population.items()) for p in profiles],
-                    dtype=bool)
+    return np.array(
+        [all(p.get(k) == v for k, v in truth.population.items()) for p in profiles], dtype=bool
+    )
 
 
 def calibrate(truth: Truth, reference: Sequence[Mapping[str, Answer]]) -> Calibration:
@@ -74,15 +75,24 @@ def calibrate(truth: Truth, reference: Sequence[Mapping[str, Answer]]) -> Calibr
             share = float(np.mean(p_child > p_parent))
             clipped[outcome.name] = share
             if share > MAX_CLIPPED_SHARE:
-                raise InputError([problem(
-                    "SYNTH-008", name=outcome.name, within=outcome.prevalence, parent=parent.name,
-                    share=share,
-                )])
+                raise InputError(
+                    [
+                        problem(
+                            "SYNTH-008",
+                            name=outcome.name,
+                            within=outcome.prevalence,
+                            parent=parent.name,
+                            share=share,
+                        )
+                    ]
+                )
     return Calibration(intercepts, clipped)
 
 
 def draw_outcomes(
-    truth: Truth, calibration: Calibration, profiles: Sequence[Mapping[str, Answer]],
+    truth: Truth,
+    calibration: Calibration,
+    profiles: Sequence[Mapping[str, Answer]],
     rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """0/1 per profile and outcome; a nested outcome is 1 only where its parent is 1."""
@@ -96,7 +106,9 @@ def draw_outcomes(
             drawn[outcome.name] = (u < p).astype(int)
         else:
             parent = chance[outcome.within]
-            conditional = np.minimum(1.0, np.divide(p, parent, out=np.zeros_like(p), where=parent > 0))
+            conditional = np.minimum(
+                1.0, np.divide(p, parent, out=np.zeros_like(p), where=parent > 0)
+            )
             drawn[outcome.name] = ((u < conditional) & (drawn[outcome.within] == 1)).astype(int)
     return drawn
 
@@ -104,5 +116,5 @@ def draw_outcomes(
 def _solve(eta: np.ndarray, prevalence: float) -> float:
     if len(eta) == 0 or not 0 < prevalence < 1:
         return float("-inf") if prevalence <= 0 else float("inf")
-    target = lambda b0: float(np.mean(expit(b0 + eta))) - prevalence  # noqa: E731
+    target = lambda b0: float(np.mean(expit(b0 + eta))) - prevalence
     return float(brentq(target, -40.0, 40.0, xtol=1e-12))

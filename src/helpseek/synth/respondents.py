@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
@@ -60,7 +60,10 @@ class Draw:
 
 
 def draw_respondents(
-    instrument: Instrument, truth: Truth, n: int, seed: int,
+    instrument: Instrument,
+    truth: Truth,
+    n: int,
+    seed: int,
     calibration: Calibration | None = None,
 ) -> Draw:
     """`n` respondents for `instrument` from `truth`, the same for the same seed.
@@ -79,7 +82,7 @@ def draw_respondents(
     page_count = len(instrument.pages)
     respondents = []
     for i in range(n):
-        kind = str(kinds[i])
+        kind = cast(Kind, str(kinds[i]))
         answers = profiles[i]
         if kind == "straightliner":
             answers = _straight(instrument, answers, rng)
@@ -89,8 +92,9 @@ def draw_respondents(
         leaves = kind == "regular" and rng.random() < truth.breakoff and page_count > 1
         breakoff = int(rng.integers(1, page_count)) if leaves else None
         day = int(rng.integers(0, max(1, truth.fielding_days)))
-        respondents.append(Respondent(i, str(languages[i]), answers, blank, breakoff,
-                                      kind, (seed, i), day))  # type: ignore[arg-type]
+        respondents.append(
+            Respondent(i, str(languages[i]), answers, blank, breakoff, kind, (seed, i), day)
+        )
     return Draw(tuple(_duplicate(respondents, truth, rng)), calibration, truth)
 
 
@@ -114,20 +118,28 @@ _CALIBRATIONS: dict[tuple[int, int], tuple[Instrument, Truth, Calibration]] = {}
 
 def _kinds(truth: Truth, n: int, rng: np.random.Generator) -> np.ndarray:
     q = truth.quality
-    counts = [("speeder", q.speeders), ("straightliner", q.straightliners),
-              ("duplicate", q.duplicates), ("inconsistent", q.inconsistent)]
+    counts = [
+        ("speeder", q.speeders),
+        ("straightliner", q.straightliners),
+        ("duplicate", q.duplicates),
+        ("inconsistent", q.inconsistent),
+    ]
     kinds = np.full(n, "regular", dtype=object)
     order = rng.permutation(n)
     start = 0
     for kind, share in counts:
-        count = int(round(share * n))
-        kinds[order[start:start + count]] = kind
+        count = round(share * n)
+        kinds[order[start : start + count]] = kind
         start += count
     return kinds
 
 
 def _profiles(
-    instrument: Instrument, truth: Truth, n: int, rng: np.random.Generator, careless: np.ndarray,
+    instrument: Instrument,
+    truth: Truth,
+    n: int,
+    rng: np.random.Generator,
+    careless: np.ndarray,
 ) -> list[dict[str, Answer]]:
     """Every answered question's value for n respondents, drawn column by column (vectorised)."""
     profiles: list[dict[str, Answer]] = [{} for _ in range(n)]
@@ -142,7 +154,11 @@ def _profiles(
 
 
 def _column(
-    question: Question, truth: Truth, n: int, rng: np.random.Generator, careless: np.ndarray,
+    question: Question,
+    truth: Truth,
+    n: int,
+    rng: np.random.Generator,
+    careless: np.ndarray,
 ) -> list[Answer | None]:
     item = truth.items.get(question.name)
     names = [c.name for c in question.choices]
@@ -161,8 +177,10 @@ def _column(
         texts = item.texts if item and item.texts else ()
         answered = rng.random(n) < (item.answered if item else 0.0)
         picks = rng.integers(0, max(1, len(texts)), size=n)
-        return [CARELESS_TEXT if c else (texts[k] if a and texts else None)
-                for a, k, c in zip(answered, picks, careless, strict=True)]
+        return [
+            CARELESS_TEXT if c else (texts[k] if a and texts else None)
+            for a, k, c in zip(answered, picks, careless, strict=True)
+        ]
     if question.type == "acknowledge":
         return ["OK"] * n
     low, high = (item.low, item.high) if item else (0.0, 100.0)
@@ -179,8 +197,12 @@ def _selection(names: Sequence[str], row: np.ndarray, exclusive: set[str]) -> li
 
 
 def _apply_outcomes(
-    instrument: Instrument, truth: Truth, calibration: Calibration,
-    profiles: list[dict[str, Answer]], rng: np.random.Generator, careless: np.ndarray,
+    instrument: Instrument,
+    truth: Truth,
+    calibration: Calibration,
+    profiles: list[dict[str, Answer]],
+    rng: np.random.Generator,
+    careless: np.ndarray,
 ) -> None:
     """Overwrite each outcome question with the planted model's draw (careless rows keep noise)."""
     drawn = draw_outcomes(truth, calibration, profiles, rng)
@@ -198,7 +220,9 @@ def _apply_outcomes(
             profile[question.name] = "prefer_not" if refused[i] and has_refusal else value
 
 
-def _languages(instrument: Instrument, truth: Truth, n: int, rng: np.random.Generator) -> np.ndarray:
+def _languages(
+    instrument: Instrument, truth: Truth, n: int, rng: np.random.Generator
+) -> np.ndarray:
     codes = list(truth.languages) or [instrument.default_language]
     shares = np.array([truth.languages.get(c, 1.0) for c in codes], dtype=float)
     return np.array(codes, dtype=object)[rng.choice(len(codes), size=n, p=shares / shares.sum())]
@@ -206,13 +230,18 @@ def _languages(instrument: Instrument, truth: Truth, n: int, rng: np.random.Gene
 
 def _blanks(instrument: Instrument, truth: Truth, rng: np.random.Generator) -> frozenset[str]:
     """Optional questions (not text: text has its own answered share) left blank when shown."""
-    optional = [q.name for q in instrument.questions
-                if q.is_answered and q.required is None and q.type != "text"]
+    optional = [
+        q.name
+        for q in instrument.questions
+        if q.is_answered and q.required is None and q.type != "text"
+    ]
     return frozenset(name for name in optional if rng.random() < truth.missing)
 
 
 def _straight(
-    instrument: Instrument, answers: Mapping[str, Answer], rng: np.random.Generator,
+    instrument: Instrument,
+    answers: Mapping[str, Answer],
+    rng: np.random.Generator,
 ) -> dict[str, Answer]:
     """The same choice for every item of each battery (the position in the first item's list)."""
     out = dict(answers)
@@ -224,11 +253,18 @@ def _straight(
 
 
 def _duplicate(
-    respondents: list[Respondent], truth: Truth, rng: np.random.Generator,
+    respondents: list[Respondent],
+    truth: Truth,
+    rng: np.random.Generator,
 ) -> list[Respondent]:
     """Duplicates send again the answers of an earlier regular respondent who finished."""
-    sources = [r for r in respondents if r.kind == "regular" and r.breakoff_after is None
-               and all(r.answers.get(k) == v for k, v in truth.population.items())]
+    sources = [
+        r
+        for r in respondents
+        if r.kind == "regular"
+        and r.breakoff_after is None
+        and all(r.answers.get(k) == v for k, v in truth.population.items())
+    ]
     out = []
     for r in respondents:
         earlier = [s for s in sources if s.index < r.index] or sources

@@ -21,14 +21,24 @@ def to_page_records(responses: Iterable[SyntheticResponse]) -> Iterator[PageReco
         for page in response.pages:
             s = page.submission
             yield PageRecord(
-                response.response_id, response.form_id, response.form_version, response.language,
-                s.page_id, s.seq, dict(s.answers), s.shown, response.submitted_on.isoformat(),
-                page.seconds, "complete" if s.is_complete else "partial",
+                response.response_id,
+                response.form_id,
+                response.form_version,
+                response.language,
+                s.page_id,
+                s.seq,
+                dict(s.answers),
+                s.shown,
+                response.submitted_on.isoformat(),
+                page.seconds,
+                "complete" if s.is_complete else "partial",
             )
 
 
 def to_dataset(
-    responses: Iterable[SyntheticResponse], instrument: Instrument, language: str | None = None,
+    responses: Iterable[SyntheticResponse],
+    instrument: Instrument,
+    language: str | None = None,
 ) -> Dataset:
     """One row per synthetic response (dataset contract), labels in `language`."""
     return assemble(list(to_page_records(responses)), [instrument], language)

@@ -55,8 +55,12 @@ class SynthesisError(RuntimeError):
 
 
 def walk(
-    instrument: Instrument, respondent: Respondent, draw: Draw, *,
-    page_seconds_rounding: int = 10, page_seconds_cap: int = 3600,
+    instrument: Instrument,
+    respondent: Respondent,
+    draw: Draw,
+    *,
+    page_seconds_rounding: int = 10,
+    page_seconds_cap: int = 3600,
 ) -> SyntheticResponse:
     """One respondent through the Session: answer each shown page until the end or breakoff.
 
@@ -75,21 +79,36 @@ def walk(
             errors = [q.name for q in outcome.view.questions if q.error_kind]
             fixed = repair(values, errors, shown, instrument)
             if fixed is None:
-                raise SynthesisError(f"page {session.page_id!r} refused {errors} for respondent "
-                                     f"{respondent.index}")
+                raise SynthesisError(
+                    f"page {session.page_id!r} refused {errors} for respondent {respondent.index}"
+                )
             values, repairs = fixed, repairs + 1
             outcome = outcome.session.submit(values)
         assert isinstance(outcome, Accepted)  # the loop above leaves only Accepted
-        pages.append(SyntheticPage(outcome.submission,
-                                   rounded_seconds(seconds, page_seconds_rounding, page_seconds_cap)))
+        pages.append(
+            SyntheticPage(
+                outcome.submission,
+                rounded_seconds(seconds, page_seconds_rounding, page_seconds_cap),
+            )
+        )
         session = outcome.session
     submitted_on = draw.truth.fielding_start + timedelta(days=respondent.day)
-    return SyntheticResponse(respondent, session.response_id, session.language, instrument.form_id,
-                             instrument.version, submitted_on, tuple(pages), repairs)
+    return SyntheticResponse(
+        respondent,
+        session.response_id,
+        session.language,
+        instrument.form_id,
+        instrument.version,
+        submitted_on,
+        tuple(pages),
+        repairs,
+    )
 
 
 def walk_all(
-    instrument: Instrument, draw: Draw, progress: Callable[[int, int], None] | None = None,
+    instrument: Instrument,
+    draw: Draw,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[SyntheticResponse]:
     """Every respondent of `draw`, in order; `progress(done, total)` after each."""
     total = len(draw.respondents)
