@@ -174,3 +174,16 @@ def test_bundled_specs__all_load() -> None:
     assert {"help_seeking", "program_feedback", "help_seekers_vs_programme"} <= set(bundled_specs())
     for name in bundled_specs():
         assert load_spec(name).source.endswith(f"{name}.yaml")
+
+
+def test_run_analysis__by_column_missing__is_named_unless_it_is_the_default_language() -> None:
+    spec = spec_from_mapping(
+        {"by": "countyr", "outcomes": [{"name": "want_stop", "positive": ["yes"]}]}
+    )
+    with pytest.raises(InputError) as error:
+        run_analysis(DATA.assign(country="x"), spec)
+    assert _messages(error) == [
+        str(problem("ANALYSIS-005", field="by", name="countyr", hint=' Did you mean "country"?'))
+    ]
+    default = spec_from_mapping({"outcomes": [{"name": "want_stop", "positive": ["yes"]}]})
+    assert [p.group for p in run_analysis(DATA, default).prevalence] == [None]

@@ -74,6 +74,10 @@ def _missing_columns(data: pd.DataFrame, spec: AnalysisSpec, where: Location) ->
     wanted: list[tuple[str, str]] = []
     if spec.include:
         wanted += [("include", c) for c in sorted(compile_filter(spec.include).columns)]
+    if (
+        spec.by and spec.by != "language"
+    ):  # the default is skipped quietly when there is no language
+        wanted.append(("by", spec.by))
     wanted += [(f"outcomes[{i + 1}].name", o.name) for i, o in enumerate(spec.outcomes)]
     wanted += [(f"predictors[{i + 1}].name", p.name) for i, p in enumerate(spec.predictors)]
     wanted += [
