@@ -59,14 +59,25 @@ def categorical_by_group(
 ) -> BivariateResult:
     """Counts and column percentages of each level in each group, with chi-square or Fisher."""
     known = (values.notna() & groups.notna()).to_numpy()
-    v = values[known].astype(str).to_numpy(dtype=object)
-    g = groups[known].astype(str).to_numpy(dtype=object)
-    seen = set(v.tolist())
-    present = [lv for lv in (levels or ()) if lv in seen] + sorted(seen - set(levels or ()))
-    table = np.array(
-        [[int(np.sum((v == lv) & (g == grp))) for grp in group_order] for lv in present]
+    # factorize once, then count level x group cells with one bincount (fast at a million rows)
+    v_codes, v_uniques = pd.factorize(values[known].astype(str))
+    g_codes, g_uniques = pd.factorize(groups[known].astype(str))
+    counts = np.bincount(
+        v_codes * len(g_uniques) + g_codes, minlength=len(v_uniques) * len(g_uniques)
     )
-    sizes = tuple(int(np.sum(g == grp)) for grp in group_order)
+    cells = counts.reshape(len(v_uniques), len(g_uniques))
+    seen = [str(u) for u in v_uniques]
+    present = [lv for lv in (levels or ()) if lv in seen] + sorted(set(seen) - set(levels or ()))
+    g_index = {str(u): i for i, u in enumerate(g_uniques)}
+    columns = [g_index.get(grp) for grp in group_order]
+    table = np.array(
+        [
+            [int(cells[seen.index(lv), c]) if c is not None else 0 for c in columns]
+            for lv in present
+        ],
+        dtype=int,
+    ).reshape(len(present), len(group_order))
+    sizes = tuple(int(x) for x in table.sum(axis=0))
     rows = tuple(
         BivariateRow(
             lv,
