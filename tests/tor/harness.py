@@ -12,6 +12,7 @@ by fixed sleeps; stops every tor by the PID in its pid file, also on failure and
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import os
 import shutil
 import signal
@@ -383,6 +384,33 @@ def answers_through(proxy: str, url: str, timeout_s: float = 20.0) -> bool:
 def _counted(text: str) -> bytes:
     data = text.encode()
     return bytes([len(data)]) + data
+
+
+def remote_addresses(pids: Iterable[int]) -> set[str]:
+    """The remote IP addresses of every TCP socket the processes hold (from /proc, no tools)."""
+    inodes: set[str] = set()
+    for pid in pids:
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    remote: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[9] in inodes:
+                remote.add(_ip_from_proc(fields[2].split(":")[0]))
+    return remote
+
+
+def _ip_from_proc(hex_address: str) -> str:
+    """/proc/net/tcp's little-endian hex address as text ("0100007F" -> "127.0.0.1")."""
+    raw = bytes.fromhex(hex_address)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
 
 
 def _is_free(port: int) -> bool:

@@ -4,6 +4,7 @@ while another respondent finishes."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 
 import httpx
@@ -14,6 +15,7 @@ from helpseek.store import PageRecord, ResearchKeypair, open_store, unseal_recor
 from helpseek.web.i18n import load_catalogue
 
 from .conftest import CIRCUIT_BURST, OnionSurvey
+from .harness import remote_addresses
 
 pytestmark = pytest.mark.tor
 UI = load_catalogue()
@@ -97,3 +99,13 @@ def test_onion__throttled_page__is_in_the_respondents_language(onion_survey: Oni
     assert last.status_code == 429 and last.headers["retry-after"] == "2"
     assert UI.text("es", "msg_too_many") in last.text
     assert "<script" not in last.text.lower()
+
+
+def test_onion__every_tor_connection__stays_on_loopback(onion_survey: OnionSurvey) -> None:
+    pids = [p.pid for p in onion_survey.network.processes]
+    remote = remote_addresses(pids)
+    assert remote, "no TCP connection found: the check would prove nothing"
+    addresses = [ipaddress.ip_address(a) for a in remote]
+    addresses = [getattr(a, "ipv4_mapped", None) or a for a in addresses]
+    outside = [a for a in addresses if not (a.is_loopback or a.is_unspecified)]
+    assert outside == [], outside
