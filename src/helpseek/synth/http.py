@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -28,6 +29,8 @@ from helpseek.synth.respondents import Draw, Respondent
 
 #: The server re-shows a page with 422 when answers were refused; anything else is a failure.
 _PAGE_STATUSES = (200, 422)
+#: Tries per request before the respondent gives up (lost connections, timeouts).
+_ATTEMPTS = 4
 
 
 class DriveError(RuntimeError):
@@ -134,10 +137,10 @@ async def _respond(
 ) -> tuple[int, bool]:
     """One respondent: returns (pages submitted, reached the end)."""
     lang = respondent.language
-    landing = await client.get(f"/survey/{instrument.form_id}", params={"lang": lang})
+    landing = await _send(client, "GET", f"/survey/{instrument.form_id}", 0, params={"lang": lang})
     _expect(landing, 0, (200,))
-    reply = await client.post(
-        "/start", params={"lang": lang}, data={"instrument": instrument.form_id}
+    reply = await _send(
+        client, "POST", "/start", 0, params={"lang": lang}, data={"instrument": instrument.form_id}
     )
     _expect(reply, 0, (200,))
     rng = respondent_rng(respondent)
@@ -176,14 +179,32 @@ async def _post(
         if not question.choices and not given:
             form.append((question.name, ""))  # a browser sends empty text fields too
         form.extend((question.name, v) for v in given)
-    reply = await client.post(
+    reply = await _send(
+        client,
+        "POST",
         "/page",
+        number,
         params={"lang": lang},
         content=_encode(form),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     _expect(reply, number, _PAGE_STATUSES)
     return reply
+
+
+async def _send(
+    client: httpx.AsyncClient, method: str, url: str, page: int, **options: Any
+) -> httpx.Response:
+    """One request, sent again after a lost connection or timeout (as a respondent would press
+    the button again). The server is built for this: a page sent twice is stored once."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await client.request(method, url, **options)
+        except httpx.TransportError as error:
+            if attempt == _ATTEMPTS - 1:
+                raise DriveError(0, page, f"no answer ({type(error).__name__})") from None
+            await asyncio.sleep(2.0**attempt)
+    raise AssertionError("unreachable")
 
 
 def _encode(form: list[tuple[str, str]]) -> bytes:
