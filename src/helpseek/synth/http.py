@@ -9,6 +9,7 @@ server whose clock runs `time_scale` times faster stores realistic durations.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -139,10 +140,12 @@ async def _respond(
     lang = respondent.language
     landing = await _send(client, "GET", f"/survey/{instrument.form_id}", 0, params={"lang": lang})
     _expect(landing, 0, (200,))
+    sent_at = time.monotonic()
     reply = await _send(
         client, "POST", "/start", 0, params={"lang": lang}, data={"instrument": instrument.form_id}
     )
     _expect(reply, 0, (200,))
+    trip_s = time.monotonic() - sent_at
     rng = respondent_rng(respondent)
     submitted = 0
     while (page := parse_page(reply.text)) is not None:
@@ -151,8 +154,12 @@ async def _respond(
         values = answer_page(respondent, instrument, page.questions)
         seconds = page_seconds(respondent, draw.truth.durations, rng, len(page.questions))
         if time_scale > 0:
-            await asyncio.sleep(seconds / time_scale)
+            # The server's page time also counts the previous reply's trip and processing: take
+            # that off the pause, so that a speeder's short page stays short at any load.
+            await asyncio.sleep(max(0.0, seconds / time_scale - trip_s))
+        sent_at = time.monotonic()
         reply = await _post(client, page, values, lang, submitted + 1)
+        trip_s = time.monotonic() - sent_at
         refused = parse_page(reply.text) if reply.status_code == 422 else None
         if refused is not None:
             fixed = repair(values, refused.errors, refused.questions, instrument)
