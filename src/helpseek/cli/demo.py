@@ -18,7 +18,7 @@ from rich.progress import (
 )
 
 from helpseek.analysis import AnalysisResult
-from helpseek.cli.passphrase import PASSPHRASE_ENV
+from helpseek.cli.passphrase import PASSPHRASE_ENV, PassphraseFile, read_passphrase
 
 _BAR_LABELS = {
     "help_us_help_you": "respondents (help_us_help_you)",
@@ -53,14 +53,17 @@ def demo(
         ),
     ] = 60.0,
     workers: Annotated[int, typer.Option("--workers", help="Survey server worker processes.")] = 1,
+    passphrase_file: PassphraseFile = None,
 ) -> None:
     """Run a complete synthetic study on this machine and write its report.
 
-    Makes a research key pair (passphrase from HELPSEEK_PASSPHRASE, else generated and written to
-    OUT/keys/passphrase.txt), starts the real survey server on 127.0.0.1 with SQLite, sends N
-    synthetic respondents and the programme participants through its pages, exports with the
-    private key (.sav, .csv, codebook), screens, analyses with the bundled specs, and writes
-    OUT/report.html and OUT/report.docx. The server is stopped at the end, also on Ctrl-C.
+    Makes a research key pair (passphrase from --passphrase-file or HELPSEEK_PASSPHRASE, else
+    generated and written to OUT/keys/passphrase.txt), starts the real survey server on
+    127.0.0.1 with SQLite, sends N synthetic respondents and the programme participants through
+    its pages, exports with the private key (.sav, .csv, codebook), screens, analyses with the
+    bundled specs, and writes OUT/report.html and OUT/report.docx. The server is stopped at the
+    end, also on Ctrl-C. Page durations are real: respondents pause, and the demo server's
+    clock runs --time-scale times faster (the only difference from `helpseek serve`).
 
     Example: helpseek demo --out demo/ --n 4493 --concurrency 32 --seed 1
     """
@@ -74,13 +77,14 @@ def demo(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
+    passphrase = run_or_exit(lambda: read_passphrase(passphrase_file)) if passphrase_file else None
     options = DemoOptions(
         out,
         n,
         programme_n,
         concurrency,
         seed,
-        os.environ.get(PASSPHRASE_ENV) or None,
+        passphrase or os.environ.get(PASSPHRASE_ENV) or None,
         time_scale,
         workers,
     )
