@@ -16,7 +16,8 @@ from web.live import LiveServer
 from helpseek.store import ResearchKeypair
 from helpseek.web.torrc import torrc_snippet
 
-from .harness import DEFAULT_ROOT, TorNetwork, answers_through
+from .harness import DEFAULT_ROOT, TorNetwork
+from .probes import answers_through
 
 # Low enough that a flood trips it within seconds, high enough for a whole survey (16 requests).
 CIRCUIT_RATE_PER_MINUTE = 30

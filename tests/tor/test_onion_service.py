@@ -15,7 +15,7 @@ from helpseek.store import PageRecord, ResearchKeypair, open_store, unseal_recor
 from helpseek.web.i18n import load_catalogue
 
 from .conftest import CIRCUIT_BURST, OnionSurvey
-from .harness import remote_addresses
+from .probes import remote_addresses
 
 pytestmark = pytest.mark.tor
 UI = load_catalogue()
