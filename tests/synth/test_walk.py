@@ -105,3 +105,9 @@ def test_walk__same_seed__same_table() -> None:
         walk_all(form, draw_respondents(form, TRUTHS["program_feedback"], 12, 4)), form
     )
     pd.testing.assert_frame_equal(first.frame, again.frame)
+
+
+def test_walk_all__two_processes__same_responses_as_one() -> None:
+    form = FORMS["program_feedback"]
+    draw = draw_respondents(form, TRUTHS["program_feedback"], 10, 8)
+    assert list(walk_all(form, draw, workers=2)) == list(walk_all(form, draw))

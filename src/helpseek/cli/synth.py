@@ -35,6 +35,9 @@ def synth(
     lang: Annotated[
         str | None, typer.Option("--lang", help="Language of labels (e.g. en).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes that walk respondents (same result).")
+    ] = 1,
 ) -> None:
     """Draw synthetic respondents and walk each through the questionnaire's real logic.
 
@@ -57,7 +60,9 @@ def synth(
     columns = (TextColumn("Walking the questionnaire"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("walk", total=n)
-        responses = list(walk_all(form, draw, lambda done, total: bar.update(task, completed=done)))
+        responses = list(
+            walk_all(form, draw, lambda done, total: bar.update(task, completed=done), workers)
+        )
     written = run_or_exit(lambda: write_dataset(to_dataset(responses, form, lang), out))
     for path in written:
         typer.echo(str(path))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import repeat
 
 from helpseek.collect import Accepted, PageSubmission, Rejected, Session
 from helpseek.instrument import Instrument
@@ -109,13 +111,27 @@ def walk_all(
     instrument: Instrument,
     draw: Draw,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> Iterator[SyntheticResponse]:
-    """Every respondent of `draw`, in order; `progress(done, total)` after each."""
+    """Every respondent of `draw`, in order; `progress(done, total)` after each.
+
+    `workers` > 1 walks in that many processes (same results: each respondent has its own seed).
+    """
     total = len(draw.respondents)
-    for done, respondent in enumerate(draw.respondents, start=1):
-        yield walk(instrument, respondent, draw)
-        if progress is not None:
-            progress(done, total)
+    if workers <= 1:
+        walked: Iterable[SyntheticResponse] = (walk(instrument, r, draw) for r in draw.respondents)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers)
+        chunk = max(1, min(50, total // (4 * workers)))
+        walked = pool.map(walk, repeat(instrument), draw.respondents, repeat(draw), chunksize=chunk)
+    try:
+        for done, response in enumerate(walked, start=1):
+            yield response
+            if progress is not None:
+                progress(done, total)
+    finally:
+        if workers > 1:
+            pool.shutdown(cancel_futures=True)
 
 
 def answered_names(responses: Iterable[SyntheticResponse]) -> Iterator[tuple[str, ...]]:
