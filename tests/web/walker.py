@@ -17,7 +17,7 @@ _FORM = {"content-type": "application/x-www-form-urlencoded"}
 class Walk:
     """What one respondent sent and what the server acknowledged (a 200 page after each post)."""
 
-    sent: list[dict[str, list[str]]] = field(default_factory=list)
+    sent: list[dict[str, str | list[str]]] = field(default_factory=list)  # as a PageRecord has them
     acknowledged: int = 0
     finished: bool = False
     last_status: int = 0
@@ -49,7 +49,7 @@ def walk(
             return result
         answers = _answers(form, text)
         result.sent.append(answers)
-        fields = [(k, v) for k, values in answers.items() for v in values]
+        fields = [(k, v) for k, value in answers.items() for v in _as_list(value)]
         fields += [(i.name, i.value) for i in form.inputs if getattr(i, "type", "") == "hidden"]
         reply = client.post(
             "/page",
@@ -72,14 +72,21 @@ def _page_form(html: str) -> lxml.html.FormElement | None:
     return forms[0] if forms else None
 
 
-def _answers(form: lxml.html.FormElement, text: str) -> dict[str, list[str]]:
-    answers: dict[str, list[str]] = {}
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _answers(form: lxml.html.FormElement, text: str) -> dict[str, str | list[str]]:
+    """The first option of each radio (str) and checkbox (list) group, `text` in text fields."""
+    answers: dict[str, str | list[str]] = {}
     for element in form.inputs:
         kind = getattr(element, "type", "") or element.tag
         if not element.name or kind in ("hidden", "submit") or element.tag == "button":
             continue
-        if kind in ("radio", "checkbox"):
+        if kind == "radio":
+            answers.setdefault(element.name, element.get("value"))
+        elif kind == "checkbox":
             answers.setdefault(element.name, [element.get("value")])
         else:
-            answers[element.name] = [text]
+            answers[element.name] = text
     return answers
