@@ -23,8 +23,12 @@ test: $(STAMP)
 test-tor: $(STAMP)
 	$(PY) -m pytest -q -m tor tests/tor
 
+browser: $(STAMP)
+	$(PY) -m pytest -q -m browser
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) demo/ .pytest_cache
