@@ -146,9 +146,28 @@ def fit_logistic(
     """
     X = design.matrix
     separation = [_term_name(design.columns[i]) for i in _separation(X, y)]
-    notes: list[str] = []
-    if separation:
-        notes.append(f"separation detected ({', '.join(separation)})")
+    fit, notes = _choose_and_fit(X, y, separation, ci, firth, level)
+    terms = [
+        Term(c.variable, c.level, c.reference, fit.params[i], fit.se[i], fit.low[i], fit.high[i], fit.p[i])
+        for i, c in enumerate(design.columns)
+    ]  # fmt: skip
+    factor_p = {
+        v: _factor_lr_p(design, y, v, fit) for v in design.variables if len(design.indices(v)) > 1
+    }
+    diagnostics = None
+    if with_diagnostics:
+        diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable")
+    return LogisticResult(
+        outcome, kind, fit.method, fit.ci_method, len(y), int(y.sum()), terms[0], tuple(terms[1:]),
+        factor_p, fit.converged, bool(separation), tuple(notes), diagnostics, level=level,
+    )  # fmt: skip
+
+
+def _choose_and_fit(
+    X: np.ndarray, y: np.ndarray, separation: list[str], ci: str, firth: str, level: float
+) -> tuple[_Fit, list[str]]:
+    """The fit the table in fit_logistic's docstring asks for, and the notes that explain it."""
+    notes = [f"separation detected ({', '.join(separation)})"] if separation else []
     if firth == "always" or (firth == "auto" and separation):
         if separation and firth == "auto":
             notes.append("Firth's penalised likelihood used because of separation")
@@ -157,45 +176,7 @@ def fit_logistic(
         if separation:
             notes.append("separation: unpenalised odds ratios are not finite; use firth: auto")
         fit = _fit_mle(X, y, ci, level)
-    notes += fit.warnings
-    columns = design.columns
-    terms = [
-        Term(
-            c.variable,
-            c.level,
-            c.reference,
-            fit.params[i],
-            fit.se[i],
-            fit.low[i],
-            fit.high[i],
-            fit.p[i],
-        )
-        for i, c in enumerate(columns)
-    ]
-    factor_p = {
-        v: _factor_lr_p(design, y, v, fit) for v in design.variables if len(design.indices(v)) > 1
-    }
-    diagnostics = (
-        diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable")
-        if with_diagnostics
-        else None
-    )
-    return LogisticResult(
-        outcome,
-        kind,
-        fit.method,
-        fit.ci_method,
-        len(y),
-        int(y.sum()),
-        terms[0],
-        tuple(terms[1:]),
-        factor_p,
-        fit.converged,
-        bool(separation),
-        tuple(notes),
-        diagnostics,
-        level=level,
-    )
+    return fit, notes + list(fit.warnings)
 
 
 def _separation(X: np.ndarray, y: np.ndarray) -> list[int]:
