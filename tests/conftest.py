@@ -88,3 +88,38 @@ def postgres_url(postgres_server: str) -> str:
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{postgres_server}/{name}"
+
+
+# --- A real headless Chromium with JavaScript off (browser-marked tests) -----------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Playwright 1.65's own --disable-features list, repeated because the last switch wins, plus the
+# switches that stop Chromium's background traffic (/work/shared/notes/browsers.md).
+_PLAYWRIGHT_DISABLED = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
+    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
+    "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,"
+    "OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
+    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
+)
+QUIET_CHROMIUM_ARGS = [
+    f"--disable-features={_PLAYWRIGHT_DISABLED},AutofillServerCommunication",
+    "--gaia-url=http://127.0.0.1:9/",
+    "--component-updater=url-source=http://127.0.0.1:9/",
+    "--proxy-server=http://127.0.0.1:9",  # anything that is not loopback goes nowhere
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Debian Chromium per test session; tests open a JS-off context each."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium is not installed (apt-get install chromium; .ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=QUIET_CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()

@@ -4,7 +4,7 @@ page, switch language by a plain link, follow the help link through the counted 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,41 +19,13 @@ from .conftest import DAY
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Playwright 1.65's own --disable-features list, repeated because the last switch wins, plus the
-# switches that stop Chromium's background traffic (/work/shared/notes/browsers.md).
-_PLAYWRIGHT_DISABLED = (
-    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
-    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
-    "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,"
-    "OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
-    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
-)
-QUIET_ARGS = [
-    f"--disable-features={_PLAYWRIGHT_DISABLED},AutofillServerCommunication",
-    "--gaia-url=http://127.0.0.1:9/",
-    "--component-updater=url-source=http://127.0.0.1:9/",
-    "--proxy-server=http://127.0.0.1:9",  # anything that is not loopback goes nowhere
-]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 def help_service(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Stands in for a public help service, on loopback."""
     start_response("200 OK", [("content-type", "text/html; charset=utf-8")])
     return [b"<!doctype html><title>Help service</title><h1>Help service</h1>"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET_ARGS)
-        yield launched
-        launched.close()
 
 
 def test_interstitial_without_javascript__search_switch_language_follow_help(
@@ -78,7 +50,7 @@ def test_interstitial_without_javascript__search_switch_language_follow_help(
     context = browser.new_context(java_script_enabled=False)
     outside: list[str] = []
     context.on("request", lambda r: outside.append(r.url)
-               if urlparse(r.url).hostname not in LOOPBACK else None)  # fmt: skip
+               if urlparse(r.url).hostname not in LOOPBACK_HOSTS else None)  # fmt: skip
     page = context.new_page()
     try:
         # When they search for a listed term through the search form

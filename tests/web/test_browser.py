@@ -3,8 +3,6 @@ language (issue 3 tests), and never talks to anything but the survey on loopback
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -16,37 +14,9 @@ from .live import LiveServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 UI = load_catalogue()
 LANGUAGES = load_instrument("help_us_help_you").language_codes
-# Playwright 1.65's own --disable-features list, repeated because the last switch wins, plus the
-# switches that stop Chromium's background traffic (/work/shared/notes/browsers.md).
-_PLAYWRIGHT_DISABLED = (
-    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,"
-    "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
-    "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,"
-    "OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
-    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
-)
-QUIET_ARGS = [
-    f"--disable-features={_PLAYWRIGHT_DISABLED},AutofillServerCommunication",
-    "--gaia-url=http://127.0.0.1:9/",
-    "--component-updater=url-source=http://127.0.0.1:9/",
-    "--proxy-server=http://127.0.0.1:9",  # anything else that is not loopback goes nowhere
-]
-LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=QUIET_ARGS)
-        yield launched
-        launched.close()
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -58,7 +28,7 @@ def test_browser_without_javascript__completes_the_survey(
     outside: list[str] = []
     context.on(
         "request",
-        lambda r: outside.append(r.url) if urlparse(r.url).hostname not in LOOPBACK else None,
+        lambda r: outside.append(r.url) if urlparse(r.url).hostname not in LOOPBACK_HOSTS else None,
     )
     page = context.new_page()
     try:
