@@ -51,7 +51,7 @@ def demo(
             help="How much faster than real time respondents (and the demo server's "
             "clock) move; 0 sends pages without pausing.",
         ),
-    ] = 60.0,
+    ] = 40.0,
     workers: Annotated[int, typer.Option("--workers", help="Survey server worker processes.")] = 1,
     passphrase_file: PassphraseFile = None,
 ) -> None:

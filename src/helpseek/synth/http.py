@@ -32,6 +32,8 @@ from helpseek.synth.respondents import Draw, Respondent
 _PAGE_STATUSES = (200, 422)
 #: Tries per request before the respondent gives up (lost connections, timeouts).
 _ATTEMPTS = 4
+#: Requests sent again because the server answered 5xx (a server bug worth reporting).
+RETRIED_AFTER_SERVER_ERROR = [0]
 
 
 class DriveError(RuntimeError):
@@ -202,15 +204,21 @@ async def _post(
 async def _send(
     client: httpx.AsyncClient, method: str, url: str, page: int, **options: Any
 ) -> httpx.Response:
-    """One request, sent again after a lost connection or timeout (as a respondent would press
-    the button again). The server is built for this: a page sent twice is stored once."""
+    """One request, sent again after a lost connection, a timeout or a server error (5xx), as a
+    respondent would press the button again; the server stores a page sent twice once. Every
+    retry after a server error is counted in RETRIED_AFTER_SERVER_ERROR (reported by the demo)."""
     for attempt in range(_ATTEMPTS):
+        last = attempt == _ATTEMPTS - 1
         try:
-            return await client.request(method, url, **options)
+            reply = await client.request(method, url, **options)
         except httpx.TransportError as error:
-            if attempt == _ATTEMPTS - 1:
+            if last:
                 raise DriveError(0, page, f"no answer ({type(error).__name__})") from None
-            await asyncio.sleep(2.0**attempt)
+        else:
+            if reply.status_code < 500 or last:
+                return reply
+            RETRIED_AFTER_SERVER_ERROR[0] += 1
+        await asyncio.sleep(2.0**attempt)
     raise AssertionError("unreachable")
 
 
