@@ -15,6 +15,7 @@ from helpseek.store import (
     PageRecord,
     Recipients,
     ResearchKeypair,
+    SessionUpdate,
     new_session_key,
     open_store,
     seal_page,
@@ -61,6 +62,30 @@ def test_append__same_submission_key_twice__stores_the_page_once(
             for r in store.iter_records()
         ]
     assert [(p.seq, p.answers["q_text"]) for p in pages] == [(1, "a"), (2, "b")]
+
+
+def test_append_with_session__page_and_next_state_commit_together(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    recipients = Recipients((research_key.public_key,))
+    expires = date(2026, 11, 30)
+    with open_store(store_url, today=lambda: DAY) as store:
+        store.put_session("s1", b"state-0", expires)
+        # When an accepted page is stored with the session's next state
+        stored = store.append(
+            seal_page(page_json(research_key, "a"), recipients),
+            b"key-1",
+            session=SessionUpdate("s1", b"state-1", expires),
+        )
+        # Then both are there
+        assert (stored, store.count_records(), store.get_session("s1")) == (True, 1, b"state-1")
+        # And a replay of that page stores no second copy (the state is written again as sent)
+        replay = store.append(
+            seal_page(page_json(research_key, "a"), recipients),
+            b"key-1",
+            session=SessionUpdate("s1", b"state-1", expires),
+        )
+        assert (replay, store.count_records(), store.get_session("s1")) == (False, 1, b"state-1")
 
 
 def test_append__reopened_store__keeps_every_record_with_its_date_only(

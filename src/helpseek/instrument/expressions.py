@@ -8,7 +8,9 @@ allow-lists function names; `regex()` runs on google-re2 (linear time). Never us
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -256,15 +258,49 @@ def evaluate(
 
 def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environment) -> Value:
     """Evaluate a compiled expression with `context` as the `.` node of a built instance."""
+    token = _CURRENT_ENVIRONMENT.set(env)
     try:
-        result = _xpath(compiled.xpath, env)(context)
+        result = _reusable_xpath(compiled.xpath)(context)
     except ExpressionError:
         raise
     except (etree.XPathError, ValueError, TypeError, ArithmeticError, re2.error) as error:
         raise ExpressionError(
             compiled.source, "eval", f"the expression could not be evaluated ({error})"
         )
+    finally:
+        _CURRENT_ENVIRONMENT.reset(token)
     return _to_value(result)
+
+
+# Building an lxml XPath object costs ~50x more than running it, and the server evaluates the
+# same few hundred expressions on every page. So each thread keeps its compiled objects (lxml's
+# XPath objects are not shared across threads), and the ODK functions read the evaluation's
+# Environment (date, choice labels) from a context variable instead of closing over it.
+_CURRENT_ENVIRONMENT: ContextVar[Environment] = ContextVar("odk_environment")
+_MAX_CACHED_XPATHS = 4096
+_per_thread = threading.local()
+
+
+class _EnvironmentInProgress:
+    """Stands in for the Environment of the evaluation running in this context."""
+
+    @property
+    def today(self) -> date | None:
+        return _CURRENT_ENVIRONMENT.get().today
+
+    @property
+    def choice_labels(self) -> Mapping[str, Mapping[str, str]]:
+        return _CURRENT_ENVIRONMENT.get().choice_labels
+
+
+def _reusable_xpath(xpath: str) -> etree.XPath:
+    cache: dict[str, etree.XPath] = _per_thread.__dict__.setdefault("xpaths", {})
+    found = cache.get(xpath)
+    if found is None:
+        if len(cache) >= _MAX_CACHED_XPATHS:
+            cache.clear()
+        found = cache[xpath] = _xpath(xpath, _EnvironmentInProgress())  # type: ignore[arg-type]
+    return found
 
 
 def choice_context(root: Any, name: str, label: str, extra: Mapping[str, str]) -> Any:

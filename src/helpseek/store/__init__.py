@@ -4,7 +4,7 @@
 needs; only `store/sealing.py` touches the crypto libraries.
 """
 
-from helpseek.store.database import Store, open_store
+from helpseek.store.database import SessionUpdate, Store, open_store
 from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
 from helpseek.store.records import PageRecord, ResponseStatus
 from helpseek.store.sealing import (
@@ -35,6 +35,7 @@ __all__ = [
     "ResponseStatus",
     "SealedRecord",
     "SessionStateError",
+    "SessionUpdate",
     "Store",
     "UnsealError",
     "generate_research_keypair",

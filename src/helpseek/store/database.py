@@ -12,6 +12,8 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Self
@@ -53,6 +55,15 @@ session_states = sa.Table(
 )
 
 
+@dataclass(frozen=True)
+class SessionUpdate:
+    """The next sealed in-progress state of one session, saved together with a page."""
+
+    session_id: str
+    blob: bytes
+    expires_on: date
+
+
 class Store:
     """An open sealed store. Safe to share between threads; one per process.
 
@@ -76,10 +87,14 @@ class Store:
         """The database URL with any password hidden (safe to print)."""
         return self._engine.url.render_as_string(hide_password=True)
 
-    def append(self, sealed: SealedRecord, submission_key: bytes) -> bool:
+    def append(
+        self, sealed: SealedRecord, submission_key: bytes, session: SessionUpdate | None = None
+    ) -> bool:
         """Store one sealed page, durably; False (and nothing stored) if that key was stored before.
 
         Returns only after the commit, so the web shell may acknowledge the page when it returns.
+        With `session`, the session's next sealed state is saved in the same transaction: the page
+        is stored if and only if the respondent's state moves on (and it costs one fsync, not two).
         """
         if not isinstance(sealed, SealedRecord):
             raise TypeError("Store.append takes a SealedRecord from sealing.seal_page")
@@ -96,21 +111,37 @@ class Store:
             .on_conflict_do_nothing()
             .returning(sealed_records.c.id)  # rowcount is not reliable on every driver
         )
-        with self._engine.begin() as conn:
-            return conn.execute(statement).scalar_one_or_none() is not None
+        if session is not None:
+            self._purge_expired_sessions()
+        with self._writing() as conn:
+            stored = conn.execute(statement).scalar_one_or_none() is not None
+            if session is not None:
+                conn.execute(self._session_upsert(session))
+        return stored
 
     def put_session(self, session_id: str, blob: bytes, expires_on: date) -> None:
         """Create or replace the sealed in-progress state of one session."""
         self._purge_expired_sessions()
+        with self._writing() as conn:
+            conn.execute(self._session_upsert(SessionUpdate(session_id, blob, expires_on)))
+
+    def _session_upsert(self, session: SessionUpdate) -> Any:
         insert = self._insert(session_states).values(
-            session_id=session_id, sealed=blob, expires_on=expires_on
+            session_id=session.session_id, sealed=session.blob, expires_on=session.expires_on
         )
-        statement = insert.on_conflict_do_update(
+        return insert.on_conflict_do_update(
             index_elements=[session_states.c.session_id],
             set_={"sealed": insert.excluded.sealed, "expires_on": insert.excluded.expires_on},
         )
-        with self._engine.begin() as conn:
-            conn.execute(statement)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so a busy
+        store waits up to the busy timeout instead of failing when a read lock cannot be
+        upgraded (SQLITE_BUSY in WAL mode when another writer committed in between)."""
+        immediate = self._engine.connect().execution_options(helpseek_immediate=True)
+        with immediate as conn, conn.begin():
+            yield conn
 
     def get_session(self, session_id: str) -> bytes | None:
         """The sealed state of a session, or None if unknown or expired."""
@@ -124,12 +155,12 @@ class Store:
 
     def delete_session(self, session_id: str) -> None:
         """Forget a session's state (at the end of a response); unknown ids are ignored."""
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(sa.delete(session_states).where(session_states.c.session_id == session_id))
 
     def purge_expired_sessions(self) -> int:
         """Delete every session state whose expiry date has passed; returns how many."""
-        with self._engine.begin() as conn:
+        with self._writing() as conn:
             result = conn.execute(
                 sa.delete(session_states).where(session_states.c.expires_on < self._today())
             )

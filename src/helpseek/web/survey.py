@@ -26,6 +26,8 @@ from helpseek.settings import Settings
 from helpseek.store import (
     PageRecord,
     Recipients,
+    SealedRecord,
+    SessionUpdate,
     Store,
     new_session_key,
     open_session_state,
@@ -71,6 +73,14 @@ class ShowMessage:
 
 
 Step = ShowPage | ShowEnd | ShowMessage
+
+
+@dataclass(frozen=True)
+class _Page:
+    """An accepted page, sealed, and the nonce of the render it answers (its submission key)."""
+
+    sealed: SealedRecord
+    submission_key: bytes
 
 
 @dataclass(frozen=True)
@@ -162,13 +172,14 @@ class Survey:
                 issued_at=token.issued_at,
             )
         record = self._record(outcome.session, outcome.submission, token)
-        # Durable before acknowledged: the append commits before any reply is built (issue 3).
-        self.store.append(seal_page(record.to_json(), self.recipients), token.nonce)
+        # Durable before acknowledged: the page and the session's next state commit together,
+        # before any reply is built (issue 3).
+        page = _Page(seal_page(record.to_json(), self.recipients), token.nonce)
         done = (token.nonce,)
         if outcome.session.is_finished:
-            self._save(replace(outcome.session, answers={}), token, token.nonce, done)
+            self._save(replace(outcome.session, answers={}), token, token.nonce, done, page)
             return ShowEnd(outcome.session.instrument, outcome.session.language)
-        return self._show(outcome.session, token, done)
+        return self._show(outcome.session, token, done, page=page)
 
     def _show(
         self,
@@ -179,15 +190,24 @@ class Survey:
         status: int = 200,
         view: PageView | None = None,
         issued_at: int | None = None,
+        page: _Page | None = None,
     ) -> ShowPage:
-        """Issue a fresh nonce, save the session expecting it, and show the current page."""
+        """Issue a fresh nonce, save the session expecting it (with the accepted `page`, if any,
+        in the same transaction), and show the current page."""
         now = int(self._clock()) if issued_at is None else issued_at
         fresh = new_token(token.session_id, token.session_key, now)
-        self._save(session, fresh, fresh.nonce, done)
+        self._save(session, fresh, fresh.nonce, done, page)
         text = encode_token(fresh, self._secret)
         return ShowPage(session, view or session.current_page(), text, notice_key, status)
 
-    def _save(self, session: Session, token: Token, expect: bytes, done: tuple[bytes, ...]) -> None:
+    def _save(
+        self,
+        session: Session,
+        token: Token,
+        expect: bytes,
+        done: tuple[bytes, ...],
+        page: _Page | None = None,
+    ) -> None:
         envelope = {
             "session": session.to_json().decode("utf-8"),
             "expect": expect.hex(),
@@ -195,7 +215,11 @@ class Survey:
         }
         blob = seal_session_state(token.session_key, json.dumps(envelope).encode("utf-8"))
         expires = self._today() + timedelta(days=math.ceil(self.settings.token_lifetime_s / 86400))
-        self.store.put_session(token.session_name, blob, expires)
+        if page is None:
+            self.store.put_session(token.session_name, blob, expires)
+        else:
+            state = SessionUpdate(token.session_name, blob, expires)
+            self.store.append(page.sealed, page.submission_key, session=state)
 
     def _load(self, token: Token) -> _Saved | ShowMessage:
         blob = self.store.get_session(token.session_name)
