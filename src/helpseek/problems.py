@@ -247,6 +247,10 @@ catalogue: dict[str, str] = {
     "occur in the analysed rows (values: {values}). Fix the spelling, or remove the level.",
     "ANALYSIS-014": 'The predictor "{name}" (spec field "{field}") has only one value ({value}) in the '
     "analysed rows, so it cannot be in a model. Remove it from the spec, or check the include filter.",
+    "ANALYSIS-015": 'The {kind} model of "{outcome}" cannot be estimated: in its {n} analysed rows the '
+    "model terms {terms} are collinear (each is fixed by the others, e.g. a level nobody in these "
+    "rows chose, or two predictors that say the same). Remove or merge those predictors or levels "
+    "in the spec, or check the include filter and the screening.",
     # --- INVITE: search filter and interstitial -------------------------------------------------
     "INVITE-001": "The invitation settings are not valid YAML: {reason}. Check the indentation and "
     "quoting near the line shown.",

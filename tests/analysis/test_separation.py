@@ -8,6 +8,7 @@ import pytest
 from firthmodels.adapters.statsmodels import FirthLogit
 
 from helpseek.analysis import Predictor, build_design, fit_logistic
+from helpseek.problems import InputError, catalogue
 
 
 def _separated() -> tuple[np.ndarray, pd.DataFrame]:
@@ -59,3 +60,25 @@ def test_fit_logistic__no_separation_with_firth_always__still_uses_firth() -> No
         y, build_design(frame, [Predictor("x", "numeric")]), outcome="y", firth="always"
     )
     assert result.method == "firth" and not result.separation and result.warnings == ()
+
+
+def test_fit_logistic__collinear_predictors__is_a_clear_problem_naming_the_terms() -> None:
+    # Given two predictors that say the same thing in the analysed rows
+    rng = np.random.default_rng(5)
+    group = np.array(["a", "b"] * 30, dtype=object)
+    frame = pd.DataFrame({"group": group, "copy": np.where(group == "b", "yes", "no")})
+    y = (rng.random(60) < 0.4).astype(float)
+    design = build_design(
+        frame,
+        [
+            Predictor("group", "categorical", ("a", "b")),
+            Predictor("copy", "categorical", ("no", "yes")),
+        ],
+    )
+    # When the model is fitted, Then it refuses with the catalogue message, not a LinAlgError
+    with pytest.raises(InputError) as raised:
+        fit_logistic(y, design, outcome="y")
+    expected = catalogue["ANALYSIS-015"].format(
+        kind="multivariable", outcome="y", n=60, terms="copy=yes"
+    )
+    assert [p.message for p in raised.value.problems] == [expected]

@@ -20,6 +20,7 @@ from scipy import stats
 from helpseek.analysis.coding import Column, Design
 from helpseek.analysis.diagnostics import Diagnostics, diagnose
 from helpseek.analysis.profile import newton_logit, profile_interval
+from helpseek.problems import InputError, problem
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,12 @@ def fit_logistic(
     | never  | yes              | ML       | separation: ORs not finite     |
     """
     X = design.matrix
+    aliased = _aliased_columns(X)
+    if aliased:
+        terms_text = ", ".join(_term_name(design.columns[i]) for i in aliased)
+        raise InputError(
+            [problem("ANALYSIS-015", kind=kind, outcome=outcome, n=len(y), terms=terms_text)]
+        )
     separation = [_term_name(design.columns[i]) for i in _separation(X, y)]
     fit, notes = _choose_and_fit(X, y, separation, ci, firth, level)
     terms = [
@@ -177,6 +184,20 @@ def _choose_and_fit(
             notes.append("separation: unpenalised odds ratios are not finite; use firth: auto")
         fit = _fit_mle(X, y, ci, level)
     return fit, notes + list(fit.warnings)
+
+
+def _aliased_columns(X: np.ndarray) -> list[int]:
+    """Columns that add nothing to the span of the columns before them (R's glm would report
+    their coefficients as NA); empty when the design has full column rank."""
+    if np.linalg.matrix_rank(X) == X.shape[1]:
+        return []
+    aliased, kept = [], []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, kept + [j]]) > len(kept):
+            kept.append(j)
+        else:
+            aliased.append(j)
+    return aliased
 
 
 def _separation(X: np.ndarray, y: np.ndarray) -> list[int]:
