@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import deque
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from .expressions import (
@@ -119,12 +122,27 @@ def compute_state(
     """Relevance of every question and the values a dataset row holds, from the answers so far.
 
     An irrelevant question's answer is dropped and evaluates as empty in later expressions.
+    The result is immutable; one page submission asks for the same state several times (collect,
+    check_page, the next page's view), so the last few results of each thread are reused.
     """
+    key = (_answers_key(answers), today, language)
+    recent: deque[tuple[Instrument, Hashable, FormState]] = _recent_states()
+    for seen_instrument, seen_key, seen_state in recent:
+        if seen_instrument is instrument and seen_key == key:
+            return seen_state
+    state = _compute_state(instrument, answers, today, language)
+    recent.append((instrument, key, state))
+    return state
+
+
+def _compute_state(
+    instrument: Instrument, answers: Answers, today: date | None, language: str | None
+) -> FormState:
     env = _environment(instrument, today, language)
     root = build_instance([q.name for q in instrument.questions], answers)
     relevant: dict[str, bool] = {}
     values: dict[str, Answer] = {}
-    for question in evaluation_order(instrument):
+    for question in _prepared(instrument).order:
         node = root.find(question.name)
         shown = all(_holds(text, node, env, default=False) for text in _conditions(question))
         relevant[question.name] = shown
@@ -136,7 +154,45 @@ def compute_state(
         node.text = answer_text(value)
         if value is not None and value != "" and value != []:
             values[question.name] = value
-    return FormState(relevant, values)
+    return FormState(MappingProxyType(relevant), MappingProxyType(values))
+
+
+def _answers_key(answers: Answers) -> Hashable:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in answers.items()))
+
+
+_per_thread = threading.local()
+_RECENT_STATES = 8
+
+
+def _recent_states() -> deque[tuple[Instrument, Hashable, FormState]]:
+    recent = getattr(_per_thread, "states", None)
+    if recent is None:
+        recent = _per_thread.states = deque(maxlen=_RECENT_STATES)
+    return recent
+
+
+@dataclass
+class _Prepared:
+    """What compute_state needs of an instrument that never changes: the evaluation order and
+    the choice labels per language (for jr:choice-name)."""
+
+    instrument: Instrument
+    order: list[Question]
+    labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+
+_PREPARED: dict[int, _Prepared] = {}
+_MAX_PREPARED = 64
+
+
+def _prepared(instrument: Instrument) -> _Prepared:
+    entry = _PREPARED.get(id(instrument))
+    if entry is None or entry.instrument is not instrument:
+        if len(_PREPARED) >= _MAX_PREPARED:
+            _PREPARED.pop(next(iter(_PREPARED)), None)
+        entry = _PREPARED[id(instrument)] = _Prepared(instrument, evaluation_order(instrument))
+    return entry
 
 
 def _conditions(question: Question) -> Iterable[str]:
@@ -147,11 +203,14 @@ def _conditions(question: Question) -> Iterable[str]:
 
 def _environment(instrument: Instrument, today: date | None, language: str | None) -> Environment:
     lang = language or instrument.default_language
-    labels = {
-        q.name: {c.name: c.label.get(lang, instrument.default_language) for c in q.choices}
-        for q in instrument.questions
-        if q.choices
-    }
+    cached = _prepared(instrument).labels
+    labels = cached.get(lang)
+    if labels is None:
+        labels = cached[lang] = {
+            q.name: {c.name: c.label.get(lang, instrument.default_language) for c in q.choices}
+            for q in instrument.questions
+            if q.choices
+        }
     return Environment(today=today, choice_labels=labels)
 
 
