@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -78,6 +79,12 @@ class Store:
         date_precision: DatePrecision = "day",
     ) -> None:
         self._engine = engine
+        # SQLite has one writer at a time, and a connection that finds the file locked sleeps in
+        # growing steps (up to 100 ms) before it tries again; so the threads of one process take
+        # turns here and only other processes ever meet SQLite's lock. PostgreSQL needs no turns.
+        self._write_lock: AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
         self._today = today
         self._date_precision = date_precision
         self._purged_on: date | None = None
@@ -140,7 +147,7 @@ class Store:
         store waits up to the busy timeout instead of failing when a read lock cannot be
         upgraded (SQLITE_BUSY in WAL mode when another writer committed in between)."""
         immediate = self._engine.connect().execution_options(helpseek_immediate=True)
-        with immediate as conn, conn.begin():
+        with self._write_lock, immediate as conn, conn.begin():
             yield conn
 
     def get_session(self, session_id: str) -> bytes | None:
