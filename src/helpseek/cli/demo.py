@@ -42,7 +42,7 @@ def demo(
     ] = 255,
     concurrency: Annotated[
         int, typer.Option("--concurrency", help="Respondents answering at the same time.")
-    ] = 32,
+    ] = 256,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic respondents.")] = 1,
     time_scale: Annotated[
         float,
@@ -65,7 +65,7 @@ def demo(
     end, also on Ctrl-C. Page durations are real: respondents pause, and the demo server's
     clock runs --time-scale times faster (the only difference from `helpseek serve`).
 
-    Example: helpseek demo --out demo/ --n 4493 --concurrency 32 --seed 1
+    Example: helpseek demo --out demo/ --n 4493 --concurrency 256 --seed 1
     """
     from helpseek.cli.demo_run import DemoOptions, Steps, run_demo
     from helpseek.cli.main import run_or_exit
