@@ -110,9 +110,12 @@ QUIET_CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """One headless Debian Chromium per test session; tests open a JS-off context each."""
+    """One headless Debian Chromium per test module; tests open a JS-off context each.
+
+    Module scope, not session: while Playwright's sync API is open, its event loop counts as
+    running in the main thread, and later tests that call asyncio.run() would fail."""
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is not installed (apt-get install chromium; .ci/run does)")
     from playwright.sync_api import sync_playwright
