@@ -101,7 +101,7 @@ catalogue: dict[str, str] = {
     "that holds it.",
     "CLI-002": 'The file "{path}" could not be read: {reason}. Check that it is the kind of file the '
     "command expects and that you may read it.",
-    "CLI-003": 'The passphrase is missing. Type it at the prompt, pass --passphrase-file FILE, or set '
+    "CLI-003": "The passphrase is missing. Type it at the prompt, pass --passphrase-file FILE, or set "
     "HELPSEEK_PASSPHRASE.",
     # --- INSTRUMENT: questionnaire definitions ---------------------------------------------------
     "INSTRUMENT-001": '"{path}" is not a readable questionnaire: {reason}. Use an XLSForm (.xlsx, '
@@ -147,7 +147,7 @@ catalogue: dict[str, str] = {
     "Delete it.",
     "INSTRUMENT-021": 'The help link "{url}" is not a web address. Use a full address starting with '
     "https:// (or http:// for an onion service).",
-    "INSTRUMENT-022": 'The text is missing in {language} ({lang_code}), so respondents who chose {language} '
+    "INSTRUMENT-022": "The text is missing in {language} ({lang_code}), so respondents who chose {language} "
     "see another language here. Add the translation in this column.",
     "INSTRUMENT-023": 'There is no bundled questionnaire or file named "{name}".{hint} Run "helpseek '
     'instrument list" to see the bundled ones, or give the path to a form file.',
@@ -189,7 +189,7 @@ catalogue: dict[str, str] = {
     "running and the URL, user and path are right.",
     "STORE-003": 'The database at "{url}" was made by a newer helpseek (schema "{revision}"). '
     "Upgrade helpseek before using it.",
-    "STORE-004": 'Sealed record {record} could not be opened: {reason}. Check that the private key is '
+    "STORE-004": "Sealed record {record} could not be opened: {reason}. Check that the private key is "
     "one of the research keys this survey sealed to.",
     # --- DATA: export ------------------------------------------------------------------------------
     "DATA-001": '{count} response(s) were answered on questionnaire "{form}" version "{version}", '
@@ -205,7 +205,7 @@ catalogue: dict[str, str] = {
     "DATA-005": 'Could not write "{path}": {reason}. Check that the folder exists and that you may '
     "write to it.",
     "DATA-006": 'The answer {value} to "{name}" equals a missing-value code (-98 or -99), which '
-    ".sav and .dta reserve for \"not shown\" and \"shown, not answered\". Export this dataset to "
+    '.sav and .dta reserve for "not shown" and "shown, not answered". Export this dataset to '
     ".csv or .parquet instead.",
     "DATA-007": 'Could not read "{path}" as a dataset: {reason}. Pass a .csv, .parquet, .sav or .dta '
     "written by helpseek export (with its .codebook.json next to it).",

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -253,3 +254,48 @@ def test_append__several_collector_processes__every_page_stored_exactly_once(
         plaintexts = {unseal_record(r, research_key.identity) for r in store.iter_records()}
         assert store.count_records() == 90
     assert plaintexts == {f"worker {w} page {n}".encode() for w in range(3) for n in range(30)}
+
+
+def _hold_writer_turn(database: str, taken: Any, release: Any) -> None:
+    """Another process: take the SQLite file's writer turn, say so, hold it until told."""
+    import fcntl
+    import os
+
+    descriptor = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(descriptor, fcntl.LOCK_EX)
+    taken.set()
+    release.wait(30)
+    os.close(descriptor)
+
+
+def test_append__sqlite_writer_turn_held_by_another_process__waits_for_it_then_stores(
+    tmp_path: Path, research_key: ResearchKeypair
+) -> None:
+    # Given a SQLite store, and another process holding the file's writer turn
+    import multiprocessing
+
+    database = tmp_path / "responses.db"
+    context = multiprocessing.get_context("spawn")
+    taken, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_writer_turn, args=(str(database), taken, release))
+    with open_store(f"sqlite:///{database}") as store:
+        holder.start()
+        assert taken.wait(30)
+        sealed = seal_page(
+            page_json(research_key, "tokenalpha"), Recipients((research_key.public_key,))
+        )
+        done = threading.Event()
+        writer = threading.Thread(target=lambda: (store.append(sealed, b"k1"), done.set()))
+        # When this process appends a page
+        writer.start()
+        # Then it waits while the other process has the turn, and stores once it is released
+        assert not done.wait(0.5)
+        release.set()
+        writer.join(30)
+        holder.join(30)
+        assert done.is_set()
+        assert store.count_records() == 1
+    # And the turn file beside the database is the owner's only, and empty
+    turn = Path(f"{database}-writer")
+    assert turn.stat().st_mode & 0o777 == 0o600
+    assert turn.stat().st_size == 0

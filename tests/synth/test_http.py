@@ -1,22 +1,22 @@
-"""Over HTTP: synthetic respondents answer the real survey pages, and the export holds exactly the
-answers that the same respondents give when walking the Session locally."""
+"""Over HTTP: synthetic respondents answer the real survey pages of a real server on loopback, and
+the export holds exactly the answers that the same respondents give when walking the Session
+locally."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 
+from helpseek.cli.demo_server import running_server
 from helpseek.data import assemble, unseal_all
 from helpseek.instrument import Instrument, load_instrument
 from helpseek.settings import Settings
 from helpseek.store import ResearchKeypair, generate_research_keypair, open_store
 from helpseek.synth import draw_respondents, load_truth, to_dataset, walk_all
 from helpseek.synth.http import DriveError, drive, parse_page
-from helpseek.web import create_app
 
 VARYING = ["response_id", "duration_s", "submitted_on"]  # server-made: random ids, clock, date
 
@@ -63,13 +63,9 @@ def test_drive__same_respondents_over_http__export_equals_the_local_walk(
     truth = load_truth(None, form)
     draw = draw_respondents(form, truth, n, seed=21)
     settings = _settings(tmp_path, research_key, (name,))
-    app = create_app(settings)
-    # When they answer the real pages of the survey app, four at a time
-    result = asyncio.run(
-        drive(
-            "http://survey.test", form, draw, concurrency=4, transport=httpx.ASGITransport(app=app)
-        )
-    )
+    # When they answer the real pages of the survey server, four at a time
+    with running_server(settings, 1.0, tmp_path / "server.log") as server:
+        result = asyncio.run(drive(server.base_url, form, draw, concurrency=4))
     # Then every respondent was sent, and the export holds what the local walk gives
     assert result.complete + result.partial == n
     over_http = _exported(settings, research_key, form)
@@ -85,11 +81,13 @@ def test_drive__server_refuses_the_instrument__raises_drive_error(
     # Given a server that fields only program_feedback
     form = load_instrument("help_us_help_you")
     settings = _settings(tmp_path, research_key, ("program_feedback",))
-    app = create_app(settings)
     draw = draw_respondents(form, load_truth(None, form), 1, seed=1)
     # When respondents of help_us_help_you try to start it
-    with pytest.raises(DriveError) as raised:
-        asyncio.run(drive("http://survey.test", form, draw, transport=httpx.ASGITransport(app=app)))
+    with (
+        running_server(settings, 1.0, tmp_path / "server.log") as server,
+        pytest.raises(DriveError) as raised,
+    ):
+        asyncio.run(drive(server.base_url, form, draw))
     # Then the driver stops with the status instead of inventing answers
     assert raised.value.status == 404
 

@@ -52,7 +52,13 @@ def demo(
             "clock) move; 0 sends pages without pausing.",
         ),
     ] = 40.0,
-    workers: Annotated[int, typer.Option("--workers", help="Survey server worker processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Survey server worker processes (2 keeps both cores of a 2-core machine busy).",
+        ),
+    ] = 2,
     passphrase_file: PassphraseFile = None,
 ) -> None:
     """Run a complete synthetic study on this machine and write its report.

@@ -30,10 +30,12 @@ _START_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class DemoServer:
-    """A running demo server: where it listens and where its messages go."""
+    """A running demo server: where it listens, where its messages go, and its process (the
+    leader of its own process group, with any workers)."""
 
     base_url: str
     log: Path
+    pid: int
 
 
 def demo_app() -> Any:
@@ -88,6 +90,7 @@ def running_server(
         "--workers",
         str(workers),
         "--no-access-log",
+        "--no-proxy-headers",
         "--log-level",
         "warning",
         "--no-server-header",
@@ -101,7 +104,7 @@ def running_server(
         try:
             base_url = f"http://127.0.0.1:{port}"
             _wait_until_up(process, base_url, log)
-            yield DemoServer(base_url, log)
+            yield DemoServer(base_url, log, process.pid)
         finally:
             _stop(process)
 

@@ -21,9 +21,9 @@ invite_app = typer.Typer(
 @invite_app.command("check")
 def check(
     query: Annotated[str, typer.Argument(help="The search query to test.")],
-    terms: Annotated[Path, typer.Option(
-        "--terms", help="Term list: one term or phrase a line, # comments."
-    )],
+    terms: Annotated[
+        Path, typer.Option("--terms", help="Term list: one term or phrase a line, # comments.")
+    ],
     max_query_chars: Annotated[int, typer.Option(help="Refuse longer queries.")] = (
         DEFAULT_MAX_QUERY_CHARS
     ),
@@ -52,12 +52,16 @@ def check(
 
 @invite_app.command("serve")
 def serve(
-    config: Annotated[Path, typer.Option(
-        "--config", help="invite.yaml: terms, languages, variants, targets."
-    )],
-    db: Annotated[str, typer.Option(
-        "--db", help="Counters database, e.g. sqlite:///invite.db (else database: in invite.yaml)."
-    )] = "",
+    config: Annotated[
+        Path, typer.Option("--config", help="invite.yaml: terms, languages, variants, targets.")
+    ],
+    db: Annotated[
+        str,
+        typer.Option(
+            "--db",
+            help="Counters database, e.g. sqlite:///invite.db (else database: in invite.yaml).",
+        ),
+    ] = "",
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8090,
 ) -> None:
@@ -81,12 +85,13 @@ def serve(
 @invite_app.command("stats")
 def stats(
     db: Annotated[str, typer.Option("--db", help="Counters database, e.g. sqlite:///invite.db.")],
-    out: Annotated[Path, typer.Option(
-        "--out", help="Folder for funnel.json, funnel.csv, funnel.md and funnel.png."
-    )] = Path("funnel"),
-    reference: Annotated[str, typer.Option(
-        help='Variant to compare the others against (default "neutral").'
-    )] = "",
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for funnel.json, funnel.csv, funnel.md and funnel.png."),
+    ] = Path("funnel"),
+    reference: Annotated[
+        str, typer.Option(help='Variant to compare the others against (default "neutral").')
+    ] = "",
 ) -> None:
     """Per-variant funnel: impressions, clicks, click-through (Wilson CI), each variant against
     the reference (difference, odds ratio, Fisher p), as JSON, CSV, Markdown and a PNG chart.

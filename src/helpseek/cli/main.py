@@ -63,7 +63,7 @@ def run_or_exit(action: Callable[[], T]) -> T:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
-    except Exception:
+    except Exception:  # noqa: BLE001 - the last resort: a bug message, never a traceback
         if _state["debug"]:
             traceback.print_exc()
         else:
@@ -76,35 +76,35 @@ def run_or_exit(action: Callable[[], T]) -> T:
 
 
 # Command groups register here, one line each.
-from helpseek.cli.report import report  # noqa: E402
+from helpseek.cli.report import report
 
 app.command("report")(report)
-from helpseek.cli.serve import serve, tor_config  # noqa: E402
+from helpseek.cli.serve import serve, tor_config
 
 app.command("serve")(serve)
 app.command("tor-config")(tor_config)
-from helpseek.cli.keys import keys_app  # noqa: E402
+from helpseek.cli.keys import keys_app
 
 app.add_typer(keys_app, name="keys")
-from helpseek.cli.export import export  # noqa: E402
+from helpseek.cli.export import export
 
 app.command("export")(export)
-from helpseek.cli.invite import invite_app  # noqa: E402
+from helpseek.cli.invite import invite_app
 
 app.add_typer(invite_app, name="invite")
-from helpseek.cli.instrument import instrument_app  # noqa: E402
+from helpseek.cli.instrument import instrument_app
 
 app.add_typer(instrument_app, name="instrument")
 
-from helpseek.cli.analyze import analyze, spec_app  # noqa: E402
+from helpseek.cli.analyze import analyze, spec_app
 
 app.command("analyze")(analyze)
 app.add_typer(spec_app, name="spec")
 
-from helpseek.cli.synth import synth  # noqa: E402
+from helpseek.cli.synth import synth
 
 app.command("synth")(synth)
-from helpseek.cli.demo import demo  # noqa: E402
+from helpseek.cli.demo import demo
 
 app.command("demo")(demo)
 

@@ -7,6 +7,7 @@ date. Must not import the crypto library (see store/sealing.py).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import sqlite3
@@ -80,14 +81,33 @@ class Store:
     ) -> None:
         self._engine = engine
         # SQLite has one writer at a time, and a connection that finds the file locked sleeps in
-        # growing steps (up to 100 ms) before it tries again; so the threads of one process take
-        # turns here and only other processes ever meet SQLite's lock. PostgreSQL needs no turns.
+        # growing steps (up to 100 ms) before it tries again; so writers take turns before they
+        # meet SQLite's lock: the threads of one process and the processes sharing the file
+        # (`serve --workers N`). PostgreSQL needs no turns.
         self._write_lock: AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+            _WriterTurns(engine.url.database or "")
+            if engine.dialect.name == "sqlite"
+            else nullcontext()
         )
         self._today = today
         self._date_precision = date_precision
         self._purged_on: date | None = None
+        # Built once: building and compiling a statement per page cost more CPU than SQLite.
+        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        self._insert_page = (
+            dialect.insert(sealed_records)
+            .on_conflict_do_nothing()
+            .returning(sealed_records.c.id)  # rowcount is not reliable on every driver
+        )
+        upsert = dialect.insert(session_states)
+        self._upsert_session = upsert.on_conflict_do_update(
+            index_elements=[session_states.c.session_id],
+            set_={"sealed": upsert.excluded.sealed, "expires_on": upsert.excluded.expires_on},
+        )
+        self._select_session = sa.select(session_states.c.sealed).where(
+            session_states.c.session_id == sa.bindparam("session_id"),
+            session_states.c.expires_on >= sa.bindparam("today"),
+        )
 
     @property
     def url(self) -> str:
@@ -112,34 +132,21 @@ class Store:
             "sealed": sealed.data,
             "stored_on": self._stored_on(),
         }
-        statement = (
-            self._insert(sealed_records)
-            .values(**row)
-            .on_conflict_do_nothing()
-            .returning(sealed_records.c.id)  # rowcount is not reliable on every driver
-        )
         if session is not None:
             self._purge_expired_sessions()
         with self._writing() as conn:
-            stored = conn.execute(statement).scalar_one_or_none() is not None
+            stored = conn.execute(self._insert_page, row).scalar_one_or_none() is not None
             if session is not None:
-                conn.execute(self._session_upsert(session))
+                conn.execute(self._upsert_session, _session_row(session))
         return stored
 
     def put_session(self, session_id: str, blob: bytes, expires_on: date) -> None:
         """Create or replace the sealed in-progress state of one session."""
         self._purge_expired_sessions()
         with self._writing() as conn:
-            conn.execute(self._session_upsert(SessionUpdate(session_id, blob, expires_on)))
-
-    def _session_upsert(self, session: SessionUpdate) -> Any:
-        insert = self._insert(session_states).values(
-            session_id=session.session_id, sealed=session.blob, expires_on=session.expires_on
-        )
-        return insert.on_conflict_do_update(
-            index_elements=[session_states.c.session_id],
-            set_={"sealed": insert.excluded.sealed, "expires_on": insert.excluded.expires_on},
-        )
+            conn.execute(
+                self._upsert_session, _session_row(SessionUpdate(session_id, blob, expires_on))
+            )
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -152,12 +159,10 @@ class Store:
 
     def get_session(self, session_id: str) -> bytes | None:
         """The sealed state of a session, or None if unknown or expired."""
-        query = sa.select(session_states.c.sealed).where(
-            session_states.c.session_id == session_id,
-            session_states.c.expires_on >= self._today(),
-        )
         with self._engine.connect() as conn:
-            blob = conn.execute(query).scalar_one_or_none()
+            blob = conn.execute(
+                self._select_session, {"session_id": session_id, "today": self._today()}
+            ).scalar_one_or_none()
         return None if blob is None else bytes(blob)
 
     def delete_session(self, session_id: str) -> None:
@@ -189,6 +194,8 @@ class Store:
 
     def close(self) -> None:
         self._engine.dispose()
+        if isinstance(self._write_lock, _WriterTurns):
+            self._write_lock.close()
 
     def __enter__(self) -> Self:
         return self
@@ -204,9 +211,48 @@ class Store:
         today = self._today()
         return today.replace(day=1) if self._date_precision == "month" else today
 
-    def _insert(self, table: sa.Table) -> Any:
-        dialect = sqlite if self._engine.dialect.name == "sqlite" else postgresql
-        return dialect.insert(table)
+
+class _WriterTurns:
+    """Writers of one SQLite file take turns: a thread lock in this process, then an exclusive
+    flock on `<database>-writer` shared by every process that opens the file. A process waiting
+    for the flock wakes the moment it is released (SQLite's busy handler sleeps and polls), and
+    the kernel drops the flock of a process that dies, so a crash never leaves it held."""
+
+    def __init__(self, database: str) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writer"
+        self._descriptor: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._descriptor is None:
+                self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        with self._threads:
+            if self._descriptor is not None:
+                os.close(self._descriptor)
+                self._descriptor = None
+
+
+def _session_row(session: SessionUpdate) -> dict[str, Any]:
+    return {
+        "session_id": session.session_id,
+        "sealed": session.blob,
+        "expires_on": session.expires_on,
+    }
 
 
 def open_store(

@@ -1,0 +1,132 @@
+"""The demo's collection step: synthetic respondents answering the bundled questionnaire over real
+HTTP, against the same server's static page fetched by the same client in the same run (the ratio
+and the CPU per page are the results; absolute rates depend on the machine and its load).
+
+    .venv/bin/python benchmarks/demo_bench.py --n 400 --concurrency 32 [--workers 1]
+
+Starts the demo's survey server (uvicorn, SQLite synchronous=FULL, help_us_help_you) on
+127.0.0.1, then drives `--n` respondents through it without pauses (time scale 0). CPU per page
+is measured for the server's processes and for the driver separately: the demo's two cores are
+shared by both, so the sum of the two is what bounds `make demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+
+from helpseek.cli.demo_server import running_server
+from helpseek.instrument import load_instrument
+from helpseek.settings import Settings
+from helpseek.store import generate_research_keypair
+from helpseek.synth import draw_respondents, load_truth
+from helpseek.synth.http import drive
+
+FORM = "help_us_help_you"
+T = TypeVar("T")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=400, help="respondents (default 400)")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
+    parser.add_argument("--seconds", type=float, default=10.0, help="static baseline length")
+    args = parser.parse_args()
+    form = load_instrument(FORM)
+    draw = draw_respondents(form, load_truth(None, form), args.n, 1)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = _settings(Path(folder))
+        with running_server(settings, 1.0, Path(folder) / "server.log", args.workers) as server:
+            group = server.pid  # the server is its own process group (with its workers)
+            static, static_cpu = _timed(group, _static(server.base_url, args))
+            result, cpu = _timed(
+                group, drive(server.base_url, form, draw, concurrency=args.concurrency)
+            )
+    static_rate = static / static_cpu.wall
+    page_rate = result.pages / cpu.wall
+    print(
+        f"{args.n} respondents of {FORM}, concurrency {args.concurrency}, {args.workers} worker(s)"
+    )
+    print(f"static page (GET /static/style.css): {static_rate:8.1f} responses/s")
+    print(f"survey pages (sealed + stored):      {page_rate:8.1f} pages/s ({result.pages} pages)")
+    print(f"ratio survey/static:                 {page_rate / static_rate:8.3f}")
+    print(
+        f"CPU per page: server {cpu.server / result.pages * 1000:.2f} ms, "
+        f"driver {cpu.driver / result.pages * 1000:.2f} ms "
+        f"(per static response: server {static_cpu.server / static * 1000:.2f} ms, "
+        f"driver {static_cpu.driver / static * 1000:.2f} ms)"
+    )
+
+
+@dataclass(frozen=True)
+class _Cpu:
+    """Wall seconds, and CPU seconds of the server's processes and of this driver."""
+
+    wall: float
+    server: float
+    driver: float
+
+
+def _timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, _Cpu]:
+    server_before, driver_before = _group_cpu(group), time.process_time()
+    started = time.perf_counter()
+    value = asyncio.run(work)
+    wall = time.perf_counter() - started
+    return value, _Cpu(wall, _group_cpu(group) - server_before, time.process_time() - driver_before)
+
+
+async def _static(base_url: str, args: argparse.Namespace) -> int:
+    stop = time.monotonic() + args.seconds
+    counts = [0] * args.concurrency
+
+    async def one(slot: int) -> None:
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(base_url, connector=connector) as client:
+            while time.monotonic() < stop:
+                async with client.get("/static/style.css") as response:
+                    await response.read()
+                    response.raise_for_status()
+                counts[slot] += 1
+
+    await asyncio.gather(*(one(k) for k in range(args.concurrency)))
+    return sum(counts)
+
+
+def _settings(folder: Path) -> Settings:
+    public = folder / "public.key"
+    public.write_text(generate_research_keypair().public_key + "\n")
+    return Settings(
+        f"sqlite:///{folder / 'responses.db'}",
+        (public,),
+        (FORM,),
+        secret_key_file=folder / "server.secret",
+    )
+
+
+def _group_cpu(group: int) -> float:
+    """User + system CPU seconds of every live process in the process group."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # field 5 (pgrp), counted after the command name
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+if __name__ == "__main__":
+    main()
