@@ -111,6 +111,21 @@ def test_durations__rounded_and_dates_coarse(
     assert all(r.submitted_on == "2026-11-30" for r in records)
 
 
+def test_durations__a_wait_for_a_worker_thread__is_not_the_respondents_time(
+    respondent: Respondent, app, settings, research_key, clock
+) -> None:
+    # Given a respondent who read the first page for 37 s, then pressed Next
+    page = respondent.start("en")
+    clock.now += 37
+    arrived = clock.now
+    # When the POST waits 5 minutes for one of the busy server's worker threads
+    clock.now += 300
+    fields = {name: [value] for name, value in page.hidden.items()} | {"action": ["next"]}
+    app.state.survey.submit(fields, arrived)
+    # Then the stored page time ends when the POST arrived
+    assert [r.page_seconds for r in stored_records(settings, research_key)] == [40]
+
+
 def test_progress__shown_on_every_question_page(respondent: Respondent) -> None:
     page = respondent.start("en")
     assert UI.text("en", "progress") in page.text() and "<progress" in page.html

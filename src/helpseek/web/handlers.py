@@ -59,12 +59,13 @@ async def start(request: Request) -> Response:
 async def submit_page(request: Request) -> Response:
     """POST /page: one page of answers (or Back); stored sealed before the next page is sent."""
     survey, renderer = _parts(request)
+    arrived = survey.now()  # the page's time ends here, not after a wait for a worker thread
     language = request.query_params.get("lang")
     try:
         fields = await _form(request, survey)
     except FormRejected as rejected:
         return renderer.message(rejected.status, rejected.message_key, language)
-    step = await run_in_threadpool(survey.submit, fields)
+    step = await run_in_threadpool(survey.submit, fields, arrived)
     return _respond(renderer, step, language)
 
 

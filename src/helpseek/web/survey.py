@@ -129,14 +129,24 @@ class Survey:
         session_id, key = self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key()
         return self._show(session, Token(session_id, key, b"", 0), ())
 
-    def submit(self, fields: dict[str, list[str]]) -> Step:
-        """One POST of a questionnaire page: its fields, including `token` and `action`."""
+    def now(self) -> float:
+        """The survey's clock (epoch seconds)."""
+        return self._clock()
+
+    def submit(self, fields: dict[str, list[str]], arrived: float | None = None) -> Step:
+        """One POST of a questionnaire page: its fields, including `token` and `action`.
+
+        `arrived` is when the POST reached the app (default: now). The page's duration ends
+        there, not when a worker thread took the request up: a busy server does not lengthen the
+        durations it stores, nor hide a speeder.
+        """
+        arrived = self._clock() if arrived is None else arrived
         token_text, action = (_single(fields.pop(k, [])) for k in ("token", "action"))
         if token_text is None or action not in ("next", "back"):
             return ShowMessage(400, "msg_bad_request")
         try:
             token = decode_token(
-                token_text, self._secret, int(self._clock()), self.settings.token_lifetime_s
+                token_text, self._secret, int(arrived), self.settings.token_lifetime_s
             )
         except TokenExpiredError:
             return ShowMessage(410, "msg_expired")
@@ -154,9 +164,11 @@ class Survey:
             )
         if action == "back":
             return self._show(saved.session.back(), token, (token.nonce,))
-        return self._apply(saved, token, fields)
+        return self._apply(saved, token, fields, arrived)
 
-    def _apply(self, saved: _Saved, token: Token, fields: dict[str, list[str]]) -> Step:
+    def _apply(
+        self, saved: _Saved, token: Token, fields: dict[str, list[str]], arrived: float
+    ) -> Step:
         try:
             outcome = saved.session.submit(fields)
         except FormError:
@@ -171,7 +183,7 @@ class Survey:
                 view=outcome.view,
                 issued_at=token.issued_at,
             )
-        record = self._record(outcome.session, outcome.submission, token)
+        record = self._record(outcome.session, outcome.submission, token, arrived)
         # Durable before acknowledged: the page and the session's next state commit together,
         # before any reply is built (issue 3).
         page = _Page(seal_page(record.to_json(), self.recipients), token.nonce)
@@ -194,10 +206,12 @@ class Survey:
     ) -> ShowPage:
         """Issue a fresh nonce, save the session expecting it (with the accepted `page`, if any,
         in the same transaction), and show the current page."""
-        now = int(self._clock()) if issued_at is None else issued_at
-        fresh = new_token(token.session_id, token.session_key, now)
+        fresh = new_token(token.session_id, token.session_key, 0)
         self._save(session, fresh, fresh.nonce, done, page)
-        text = encode_token(fresh, self._secret)
+        # The page's time starts once it is stored and about to leave: a wait for the store's
+        # write turn on a busy server is not the respondent's time.
+        now = int(self._clock()) if issued_at is None else issued_at
+        text = encode_token(replace(fresh, issued_at=now), self._secret)
         return ShowPage(session, view or session.current_page(), text, notice_key, status)
 
     def _save(
@@ -238,8 +252,10 @@ class Survey:
         except (SealedStateError, SessionStateError, ValueError, KeyError):
             return ShowMessage(403, "msg_invalid_token")
 
-    def _record(self, session: Session, submission: PageSubmission, token: Token) -> PageRecord:
-        seconds = max(0, int(self._clock()) - token.issued_at)
+    def _record(
+        self, session: Session, submission: PageSubmission, token: Token, arrived: float
+    ) -> PageRecord:
+        seconds = max(0, int(arrived) - token.issued_at)
         step = self.settings.page_seconds_rounding
         rounded = min(
             self.settings.page_seconds_cap, round(seconds / step) * step if step else seconds
