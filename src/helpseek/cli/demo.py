@@ -56,9 +56,9 @@ def demo(
         int,
         typer.Option(
             "--workers",
-            help="Survey server worker processes (2 keeps both cores of a 2-core machine busy).",
+            help="Survey server worker processes (3 keep both cores of a 2-core machine busy).",
         ),
-    ] = 2,
+    ] = 3,
     passphrase_file: PassphraseFile = None,
 ) -> None:
     """Run a complete synthetic study on this machine and write its report.

@@ -62,9 +62,11 @@ class DemoOptions:
     passphrase: str | None = None
     # 40x: a 30 s page takes 0.75 s of real time; the server's clock runs 40x faster to match.
     time_scale: float = 40.0
-    # One server process is busy on one core while the respondents' driver leaves the other
-    # core mostly idle; two share the SQLite file by taking turns (store/database.py).
-    workers: int = 2
+    # Each server process runs Python on one core at a time (its threads share one lock), and
+    # the respondents' driver needs a quarter of a core: on 2 cores, 1 worker served ~125 pages/s,
+    # 2 ~185 and 3 ~215 (benchmarks/demo_bench.py). They share the SQLite file by taking turns
+    # (store/database.py).
+    workers: int = 3
 
 
 @dataclass

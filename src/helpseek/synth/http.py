@@ -117,21 +117,21 @@ async def drive(
     timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def browser() -> None:
-        # One kept-alive connection per browser, as a respondent has; no cookies (the survey
-        # sets none, and a respondent's browser would not send another respondent's).
-        connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(
-            base_url,
-            connector=connector,
-            timeout=timeout,
-            cookie_jar=aiohttp.DummyCookieJar(),
-        ) as client:
-            for respondent in waiting:
+        for respondent in waiting:
+            # Each respondent has a browser of their own: one kept-alive connection, no cookies
+            # (the survey sets none). A new connection per respondent also lets the server's
+            # worker processes share the load: a connection stays with the worker that took it.
+            async with aiohttp.ClientSession(
+                base_url,
+                connector=aiohttp.TCPConnector(limit=1),
+                timeout=timeout,
+                cookie_jar=aiohttp.DummyCookieJar(),
+            ) as client:
                 pages, finished = await _respond(client, instrument, respondent, draw, time_scale)
-                totals["pages"] += pages
-                totals["complete" if finished else "partial"] += 1
-                if progress is not None:
-                    progress(1)
+            totals["pages"] += pages
+            totals["complete" if finished else "partial"] += 1
+            if progress is not None:
+                progress(1)
 
     await asyncio.gather(*(browser() for _ in range(max(1, concurrency))))
     return DriveResult(totals["complete"], totals["partial"], totals["pages"])
