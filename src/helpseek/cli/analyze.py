@@ -5,24 +5,19 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from helpseek.analysis import (
-    AnalysisSpec,
-    bundled_specs,
-    load_spec,
-    resolve_spec,
-    run_analysis,
-    write_results,
-)
-from helpseek.data import read_table
-from helpseek.instrument import Instrument, bundled_instruments, load_instrument
-from helpseek.quality import options_for, screen
+# The analysis stack (pandas, statsmodels, scipy) takes over a second to load: it is imported in
+# the commands that use it, so that every other `helpseek` command starts without it.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from helpseek.analysis import AnalysisSpec
+    from helpseek.instrument import Instrument
 
 spec_app = typer.Typer(help="Analysis specs shipped with helpseek.", no_args_is_help=True)
 
@@ -30,6 +25,8 @@ spec_app = typer.Typer(help="Analysis specs shipped with helpseek.", no_args_is_
 @spec_app.command("list")
 def spec_list() -> None:
     """Print the bundled analysis specs, one per line: name and path (copy one to adapt it)."""
+    from helpseek.analysis import bundled_specs
+
     for name, path in bundled_specs().items():
         typer.echo(f"{name}\t{path}")
 
@@ -69,7 +66,11 @@ def analyze(
 
     Example: helpseek analyze --data data.sav --spec help_seeking --out results/
     """
+    import pandas as pd
+
+    from helpseek.analysis import load_spec, resolve_spec, run_analysis, write_results
     from helpseek.cli.main import run_or_exit
+    from helpseek.instrument import load_instrument
 
     parsed = run_or_exit(lambda: load_spec(spec))
     forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
@@ -98,6 +99,9 @@ def _read_and_screen(
     path: Path, forms: list[Instrument], spec: AnalysisSpec, stderr: Console
 ) -> pd.DataFrame:
     """One data file with its quality flags added and identifying free text redacted."""
+    from helpseek.data import read_table
+    from helpseek.quality import options_for, screen
+
     table = read_table(path)
     form = _instrument_for(table, forms)
     if form is None:
@@ -111,6 +115,8 @@ def _read_and_screen(
 
 def _instrument_for(table: pd.DataFrame, forms: list[Instrument]) -> Instrument | None:
     """The questionnaire for this table: one given on the command line, else the bundled one it names."""
+    from helpseek.instrument import bundled_instruments, load_instrument
+
     ids = set(table["instrument"].dropna().astype(str)) if "instrument" in table.columns else set()
     for form in forms:
         if form.form_id in ids or len(forms) == 1 and not ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -17,8 +17,10 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from helpseek.analysis import AnalysisResult
 from helpseek.cli.passphrase import PASSPHRASE_ENV, PassphraseFile, read_passphrase
+
+if TYPE_CHECKING:  # the analysis stack loads in the command, not with every `helpseek` command
+    from helpseek.analysis import AnalysisResult
 
 _BAR_LABELS = {
     "help_us_help_you": "respondents (help_us_help_you)",

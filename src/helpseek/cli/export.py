@@ -10,9 +10,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from helpseek.cli.passphrase import PassphraseFile, read_passphrase
-from helpseek.data.export import check_out_paths, export_store
-from helpseek.instrument import load_instrument
-from helpseek.store import load_private_key, open_store
 
 
 def export(
@@ -61,7 +58,12 @@ def export(
     Example: helpseek export --db sqlite:///responses.db --private-key keys/private.key
     --out data.sav --out data.csv --lang en
     """
+    # Imported here, not at the top: every `helpseek` command would otherwise load pandas and
+    # the store's libraries before it starts.
     from helpseek.cli.main import run_or_exit
+    from helpseek.data.export import check_out_paths, export_store
+    from helpseek.instrument import load_instrument
+    from helpseek.store import load_private_key, open_store
 
     run_or_exit(lambda: check_out_paths(out))
     identity = run_or_exit(lambda: load_private_key(private_key, read_passphrase(passphrase_file)))

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from helpseek.instrument import bundled_instruments, check_instrument, load_instrument, to_text
-from helpseek.instrument.export import export_xlsx
-from helpseek.instrument.load import read_form
+# helpseek.instrument (pyxform, lxml) is imported in each command: loading it takes half a second
+# that the other `helpseek` commands need not wait for.
 
 instrument_app = typer.Typer(
     help="Questionnaires: list the bundled ones, check a form before it goes live, print it, "
@@ -30,6 +29,7 @@ def list_instruments() -> None:
     Example: helpseek instrument list
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.instrument import bundled_instruments, load_instrument
 
     for name in bundled_instruments():
         instrument = run_or_exit(partial(load_instrument, name))
@@ -52,6 +52,7 @@ def check(
     Example: helpseek instrument check survey.xlsx
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.instrument import check_instrument
 
     problems = run_or_exit(lambda: check_instrument(source))
     for problem in problems:
@@ -73,6 +74,7 @@ def show(
     Example: helpseek instrument show help_us_help_you --lang es
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.instrument import load_instrument, to_text
 
     instrument = run_or_exit(lambda: load_instrument(source))
     if lang and lang not in instrument.language_codes:
@@ -94,6 +96,9 @@ def export(
     helpseek instrument export help_us_help_you --out help_us_help_you.xlsx
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.instrument import load_instrument
+    from helpseek.instrument.export import export_xlsx
+    from helpseek.instrument.load import read_form
 
     if out.suffix.lower() != ".xlsx":
         raise typer.BadParameter("the file name must end in .xlsx", param_hint="--out")

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from helpseek.invite.match import DEFAULT_MAX_QUERY_CHARS
-
 # Other imports are inside the commands: cli/main.py imports this module, and the funnel's
 # matplotlib should load only for `stats`.
 
@@ -24,22 +22,25 @@ def check(
     terms: Annotated[
         Path, typer.Option("--terms", help="Term list: one term or phrase a line, # comments.")
     ],
-    max_query_chars: Annotated[int, typer.Option(help="Refuse longer queries.")] = (
-        DEFAULT_MAX_QUERY_CHARS
-    ),
+    max_query_chars: Annotated[
+        int | None,
+        typer.Option(help="Refuse longer queries (default: the matcher's, 512 characters)."),
+    ] = None,
 ) -> None:
     """Does QUERY match the term list? Prints "match: <entry>" (exit 0) or "no match" (exit 1).
 
     Example: helpseek invite check --terms terms.txt "tokenalpha placeholder"
     """
     from helpseek.cli.main import run_or_exit
-    from helpseek.invite.match import TermMatcher, read_terms
+
+    # Imported here: the invite package loads SQLAlchemy, which other commands need not wait for.
+    from helpseek.invite.match import DEFAULT_MAX_QUERY_CHARS, TermMatcher, read_terms
 
     def run() -> str | None:
         for warning in read_terms(terms)[1]:
             if not warning.is_error:
                 typer.echo(str(warning), err=True)
-        matcher = TermMatcher(terms, max_query_chars=max_query_chars)
+        matcher = TermMatcher(terms, max_query_chars=max_query_chars or DEFAULT_MAX_QUERY_CHARS)
         hit = matcher.match(query)
         return None if hit is None else hit.entry
 

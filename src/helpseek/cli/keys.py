@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from helpseek.cli.passphrase import PassphraseFile, read_passphrase
-from helpseek.store import load_private_key, write_research_key
 
 keys_app = typer.Typer(
     help="Research keys: answers are sealed to the public key; only the private key reads them.",
@@ -35,6 +34,7 @@ def new(
     Example: helpseek keys new --out keys/
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.store import write_research_key  # here: loading the store takes half a second
 
     def make() -> str:
         passphrase = read_passphrase(passphrase_file, confirm=True)
@@ -66,6 +66,7 @@ def show_identity(
     Example: helpseek keys show-identity --private-key keys/private.key > id.txt
     """
     from helpseek.cli.main import run_or_exit
+    from helpseek.store import load_private_key
 
     identity = run_or_exit(lambda: load_private_key(private_key, read_passphrase(passphrase_file)))
     typer.echo(
