@@ -29,7 +29,7 @@ from helpseek.quality import options_for, screen
 from helpseek.settings import Settings
 from helpseek.store import load_private_key, open_store, write_research_key
 from helpseek.synth import draw_respondents, load_truth
-from helpseek.synth.http import RETRIED_AFTER_SERVER_ERROR, DriveError, DriveResult, drive
+from helpseek.synth.http import DriveError, DriveResult, drive
 
 MAIN, PROGRAMME = "help_us_help_you", "program_feedback"
 MARKER = ".helpseek-demo"
@@ -209,10 +209,10 @@ def _collect(
             raise InputError(
                 [problem("SYNTH-011", status=error.status, page=error.page, detail=error.detail)]
             ) from None
-    if RETRIED_AFTER_SERVER_ERROR[0]:
+    retried = sum(r.retried_after_server_error for r in results)
+    if retried:
         steps.say(
-            f"{RETRIED_AFTER_SERVER_ERROR[0]} pages were sent again after a server error "
-            f"(see {out / 'server.log'})"
+            f"{retried} pages were sent again after a server error (see {out / 'server.log'})"
         )
     return dict(zip(draws, results, strict=True))
 

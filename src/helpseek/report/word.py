@@ -57,8 +57,8 @@ def _add_table(document: Any, table: Table) -> None:
     # Row by row: python-docx's grid.cell(r, c) walks every cell of the table on each call, which
     # made the demo's Word tables take 33 s.
     rows = grid.rows
-    for index, cell in enumerate(rows[header_rows - 1].cells):
-        _set(cell, table.columns[index], bold=True)
+    for cell, column in zip(rows[header_rows - 1].cells, table.columns, strict=True):
+        _set(cell, column, bold=True)
     for r_index, row in enumerate(table.rows, start=header_rows):
         for c_index, (cell, text) in enumerate(zip(rows[r_index].cells, row.cells, strict=True)):
             _set(

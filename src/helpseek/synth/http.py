@@ -5,8 +5,8 @@ server sends (the hidden token, the fields shown, the choices offered) and answe
 same policy as the local walk. Pauses are the drawn page durations divided by `time_scale`, so a
 server whose clock runs `time_scale` times faster stores realistic durations.
 
-The client is aiohttp, not httpx: driving the demo's 55,000 pages, httpx spent 3.2 ms of CPU a
-page in the driver and aiohttp 1.4 ms, on a machine whose two cores the server shares
+The client is aiohttp, not httpx: answering the bundled questionnaire on 2 cores shared with the
+server, httpx spent 3.2 ms of the driver's CPU a page and aiohttp 1.0-1.4 ms
 (benchmarks/demo_bench.py).
 """
 
@@ -35,8 +35,6 @@ from helpseek.synth.respondents import Draw, Respondent
 _PAGE_STATUSES = (200, 422)
 #: Tries per request before the respondent gives up (lost connections, timeouts).
 _ATTEMPTS = 4
-#: Requests sent again because the server answered 5xx (a server bug worth reporting).
-RETRIED_AFTER_SERVER_ERROR = [0]
 
 
 class DriveError(RuntimeError):
@@ -56,13 +54,15 @@ class Page:
     errors: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class DriveResult:
-    """How many respondents finished, broke off, and how many pages were posted."""
+    """How many respondents finished, broke off, how many pages were posted, and how many
+    requests were sent again because the server answered 5xx (a server bug worth reporting)."""
 
-    complete: int
-    partial: int
-    pages: int
+    complete: int = 0
+    partial: int = 0
+    pages: int = 0
+    retried_after_server_error: int = 0
 
 
 def parse_page(text: str) -> Page | None:
@@ -112,7 +112,7 @@ async def drive(
     `time_scale` 0 sends pages without pausing. `progress(1)` after each respondent.
     Raises DriveError on any reply that is not a page or the end page.
     """
-    totals = {"complete": 0, "partial": 0, "pages": 0}
+    result = DriveResult()
     waiting = iter(respondents or draw.respondents)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
 
@@ -127,14 +127,19 @@ async def drive(
                 timeout=timeout,
                 cookie_jar=aiohttp.DummyCookieJar(),
             ) as client:
-                pages, finished = await _respond(client, instrument, respondent, draw, time_scale)
-            totals["pages"] += pages
-            totals["complete" if finished else "partial"] += 1
+                pages, finished = await _respond(
+                    client, instrument, respondent, draw, time_scale, result
+                )
+            result.pages += pages
+            if finished:
+                result.complete += 1
+            else:
+                result.partial += 1
             if progress is not None:
                 progress(1)
 
     await asyncio.gather(*(browser() for _ in range(max(1, concurrency))))
-    return DriveResult(totals["complete"], totals["partial"], totals["pages"])
+    return result
 
 
 @dataclass(frozen=True)
@@ -151,13 +156,14 @@ async def _respond(
     respondent: Respondent,
     draw: Draw,
     time_scale: float,
+    result: DriveResult,
 ) -> tuple[int, bool]:
-    """One respondent: returns (pages submitted, reached the end)."""
+    """One respondent: returns (pages submitted, reached the end); counts retries in `result`."""
     lang = respondent.language
-    landing = await _send(client, "GET", f"/survey/{instrument.form_id}?lang={lang}", 0)
+    landing = await _send(client, result, "GET", f"/survey/{instrument.form_id}?lang={lang}", 0)
     _expect(landing, 0, (200,))
     reply = await _send(
-        client, "POST", f"/start?lang={lang}", 0, data={"instrument": instrument.form_id}
+        client, result, "POST", f"/start?lang={lang}", 0, data={"instrument": instrument.form_id}
     )
     _expect(reply, 0, (200,))
     rng = respondent_rng(respondent)
@@ -171,7 +177,7 @@ async def _respond(
             # The server times a page from issuing it to the next POST reaching the app, so
             # neither the wait for its worker threads nor the trip back adds to the pause.
             await asyncio.sleep(seconds / time_scale)
-        reply = await _post(client, page, values, lang, submitted + 1)
+        reply = await _post(client, result, page, values, lang, submitted + 1)
         refused = parse_page(reply.text) if reply.status == 422 else None
         if refused is not None:
             fixed = repair(values, refused.errors, refused.questions, instrument)
@@ -179,7 +185,7 @@ async def _respond(
                 raise DriveError(
                     422, submitted + 1, f"answers refused: {', '.join(refused.errors)}"
                 )
-            reply = await _post(client, refused, fixed, lang, submitted + 1)
+            reply = await _post(client, result, refused, fixed, lang, submitted + 1)
             _expect(reply, submitted + 1, (200,))
         submitted += 1
     return submitted, True
@@ -187,6 +193,7 @@ async def _respond(
 
 async def _post(
     client: aiohttp.ClientSession,
+    result: DriveResult,
     page: Page,
     values: dict[str, list[str]],
     lang: str,
@@ -200,6 +207,7 @@ async def _post(
         form.extend((question.name, v) for v in given)
     reply = await _send(
         client,
+        result,
         "POST",
         f"/page?lang={lang}",
         number,
@@ -211,11 +219,16 @@ async def _post(
 
 
 async def _send(
-    client: aiohttp.ClientSession, method: str, url: str, page: int, **options: Any
+    client: aiohttp.ClientSession,
+    result: DriveResult,
+    method: str,
+    url: str,
+    page: int,
+    **options: Any,
 ) -> Reply:
     """One request, sent again after a lost connection, a timeout or a server error (5xx), as a
     respondent would press the button again; the server stores a page sent twice once. Every
-    retry after a server error is counted in RETRIED_AFTER_SERVER_ERROR (reported by the demo)."""
+    retry after a server error is counted in `result` (the demo reports it)."""
     for attempt in range(_ATTEMPTS):
         last = attempt == _ATTEMPTS - 1
         try:
@@ -227,7 +240,7 @@ async def _send(
         else:
             if reply.status < 500 or last:
                 return reply
-            RETRIED_AFTER_SERVER_ERROR[0] += 1
+            result.retried_after_server_error += 1
         await asyncio.sleep(2.0**attempt)
     raise AssertionError("unreachable")
 
