@@ -20,12 +20,17 @@ class Location:
 
     >>> str(Location("survey.xlsx", "survey", 14, "relevant"))
     'survey.xlsx, sheet "survey", row 14, column "relevant"'
+    >>> str(Location("de.po", line=12, entry="survey/uses/label"))
+    'de.po, line 12, entry "survey/uses/label"'
     """
 
     file: str | None = None
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    #: A text file's line (a translation file), and the entry there (its msgctxt key).
+    line: int | None = None
+    entry: str | None = None
 
     def __str__(self) -> str:
         parts = []
@@ -37,6 +42,10 @@ class Location:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(f'column "{self.column}"')
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.entry:
+            parts.append(f'entry "{self.entry}"')
         return ", ".join(parts)
 
 
@@ -278,6 +287,58 @@ catalogue: dict[str, str] = {
     "(at most 64 characters), because they appear in links. Rename it.",
     "INVITE-020": "The search is {length} characters long; at most {max_chars} are checked. Shorten "
     "it, or raise max_query_chars in the settings.",
+    "INSTRUMENT-050": 'The settings column "reviewed" has "{item}", which is not code=date. Write each '
+    "reviewed language as code=YYYY-MM-DD, separated by spaces, e.g. de=2026-11-30 fi=2026-12-01.",
+    "INSTRUMENT-051": 'The language "{lang_code}" is listed both as machine_translated and as reviewed. '
+    "Keep it in one of the two columns: reviewed once a translator has checked every text.",
+    # --- TRANSLATE: translation files (gettext PO) and helpseek translate -------------------------
+    "TRANSLATE-001": '"{path}" is not a readable translation file: {reason}. Use the PO file that '
+    "`helpseek translate export` wrote, saved as UTF-8 by a translation tool or a text editor.",
+    "TRANSLATE-002": 'The file\'s header has no "Language". Add the line "Language: xx\\n" to the header '
+    "(xx: the code of the language it translates into, e.g. el, zh-Hans), or export the file again.",
+    "TRANSLATE-003": 'The header\'s Language "{value}" is not a language code.{hint} Use a BCP 47 code '
+    "such as el, fa or zh-Hant (`helpseek translate status` lists the languages helpseek knows).",
+    "TRANSLATE-004": 'The header has no "{header}", so it is not clear which texts the file '
+    "translates. Export the file again with `helpseek translate export` and copy the translations "
+    "into it.",
+    "TRANSLATE-005": 'The header X-Helpseek-Review is "{value}". Write "machine-draft", or "reviewed '
+    'YYYY-MM-DD" with the date a translator reviewed every entry (no names).',
+    "TRANSLATE-006": "The file has {what}, which helpseek does not use. Keep the entries as exported: "
+    "each has msgctxt (its key), msgid (the source text) and one msgstr.",
+    "TRANSLATE-007": 'The file translates "{texts}" into "{language}", but where it is stored holds '
+    '"{expected_texts}" in "{expected_language}". Name the file after its language and keep it in '
+    "the folder of the texts it translates (`helpseek translate import` puts it there).",
+    "TRANSLATE-008": 'The file translates the texts into "{language}", their source language. The '
+    "source texts are edited in the questionnaire itself (or the template); delete this file.",
+    "TRANSLATE-009": "The file is for {texts}, but the command was given {given}. Pass the matching "
+    "option, or the file exported for these texts.",
+    "TRANSLATE-010": 'The translation is missing (source text: "{text}"). Translate the msgstr of '
+    "this entry; every text a respondent can see needs one.",
+    "TRANSLATE-011": 'There is no questionnaire "{name}" to import into.{hint} Pass --instrument '
+    "with the form file the translation was exported from.",
+    "TRANSLATE-012": "The entry is not a text of what the file translates{hint}: it may have been "
+    "renamed or removed. Delete the entry, or export the file again and copy the translation over.",
+    "TRANSLATE-013": "The entry appears twice (first at line {first_line}). Keep one of the two.",
+    "TRANSLATE-014": "A {kind} differs from the source text: lost {lost}, added {added}. Keep each "
+    "placeholder, tag and web address exactly as in the msgid; only the words around them change.",
+    "TRANSLATE-015": "The translation holds invisible control characters ({chars}) that can reorder "
+    "or hide text. Delete them (marks such as U+200F and joiners such as U+200C are fine).",
+    "TRANSLATE-016": "The translation has {n} characters, but the source text has {source_n}: a "
+    "translation between {low} and {high} characters is expected. Check that it is the whole text "
+    "and only this text (not the next entry's too).",
+    "TRANSLATE-017": 'The translation reads the same as that of "{other}" ("{text}"), but the two are '
+    "different choices. Word them so a respondent can tell them apart.",
+    "TRANSLATE-018": '--reviewed-on "{value}" is not a date. Write the date of the review as '
+    "YYYY-MM-DD.",
+    "TRANSLATE-019": 'The translation was made for an older source text; the source now reads "{text}". '
+    "Check the translation and update it; then remove the fuzzy flag.",
+    "TRANSLATE-020": "The numbers differ from the source text's ({numbers}). Check that the "
+    "translation keeps every number the source has.",
+    "TRANSLATE-021": "The file says it was reviewed, but {n} entries are still marked fuzzy (needing "
+    "review). Review them and remove the flag, or mark the file machine-draft.",
+    "TRANSLATE-022": 'helpseek does not know the language "{language}"{hint}: the language list will '
+    "show its code, not its name, and its pages run left to right. Check the code; a language "
+    "helpseek knows is listed by `helpseek translate status`.",
     # --- WEB: the survey server (helpseek serve, tor-config) ----------------------------------
     "WEB-001": "helpseek serve needs at least one questionnaire. Pass --instrument NAME (a bundled "
     "name or a form file), several times for several questionnaires.",

@@ -23,10 +23,18 @@ from helpseek.instrument import (
     to_text,
 )
 from helpseek.instrument.export import export_xlsx
-from helpseek.instrument.load import read_form
+from helpseek.instrument.load import BUNDLED_DIR, read_form
+from helpseek.languages import is_rtl, read_translation_file
 
 BUNDLED = ("help_us_help_you", "no_need_for_help", "program_feedback")
-LANGUAGES = ("en", "es", "ru", "de", "pt", "fi", "ar")
+#: English, then every language with a translation file (issue 15: 25 when all are drafted).
+TRANSLATED = tuple(
+    sorted(
+        (p.stem for p in (BUNDLED_DIR / "translations" / BUNDLED[0]).glob("*.po")), key=str.lower
+    )
+)
+LANGUAGES = ("en", *TRANSLATED)
+SEED_LANGUAGES = ("en", "es", "ru", "de", "pt", "fi", "ar")
 #: Questionnaires that open with the screening item `uses` (programme participants are not screened).
 SCREENED = ("help_us_help_you", "no_need_for_help")
 
@@ -171,13 +179,25 @@ def test_check__each_bundled_questionnaire__reports_no_missing_translation(name:
 # --- languages ---------------------------------------------------------------------------------
 
 
-def test_languages__are_english_and_six_machine_drafted_with_arabic_right_to_left(
-    instrument: Instrument,
+def test_languages__are_english_then_each_translation_file_with_its_review_status(
+    name: str, instrument: Instrument
 ) -> None:
+    # Every bundled questionnaire has the same languages: at least the seed study's seven
     assert instrument.language_codes == LANGUAGES
-    drafted = {lang.code for lang in instrument.languages if lang.is_machine_translated}
-    assert drafted == set(LANGUAGES) - {"en"}
-    assert {lang.code for lang in instrument.languages if lang.is_rtl} == {"ar"}
+    assert set(SEED_LANGUAGES) <= set(LANGUAGES)
+    # And each translated language carries the review status of its file's header
+    for code in TRANSLATED:
+        path = BUNDLED_DIR / "translations" / name / f"{code}.po"
+        review = read_translation_file(path).review
+        language = instrument.language(code)
+        assert (language.is_machine_translated, language.reviewed_on) == (
+            not review.is_reviewed,
+            review.reviewed_on,
+        )
+    # And Arabic and Persian (when present) run right to left, nothing else
+    rtl = {lang.code for lang in instrument.languages if lang.is_rtl}
+    assert rtl == {code for code in LANGUAGES if code in ("ar", "fa")}
+    assert rtl == {code for code in LANGUAGES if is_rtl(code)}
 
 
 def translated_texts(instrument: Instrument) -> list[tuple[str, dict[str, str]]]:

@@ -95,6 +95,9 @@ app.add_typer(invite_app, name="invite")
 from helpseek.cli.instrument import instrument_app
 
 app.add_typer(instrument_app, name="instrument")
+from helpseek.cli.translate import translate_app
+
+app.add_typer(translate_app, name="translate")
 
 from helpseek.cli.analyze import analyze, spec_app
 

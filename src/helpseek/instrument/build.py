@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 
+from helpseek.languages import is_rtl
 from helpseek.problems import Location, Problem
 
 from .columns import DEFAULT_CODE, LANGUAGE_SPEC, NAME, TRANSLATABLE, BuildContext, split_translated
@@ -76,7 +78,8 @@ def _languages(context: BuildContext, settings: Mapping[str, str]) -> None:
         found.setdefault(context.plain_code, Language(context.plain_code, context.plain_code))
     rtl = set(settings.get("rtl", "").split())
     machine = set(settings.get("machine_translated", "").split())
-    for flag, codes in (("rtl", rtl), ("machine_translated", machine)):
+    reviewed = _reviewed_dates(context, settings.get("reviewed", ""))
+    for flag, codes in (("rtl", rtl), ("machine_translated", machine), ("reviewed", set(reviewed))):
         for code in sorted(codes - set(found)):
             context.add(
                 "INSTRUMENT-017",
@@ -86,11 +89,30 @@ def _languages(context: BuildContext, settings: Mapping[str, str]) -> None:
                 lang_code=code,
                 languages=", ".join(found) or "none",
             )
+    for code in sorted(machine & set(reviewed)):
+        context.add("INSTRUMENT-051", "settings", 2, "reviewed", lang_code=code)
     order = sorted(found.values(), key=lambda lang: lang.code != default)
     context.languages = tuple(
-        replace(lang, is_rtl=lang.code in rtl, is_machine_translated=lang.code in machine)
+        replace(
+            lang,
+            is_rtl=lang.code in rtl or is_rtl(lang.code),
+            is_machine_translated=lang.code in machine,
+            reviewed_on=reviewed.get(lang.code),
+        )
         for lang in order
     )
+
+
+def _reviewed_dates(context: BuildContext, text: str) -> dict[str, date]:
+    """The settings column `reviewed`: `de=2026-11-30 fi=2026-12-01` (code = date of review)."""
+    dates: dict[str, date] = {}
+    for item in text.split():
+        code, _, when = item.partition("=")
+        try:
+            dates[code] = date.fromisoformat(when)
+        except ValueError:
+            context.add("INSTRUMENT-050", "settings", 2, "reviewed", item=item)
+    return dates
 
 
 def _title(context: BuildContext, settings: Mapping[str, str]) -> Translations:

@@ -1,4 +1,5 @@
-"""Entry points: find a form (file or bundled name), read it, build it, check it.
+"""Entry points: find a form (file or bundled name), read it with its translation files, build it,
+check it.
 
 `load_*` raise one InputError carrying every error; `check_instrument` returns all problems.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpseek.languages import TranslationFile, canonical_code, check_translation
 from helpseek.problems import InputError, Location, Problem, near_miss, problem
 
 from .build import build_instrument
@@ -14,6 +16,14 @@ from .check import check_logic
 from .conformance import pyxform_problems
 from .model import Instrument
 from .read import Sheets, read_xlsform
+from .translations import (
+    apply_translations,
+    form_id_of,
+    read_translation_dir,
+    source_entries,
+    source_language,
+    translations_dir,
+)
 from .yamlform import read_yaml_form, yaml_to_sheets
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -41,13 +51,31 @@ def resolve_source(source: str | Path) -> Path:
     raise InputError([problem("INSTRUMENT-023", Location(name), name=name, hint=hint)])
 
 
-def read_form(source: str | Path) -> Sheets:
-    """Read a form file or bundled name into sheet rows (no building, no checks)."""
+def read_base_form(source: str | Path) -> Sheets:
+    """Read a form file or bundled name into sheet rows, without its translation files."""
     path = resolve_source(source)
     shown = path.name if path.parent == BUNDLED_DIR else str(source)
     if path.suffix.lower() in YAML_SUFFIXES:
         return read_yaml_form(path, file=shown)
     return read_xlsform(path, file=shown)
+
+
+def read_translations(source: str | Path, base: Sheets) -> tuple[TranslationFile, ...]:
+    """The form's translation files (translations/<form>/<lang>.po); InputError if one is broken."""
+    path = resolve_source(source)
+    files, problems = read_translation_dir(
+        translations_dir(path), form_id_of(base, path.stem), source_language(base)
+    )
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def read_form(source: str | Path) -> Sheets:
+    """Read a form file or bundled name, with its translation files, into sheet rows (no building,
+    no checks)."""
+    base = read_base_form(source)
+    return apply_translations(base, read_translations(source, base))
 
 
 def instrument_from_sheets(sheets: Sheets) -> Instrument:
@@ -90,8 +118,35 @@ def check_sheets(sheets: Sheets, *, path: Path | None = None) -> list[Problem]:
 def check_instrument(source: str | Path) -> list[Problem]:
     """Every error and warning of a form file or bundled name; never raises for bad input."""
     try:
-        sheets = read_form(source)
+        base = read_base_form(source)
+        files = read_translations(source, base)
     except InputError as error:
         return list(error.problems)
     path = resolve_source(source)
-    return check_sheets(sheets, path=None if path.suffix.lower() in YAML_SUFFIXES else path)
+    sheets = apply_translations(base, files)
+    problems = check_sheets(sheets, path=None if path.suffix.lower() in YAML_SUFFIXES else path)
+    return _with_file_problems(problems, base, files)
+
+
+def _with_file_problems(
+    problems: list[Problem], base: Sheets, files: tuple[TranslationFile, ...]
+) -> list[Problem]:
+    """A language from a translation file has its problems named by file and entry: its missing
+    texts are TRANSLATE-010 warnings there, not INSTRUMENT-022 warnings on the form's rows."""
+    from_files = {f.language for f in files}
+    kept = [p for p in problems if not (p.code == "INSTRUMENT-022" and _code(p) in from_files)]
+    sources = source_entries(base)
+    for translation in files:
+        for found in check_translation(sources, translation, for_import=False):
+            if found.code == "TRANSLATE-010":
+                found = Problem(found.code, found.message, found.location, "warning")
+            kept.append(found)
+    return kept
+
+
+def _code(found: Problem) -> str:
+    """The language code in an INSTRUMENT-022 location's column (`label::Deutsch (de)`)."""
+    column = found.location.column or ""
+    if column.startswith("form_title_"):
+        return canonical_code(column.removeprefix("form_title_"))
+    return canonical_code(column.rsplit("(", 1)[-1].rstrip(")")) if "(" in column else ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal, TypeAlias
 
 from helpseek.problems import Location
@@ -62,12 +63,23 @@ class Translations:
 
 @dataclass(frozen=True)
 class Language:
-    """A language of the instrument: code "ar", name "Arabic", as in `label::Arabic (ar)`."""
+    """A language of the instrument: code "ar", name "Arabic", as in `label::Arabic (ar)`.
+
+    Review status (settings `machine_translated` and `reviewed`, or a translation file's header):
+    a machine draft, reviewed by a translator on `reviewed_on`, or not stated.
+    """
 
     code: str
     name: str
     is_rtl: bool = False
     is_machine_translated: bool = False
+    reviewed_on: date | None = None
+
+    @property
+    def review_status(self) -> Literal["machine-draft", "reviewed", "not stated"]:
+        if self.reviewed_on is not None:
+            return "reviewed"
+        return "machine-draft" if self.is_machine_translated else "not stated"
 
 
 @dataclass(frozen=True)

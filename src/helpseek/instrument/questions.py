@@ -33,14 +33,24 @@ SURVEY_REFUSED = {
     "trigger": "triggers",
 }  # fmt: skip
 SURVEY_IGNORED = ("guidance_hint", "read_only", "readonly", "autoplay", "label_other")
+# or_other's generated choice and question (pyxform's "Other" / "Specify other."), in every language
+# of the language registry (languages/registry.py; machine drafts like the bundled translations).
 OTHER_LABELS = {
     "en": "Other", "es": "Otro", "ru": "Другое", "de": "Sonstiges", "pt": "Outro", "fi": "Muu",
-    "ar": "أخرى", "fr": "Autre",
+    "ar": "أخرى", "fr": "Autre", "el": "Άλλο", "nl": "Anders", "sv": "Annat", "hi": "अन्य",
+    "fa": "سایر", "ta": "மற்றவை", "ja": "その他", "zh-Hans": "其他", "zh-Hant": "其他",
+    "uk": "Інше", "ne": "अन्य", "it": "Altro", "pl": "Inne", "bs": "Drugo", "sr": "Друго",
+    "hr": "Drugo", "et": "Muu",
 }  # fmt: skip
 SPECIFY_OTHER = {
     "en": "Specify other.", "es": "Especifique otro.", "ru": "Уточните другое.",
     "de": "Bitte angeben.", "pt": "Especifique outro.", "fi": "Tarkenna muu.",
-    "ar": "حدد غير ذلك.", "fr": "Précisez autre.",
+    "ar": "حدد غير ذلك.", "fr": "Précisez autre.", "el": "Προσδιορίστε το άλλο.",
+    "nl": "Anders, namelijk:", "sv": "Ange annat.", "hi": "अन्य बताएँ।", "fa": "مورد دیگر را مشخص کنید.",
+    "ta": "பிறவற்றைக் குறிப்பிடவும்.", "ja": "その他の内容を記入してください。", "zh-Hans": "请注明其他。",
+    "zh-Hant": "請註明其他。", "uk": "Уточніть інше.", "ne": "अन्य खुलाउनुहोस्।",
+    "it": "Specificare altro.", "pl": "Podaj inne.", "bs": "Navedite drugo.", "sr": "Наведите друго.",
+    "hr": "Navedite drugo.", "et": "Täpsustage muu.",
 }  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """The invitation settings (invite.yaml): term list, languages, message variants, targets.
 
 `load_config` checks the whole file and raises one InputError naming every bad key. Bundled texts
-(texts.yaml, seven languages) fill in whatever the operator does not override.
+(invite/locale: `invite.pot` in English, one `<lang>.po` per language, made and checked with
+`helpseek translate`) fill in whatever the operator does not override.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from helpseek.invite.match import DEFAULT_MAX_QUERY_CHARS
+from helpseek.languages import StringTable, endonym, is_rtl, load_string_table
 from helpseek.problems import InputError, Location, Problem, near_miss, problem
 
 TargetKind = Literal["help", "survey"]
@@ -76,11 +77,31 @@ class InviteConfig:
     database: str | None = None
 
 
+LOCALE_DIR = Path(__file__).parent / "locale"
+TEXTS = "invite"
+
+
+@cache
+def bundled_table() -> StringTable:
+    """The bundled texts: invite/locale/invite.pot (English) and each language's `<lang>.po`."""
+    return load_string_table(LOCALE_DIR, TEXTS)
+
+
 @cache
 def bundled_texts() -> dict[str, Any]:
-    """The bundled texts.yaml: language -> {language_name, direction, ui, variants}."""
-    text = resources.files("helpseek.invite").joinpath("texts.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
+    """The bundled texts by language: {language_name, direction, ui, variants}; a language
+    keeps only the strings it has (a missing one is reported when a config asks for it)."""
+    table = bundled_table()
+    texts: dict[str, Any] = {}
+    for language in table.languages:
+        own = {k: v for k, v in table.strings(language).items() if k not in table.missing(language)}
+        texts[language] = {
+            "language_name": endonym(language),
+            "direction": "rtl" if is_rtl(language) else "ltr",
+            "ui": {k.split("/", 1)[1]: v for k, v in own.items() if k.startswith("ui/")},
+            "variants": {k.split("/", 1)[1]: v for k, v in own.items() if k.startswith("variant/")},
+        }
+    return texts
 
 
 def load_config(path: str | Path) -> InviteConfig:
@@ -126,8 +147,8 @@ def build_config(data: object, base: Path, where: Location | None = None) -> Inv
         assignment=assignment,
         messages=messages,
         ui=ui,
-        language_names={lang: _bundled(lang).get("language_name", lang) for lang in languages},
-        directions={lang: _bundled(lang).get("direction", "ltr") for lang in languages},
+        language_names={lang: endonym(lang) for lang in languages},
+        directions={lang: "rtl" if is_rtl(lang) else "ltr" for lang in languages},
         query_parameter=r.string(data, "query_parameter", default="q"),
         max_query_chars=r.positive_int(data, "max_query_chars", DEFAULT_MAX_QUERY_CHARS),
         search_paths=tuple(r.str_list(data, "search_paths", default=[])),

@@ -1,7 +1,8 @@
-"""The survey's own UI strings in every supported language, read at startup from web/locale/*.po.
+"""The survey's own UI strings in every language, read at startup from web/locale/.
 
-Keys (msgid) are short names like "next"; a test checks every key exists in every language. The
-questionnaire's text comes from the Instrument, not from here.
+`locale/ui.pot` holds the English strings (msgctxt = key such as "next"); each `locale/<lang>.po`
+translates them (made and checked with `helpseek translate export --ui` / `translate import`).
+The questionnaire's text comes from the Instrument, not from here.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from helpseek.languages import StringTable, endonym, load_string_table
+from helpseek.languages import is_rtl as _is_rtl
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-UI_LANGUAGES: tuple[str, ...] = ("en", "es", "ru", "de", "pt", "fi", "ar")
-RTL_LANGUAGES: frozenset[str] = frozenset({"ar", "fa", "he", "ur"})
+TEXTS = "ui"
 FALLBACK = "en"
 
 
@@ -21,31 +22,44 @@ FALLBACK = "en"
 class Catalogue:
     """UI strings by language then key; `text` falls back to English, then to the key itself."""
 
-    strings: dict[str, dict[str, str]]
+    table: StringTable
+
+    @property
+    def strings(self) -> dict[str, dict[str, str]]:
+        """language -> key -> text, English filling what a language lacks."""
+        return {language: self.table.strings(language) for language in self.table.languages}
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return self.table.languages
 
     def text(self, language: str, key: str) -> str:
-        table = self.strings.get(language) or self.strings[FALLBACK]
-        return table.get(key) or self.strings[FALLBACK].get(key) or key
+        return self.table.text(language, key)
 
     def has_language(self, language: str) -> bool:
-        return language in self.strings
+        return self.table.has_language(language)
 
     def language_name(self, language: str) -> str:
-        return self.text(language, "language_name")
+        """The language's own name (the registry's endonym), for the language picker."""
+        return endonym(language)
+
+    def missing(self, language: str) -> tuple[str, ...]:
+        """Keys without a translation in `language` (shown in English if fielded anyway)."""
+        return self.table.missing(language)
 
 
 def load_catalogue(directory: Path = LOCALE_DIR) -> Catalogue:
-    """Every `<lang>.po` in `directory` (only languages in UI_LANGUAGES)."""
-    strings: dict[str, dict[str, str]] = {}
-    for language in UI_LANGUAGES:
-        path = directory / f"{language}.po"
-        with path.open("rb") as handle:
-            catalog = read_po(handle, abort_invalid=True)
-        strings[language] = {
-            str(message.id): str(message.string) for message in catalog if message.id
-        }
-    return Catalogue(strings)
+    """The template and every `<lang>.po` in `directory`; InputError names a broken file."""
+    return Catalogue(load_string_table(directory, TEXTS))
+
+
+def ui_languages(directory: Path = LOCALE_DIR) -> tuple[str, ...]:
+    """English, then every language with a `<lang>.po` (codes from the file names), by code."""
+    return load_catalogue(directory).languages
+
+
+UI_LANGUAGES: tuple[str, ...] = ui_languages()
 
 
 def is_rtl(language: str) -> bool:
-    return language in RTL_LANGUAGES
+    return _is_rtl(language)
