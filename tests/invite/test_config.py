@@ -9,6 +9,7 @@ import pytest
 
 from helpseek.invite import load_config
 from helpseek.invite.config import BUNDLED_VARIANTS, UI_KEYS, bundled_texts
+from helpseek.languages import language_info
 from helpseek.problems import InputError, Location, catalogue, problem
 
 
@@ -35,7 +36,9 @@ def test_load_config__valid_file__fills_bundled_texts(config_file: Path, terms_f
 
 def test_bundled_texts__every_language_has_every_variant_and_ui_text() -> None:
     texts = bundled_texts()
-    assert sorted(texts) == sorted(["en", "es", "ru", "de", "pt", "fi", "ar"])
+    # The seed languages at least; drafted languages join as their files land (issue 15).
+    assert {"en", "es", "ru", "de", "pt", "fi", "ar"} <= set(texts)
+    assert all(language_info(code) is not None for code in texts), sorted(texts)
     for lang, entry in texts.items():
         assert sorted(entry["variants"]) == sorted(BUNDLED_VARIANTS), lang
         assert sorted(entry["ui"]) == sorted(UI_KEYS), lang
