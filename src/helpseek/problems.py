@@ -174,6 +174,10 @@ catalogue: dict[str, str] = {
     "(no back-references or look-around); fix the pattern.",
     "EXPRESSION-007": 'The reference "${{{name}}}" is not a valid question name. Write ${{name}} with '
     "the exact name of a question.",
+    "EXPRESSION-008": 'The function "{function}()" takes {reason}. Give it the arguments docs/errors.md '
+    "lists for it.",
+    "EXPRESSION-009": 'The function "{function}()" is left out of helpseek on purpose: {reason}. '
+    "Remove it (src/helpseek/instrument/README.md lists what is left out and why).",
     # --- KEYS / STORE: research keys and sealed records -------------------------------------------
     "KEYS-001": 'This line of "{path}" is not an age public key. A research public key looks like '
     '"age1..." (one per line); make one with "helpseek keys new".',

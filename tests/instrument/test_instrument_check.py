@@ -54,16 +54,19 @@ def test_check__syntax_error_names_the_column() -> None:
     )
 
 
-def test_check__unsupported_function_is_refused_by_name() -> None:
+def test_check__left_out_function_is_refused_by_name_with_the_reason() -> None:
     problem = only(
         problems_of("""
 | survey |
 |        | type      | name | label | calculation               |
 |        | calculate | x    |       | pulldata('a', 'b', 'c', 'd') |
 """),
-        "EXPRESSION-002",
+        "EXPRESSION-009",
     )
-    assert problem.message == catalogue["EXPRESSION-002"].format(function="pulldata", hint="")
+    assert problem.message == catalogue["EXPRESSION-009"].format(
+        function="pulldata",
+        reason="secondary instances and external choice lists are not supported",
+    )
 
 
 def test_check__calculation_cycle_is_an_error() -> None:

@@ -26,7 +26,8 @@ _REGEX_LITERAL = re.compile(r"regex\s*\([^()]*?,\s*(?:'([^']*)'|\"([^\"]*)\")\s*
 _EXPRESSION_CODES = {
     "syntax": "EXPRESSION-001", "eval": "EXPRESSION-001", "function": "EXPRESSION-002",
     "length": "EXPRESSION-003", "depth": "EXPRESSION-004", "construct": "EXPRESSION-005",
-    "regex": "EXPRESSION-006", "name": "EXPRESSION-007",
+    "regex": "EXPRESSION-006", "name": "EXPRESSION-007", "arity": "EXPRESSION-008",
+    "excluded": "EXPRESSION-009",
 }  # fmt: skip
 # Which columns may read answers from the same page: only a constraint, checked when the page is sent.
 _SAME_PAGE_OK = {"constraint": True, "relevant": False, "required": False, "choice_filter": False}
@@ -71,7 +72,7 @@ def _expression_problem(error: ExpressionError, where: Location) -> Problem:
         reason=error.reason,
         function=error.detail,
         name=error.detail,
-        hint=near_miss(error.detail, ALLOWED_FUNCTIONS) if error.detail else "",
+        hint=near_miss(error.detail, ALLOWED_FUNCTIONS) if error.kind == "function" else "",
         limit=_limit(error.kind),
     )
 

@@ -1,8 +1,10 @@
-"""XLSForm expressions: XPath 1.0 with `${name}` references and ODK functions, evaluated by lxml.
+"""XLSForm expressions: checked, translated to XPath 1.0, and evaluated by lxml.
 
 Expressions come from form authors and answers from respondents, so `compile_expression` bounds
-length and nesting, refuses constructs we do not need (`//`, axes, predicates, variables) and
-allow-lists function names; `regex()` runs on google-re2 (linear time). Never uses `eval`.
+length and nesting, parses the text (syntax.py), refuses what helpseek does not evaluate and
+checks every function's name and argument count. The XPath it writes calls our own function
+library (library.py) and converts operands of arithmetic and comparisons with ODK's number()
+(dates count as days), so `today() + 1` works as in ODK. Never uses `eval`; `regex()` is RE2.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -19,17 +20,22 @@ from typing import Any
 import re2
 from lxml import etree
 
+from . import library  # noqa: F401 - registers the functions
 from .functions import (
+    EXCLUDED_FUNCTIONS,
+    FUNCTIONS,
     Environment,
     ExpressionError,
     Value,
     compile_pattern,
-    odk_functions,
+    enter,
+    leave,
     to_boolean,
     to_string,
     xpath_string,
 )
 from .model import Answer
+from .syntax import Call, Chain, Literal, Negate, Node, Number, Path, Ref, parse, walk
 
 __all__ = [  # the values and errors live in functions.py; callers import them from here
     "Environment",
@@ -46,36 +52,18 @@ __all__ = [  # the values and errors live in functions.py; callers import them f
 MAX_EXPRESSION_CHARS = 4000
 MAX_EXPRESSION_DEPTH = 40
 
-JR_NAMESPACE = "http://openrosa.org/javarosa"
+_FUNCTION_NS = "urn:helpseek:functions"
 _ITEM_TAG = "{urn:helpseek:choice}item"  # choice_filter context; cannot collide with a question
-
-_REF = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
 _STRING_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
-_FUNCTION_CALL = re.compile(r"(?<![\w.:])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
-_OPERATORS = frozenset({"and", "or", "div", "mod"})
+_REF = re.compile(r"\$\{\s*([^}\s]*)\s*\}")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 # Characters XML 1.0 cannot hold; respondents' text loses them in the instance (never a crash).
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-# XPath 1.0 core functions that are safe and useful in conditions and calculations.
-_XPATH_FUNCTIONS = frozenset(
-    {
-        "boolean", "ceiling", "concat", "contains", "count", "false", "floor", "normalize-space",
-        "not", "number", "starts-with", "string", "string-length", "substring",
-        "substring-after", "substring-before", "sum", "translate", "true",
-    }
-)  # fmt: skip
-# ODK functions we implement (see _odk_functions); `round` is renamed because libxml2's built-in
-# one-argument round() would shadow ODK's round(x, digits).
-_ODK_FUNCTIONS = frozenset(
-    {
-        "selected", "count-selected", "selected-at", "jr:choice-name", "if", "coalesce", "regex",
-        "ends-with", "substr", "int", "round", "today", "now", "boolean-from-string", "once",
-        "min", "max", "abs", "pow",
-    }
-)  # fmt: skip
-ALLOWED_FUNCTIONS: frozenset[str] = _XPATH_FUNCTIONS | _ODK_FUNCTIONS
-_RENAMED = {"round": "odk-round"}
+#: Every function an expression may call (docs/errors.md lists them).
+ALLOWED_FUNCTIONS: frozenset[str] = frozenset(FUNCTIONS)
+_ARITHMETIC = frozenset({"+", "-", "*", "div", "mod"})
+_RELATIONAL = frozenset({"<", "<=", ">", ">="})
 
 
 @dataclass(frozen=True)
@@ -97,8 +85,8 @@ def references(expression: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1) for m in _REF.finditer(expression)))
 
 
-def _outside_literals(expression: str) -> str:
-    """The expression with string literal contents blanked (so '(' or '//' inside text is ignored)."""
+def _blank_literals(expression: str) -> str:
+    """The expression with string literal contents blanked (so '(' or '${' inside text is ignored)."""
     return _STRING_LITERAL.sub(lambda m: "'" + " " * (len(m.group(0)) - 2) + "'", expression)
 
 
@@ -107,7 +95,7 @@ def compile_expression(expression: str) -> CompiledExpression:
     """Check an expression's size, constructs and functions, and translate it to XPath.
 
     >>> compile_expression("${age} >= 18").xpath
-    ' /data/age  >= 18'
+    '(f:number(/data/age) >= 18)'
 
     Raises ExpressionError with a `kind` for every refusal; a valid result compiles in lxml.
     """
@@ -117,26 +105,18 @@ def compile_expression(expression: str) -> CompiledExpression:
         raise ExpressionError(
             expression, "length", f"the expression is longer than {MAX_EXPRESSION_CHARS} characters"
         )
-    bare = _outside_literals(expression)
+    bare = _blank_literals(expression)
     if bare.count("'") % 2 or bare.count('"') % 2:
         raise ExpressionError(expression, "syntax", "a quoted text is not closed")
     _check_depth(expression, bare)
-    refs = references(expression)
-    for name in refs:
-        if not _NAME.match(name):
-            raise ExpressionError(
-                expression, "name", f'"${{{name}}}" is not a valid question name', name
-            )
-    _check_constructs(expression, _REF.sub(" x ", bare))
-    calls = (m.group(1) for m in _FUNCTION_CALL.finditer(bare))
-    functions = tuple(dict.fromkeys(c for c in calls if c not in _OPERATORS))
-    for name in functions:
-        if name not in ALLOWED_FUNCTIONS:
-            raise ExpressionError(
-                expression, "function", f'the function "{name}()" is not supported', name
-            )
-    xpath = _REF.sub(lambda m: f" /data/{m.group(1)} ", expression)
-    xpath = _rename_functions(xpath)
+    tree = parse(expression)
+    nodes = walk(tree)
+    functions = tuple(dict.fromkeys(n.name for n in nodes if isinstance(n, Call)))
+    for node in nodes:
+        if isinstance(node, Call):
+            _check_call(expression, node)
+    refs = references(expression)  # also those inside quotes, which pyxform replaces too
+    xpath = _emit(tree)
     try:
         _xpath(xpath)
     except (etree.XPathSyntaxError, ValueError) as error:
@@ -162,40 +142,109 @@ def _check_depth(expression: str, bare: str) -> None:
         )
 
 
-def _check_constructs(expression: str, bare: str) -> None:
-    refusals = (
-        ("//", 'the descendant step "//" is not supported; refer to questions as ${name}'),
-        ("::", "XPath axes are not supported; refer to questions as ${name}"),
-        ("[", "predicates [...] are not supported (repeats and secondary instances are not)"),
-        ("$", "variables are not supported; refer to questions as ${name}"),
-        ("@", "attributes are not supported; refer to questions as ${name}"),
-        ("{", 'a "{" outside ${name} is not valid'),
-    )
-    for token, reason in refusals:
-        if token in bare:
-            raise ExpressionError(expression, "construct", reason)
+def _check_call(expression: str, call: Call) -> None:
+    function = FUNCTIONS.get(call.name)
+    if function is None:
+        if call.name in EXCLUDED_FUNCTIONS:
+            raise ExpressionError(expression, "excluded", EXCLUDED_FUNCTIONS[call.name], call.name)
+        raise ExpressionError(
+            expression, "function", f'the function "{call.name}()" is not supported', call.name
+        )
+    given = len(call.args)
+    low, high = function.min_args, function.max_args
+    if given < low or (high is not None and given > high):
+        wanted = (
+            f"{low}" if low == high else f"at least {low}" if high is None else f"{low} to {high}"
+        )
+        noun = "argument" if wanted == "1" else "arguments"
+        reason = f"{wanted} {noun}, but it was given {given}"
+        raise ExpressionError(expression, "arity", reason, call.name)
 
 
-def _rename_functions(xpath: str) -> str:
-    bare = _outside_literals(xpath)
-    out, last = [], 0
-    for match in _FUNCTION_CALL.finditer(bare):
-        if match.group(1) in _RENAMED:
-            out.append(xpath[last : match.start(1)] + _RENAMED[match.group(1)])
-            last = match.end(1)
-    return "".join(out) + xpath[last:]
+# --- translation to lxml's XPath -----------------------------------------------------------------
 
 
-def _xpath(xpath: str, env: Environment | None = None) -> etree.XPath:
-    functions = odk_functions(env or Environment())
-    extensions: dict[tuple[str | None, str], Callable[..., Any]] = {
-        (None, name): fn for name, fn in functions.items() if name != "choice-name"
-    }
-    extensions[(JR_NAMESPACE, "choice-name")] = functions["choice-name"]
+def _kind(node: Node) -> str:
+    """What a node evaluates to, when known before running: "number", "boolean" or "any"."""
+    if isinstance(node, Number | Negate):
+        return "number"
+    if isinstance(node, Chain):
+        return "number" if node.operators[0] in _ARITHMETIC else "boolean"
+    if isinstance(node, Call):
+        return FUNCTIONS[node.name].returns
+    return "any"
+
+
+def _as_number(node: Node) -> str:
+    text = _emit(node)
+    return text if _kind(node) == "number" else f"f:number({text})"
+
+
+def _emit(node: Node) -> str:
+    if isinstance(node, Literal):  # pyxform replaces ${name} inside quotes too
+        return _REF.sub(lambda m: f" /data/{m.group(1)} ", node.text)
+    if isinstance(node, Number):
+        return node.text
+    if isinstance(node, Ref):
+        return f"/data/{node.name}"
+    if isinstance(node, Path):
+        return ("/" if node.absolute else "") + "/".join(node.steps) if node.steps else "/"
+    if isinstance(node, Call):
+        return f"{_function_name(node.name)}({', '.join(_emit(a) for a in node.args)})"
+    if isinstance(node, Negate):
+        return f"(-{_as_number(node.operand)})"
+    return _emit_chain(node)
+
+
+def _emit_chain(chain: Chain) -> str:
+    first = chain.operators[0]
+    pairs = list(zip(chain.operators, chain.operands[1:], strict=True))
+    if first in ("and", "or"):
+        return "(" + f" {first} ".join(_emit(o) for o in chain.operands) + ")"
+    if first in _ARITHMETIC:
+        parts = [_as_number(chain.operands[0])]
+        for operator, operand in pairs:
+            parts += [operator, _as_number(operand)]
+        return "(" + " ".join(parts) + ")"
+    if first in _RELATIONAL:  # both sides are numbers in XPath 1.0; ODK's number() reads dates
+        text = _as_number(chain.operands[0])
+        for operator, operand in pairs:
+            text = f"({text} {operator} {_as_number(operand)})"
+        return text
+    return _wrap_equality(chain)
+
+
+def _wrap_equality(chain: Chain) -> str:
+    """= and != compare as numbers when one side is a number (XPath 1.0), with ODK's number():
+    so `today() = 20468` compares days. Booleans and text compare natively."""
+    left: Node = chain.operands[0]
+    text = _emit(left)
+    for operator, right in zip(chain.operators, chain.operands[1:], strict=True):
+        kinds = (_kind(left), _kind(right))
+        left_text, right_text = text, _emit(right)
+        if "boolean" not in kinds and "number" in kinds:
+            left_text = left_text if kinds[0] == "number" else f"f:number({left_text})"
+            right_text = right_text if kinds[1] == "number" else f"f:number({right_text})"
+        text = f"({left_text} {operator} {right_text})"
+        left = Chain((operator,), (left, right))
+    return text
+
+
+def _function_name(name: str) -> str:
+    return "f:" + name.replace(":", ".")
+
+
+_EXTENSIONS: dict[tuple[str | None, str], Callable[..., Any]] = {
+    (_FUNCTION_NS, name.replace(":", ".")): function.implementation
+    for name, function in FUNCTIONS.items()
+}
+
+
+def _xpath(xpath: str) -> etree.XPath:
     return etree.XPath(
         xpath,
-        namespaces={"jr": JR_NAMESPACE},
-        extensions=extensions,
+        namespaces={"f": _FUNCTION_NS},
+        extensions=_EXTENSIONS,
         regexp=False,
         smart_strings=False,
     )
@@ -205,17 +254,18 @@ def _xpath(xpath: str, env: Environment | None = None) -> etree.XPath:
 
 
 def answer_text(answer: Answer | None) -> str:
-    """An answer as ODK stores it in the instance: select_multiple space-separated, numbers as text.
+    """An answer as ODK stores it in the instance: select_multiple space-separated, numbers as
+    XPath writes them (never an exponent, so number() reads them back).
 
-    >>> answer_text(["a", "b"]), answer_text(3), answer_text(2.5), answer_text(None)
-    ('a b', '3', '2.5', '')
+    >>> answer_text(["a", "b"]), answer_text(3), answer_text(2.5), answer_text(1e-07), answer_text(None)
+    ('a b', '3', '2.5', '0.0000001', '')
     """
     if answer is None:
         return ""
     if isinstance(answer, list):
         return _XML_UNSAFE.sub("", " ".join(answer))
-    if isinstance(answer, float) and answer.is_integer():
-        return str(int(answer))
+    if isinstance(answer, float):
+        return to_string(answer)
     return _XML_UNSAFE.sub("", str(answer))
 
 
@@ -240,6 +290,7 @@ def evaluate(
     """Evaluate one expression against answers keyed by question name (XPath 1.0 rules).
 
     `current` names the question that `.` refers to (constraints). Unanswered names are empty.
+    `today` is the evaluation's date, for today() and now() (they fail without one).
 
     >>> evaluate("${age} >= 18", {"age": 20}), evaluate("${age} >= 18", {})
     (True, False)
@@ -258,7 +309,7 @@ def evaluate(
 
 def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environment) -> Value:
     """Evaluate a compiled expression with `context` as the `.` node of a built instance."""
-    token = _CURRENT_ENVIRONMENT.set(env)
+    token = enter(env)
     try:
         result = _reusable_xpath(compiled.xpath)(context)
     except ExpressionError:
@@ -268,29 +319,16 @@ def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environme
             compiled.source, "eval", f"the expression could not be evaluated ({error})"
         )
     finally:
-        _CURRENT_ENVIRONMENT.reset(token)
+        leave(token)
     return _to_value(result)
 
 
 # Building an lxml XPath object costs ~50x more than running it, and the server evaluates the
 # same few hundred expressions on every page. So each thread keeps its compiled objects (lxml's
-# XPath objects are not shared across threads), and the ODK functions read the evaluation's
-# Environment (date, choice labels) from a context variable instead of closing over it.
-_CURRENT_ENVIRONMENT: ContextVar[Environment] = ContextVar("odk_environment")
+# XPath objects are not shared across threads); the functions read the evaluation's Environment
+# (date, time zone, choice labels) from a context variable.
 _MAX_CACHED_XPATHS = 4096
 _per_thread = threading.local()
-
-
-class _EnvironmentInProgress:
-    """Stands in for the Environment of the evaluation running in this context."""
-
-    @property
-    def today(self) -> date | None:
-        return _CURRENT_ENVIRONMENT.get().today
-
-    @property
-    def choice_labels(self) -> Mapping[str, Mapping[str, str]]:
-        return _CURRENT_ENVIRONMENT.get().choice_labels
 
 
 def _reusable_xpath(xpath: str) -> etree.XPath:
@@ -299,7 +337,7 @@ def _reusable_xpath(xpath: str) -> etree.XPath:
     if found is None:
         if len(cache) >= _MAX_CACHED_XPATHS:
             cache.clear()
-        found = cache[xpath] = _xpath(xpath, _EnvironmentInProgress())  # type: ignore[arg-type]
+        found = cache[xpath] = _xpath(xpath)
     return found
 
 

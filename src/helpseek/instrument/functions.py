@@ -1,7 +1,9 @@
-"""XPath values and the ODK functions registered with lxml (selected, if, regex, today...).
+"""XPath values, their conversions, and every function an expression may call (XPath 1.0 + ODK).
 
-Arguments arrive from lxml as node-sets (lists of elements), floats, strings or booleans; these
-functions convert them the XPath 1.0 way. `regex()` uses google-re2, which runs in linear time.
+lxml hands arguments over as node-sets (lists of elements), floats, strings or booleans; the
+functions convert them the XPath 1.0 way, with ODK's additions: date text counts as days in
+numbers. Date functions live in dates.py, math and text ones in odk.py; this module holds the
+values, the conversions and the registry (`FUNCTIONS`) that compile-time checks read.
 """
 
 from __future__ import annotations
@@ -9,17 +11,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache, partial
+from datetime import UTC, date, tzinfo
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 import re2
 
 from helpseek.problems import HelpseekError
 
+from .dates import text_to_days
+
 #: What an expression evaluates to (node-sets are converted to their string value).
 Value: TypeAlias = bool | float | str
+
+_XPATH_NUMBER = re.compile(r"^\s*(-?(?:\d+(?:\.\d*)?|\.\d+))\s*$")
+_MAYBE_DATE = re.compile(r"^\s*-?\d{4,}-\d")
 
 
 class ExpressionError(HelpseekError):
@@ -27,9 +36,8 @@ class ExpressionError(HelpseekError):
 
     def __init__(self, expression: str, kind: str, reason: str, detail: str = ""):
         self.expression = expression
-        self.kind = (
-            kind  # "syntax", "function", "length", "depth", "construct", "regex", "name", "eval"
-        )
+        # "syntax", "function", "arity", "length", "depth", "construct", "regex", "name", "eval"
+        self.kind = kind
         self.reason = reason
         self.detail = detail  # the offending function or name, when there is one
         super().__init__(f"{reason} (in: {expression[:200]})")
@@ -37,10 +45,31 @@ class ExpressionError(HelpseekError):
 
 @dataclass(frozen=True)
 class Environment:
-    """What ODK functions need beyond the instance: the date, and choice labels for jr:choice-name."""
+    """What functions need beyond the instance: the evaluation's date and time zone (never read
+    from a clock here), and choice labels for jr:choice-name."""
 
     today: date | None = None
     choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    timezone: tzinfo = UTC
+
+
+_CURRENT: ContextVar[Environment] = ContextVar("odk_environment")
+
+
+def environment() -> Environment:
+    """The Environment of the evaluation running now (set by expressions.evaluate_compiled)."""
+    return _CURRENT.get(Environment())
+
+
+def enter(env: Environment) -> Any:
+    return _CURRENT.set(env)
+
+
+def leave(token: Any) -> None:
+    _CURRENT.reset(token)
+
+
+# --- conversions ------------------------------------------------------------------------------
 
 
 def to_boolean(value: Value) -> bool:
@@ -53,10 +82,10 @@ def to_boolean(value: Value) -> bool:
 
 
 def to_string(value: Value) -> str:
-    """XPath string(): 3.0 -> '3', NaN -> 'NaN', True -> 'true'.
+    """XPath string(): integers without ".0", never an exponent; NaN and Infinity by name.
 
-    >>> to_string(3.0), to_string(0.5), to_string(float("nan")), to_string(True)
-    ('3', '0.5', 'NaN', 'true')
+    >>> to_string(3.0), to_string(0.5), to_string(1e-7), to_string(float("nan")), to_string(True)
+    ('3', '0.5', '0.0000001', 'NaN', 'true')
     """
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -65,10 +94,70 @@ def to_string(value: Value) -> str:
             return "NaN"
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e15:
+        if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
-        return repr(value)
+        text = format(Decimal(repr(value)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return value
+
+
+def xpath_string(arg: Any) -> str:
+    """The string value of an argument (a node-set's first node, as XPath 1.0 says)."""
+    if isinstance(arg, list):
+        if not arg:
+            return ""
+        return node_string(arg[0])
+    if isinstance(arg, bool | float):
+        return to_string(arg)
+    return str(arg)
+
+
+def node_string(node: Any) -> str:
+    return node if isinstance(node, str) else "".join(node.itertext())
+
+
+def text_number(text: str) -> float:
+    """XPath number() of text, plus ODK's dates: "2026-01-15" -> days since 1970-01-01.
+
+    No exponents, no "," (XPath 1.0 and JavaRosa agree; see the instrument README).
+    """
+    found = _XPATH_NUMBER.match(text)
+    if found:
+        return float(found.group(1))
+    if _MAYBE_DATE.match(text):
+        return text_to_days(text, environment().timezone)
+    return math.nan
+
+
+def xpath_number(arg: Any) -> float:
+    if isinstance(arg, bool):
+        return 1.0 if arg else 0.0
+    if isinstance(arg, float):
+        return arg
+    return text_number(xpath_string(arg))
+
+
+def xpath_boolean(arg: Any) -> bool:
+    if isinstance(arg, list):
+        return bool(arg)
+    return to_boolean(arg)
+
+
+def items(args: tuple[Any, ...]) -> list[Any]:
+    """Arguments with node-sets spread into their nodes (for concat, join, min, checklist...)."""
+    out: list[Any] = []
+    for arg in args:
+        if isinstance(arg, list):
+            out.extend([node] for node in arg)
+        else:
+            out.append(arg)
+    return out
+
+
+def node_set(arg: Any, function: str) -> list[Any]:
+    if not isinstance(arg, list):
+        raise ExpressionError(function, "eval", f"{function}() needs question references")
+    return arg
 
 
 @lru_cache(maxsize=512)
@@ -85,134 +174,47 @@ def compile_pattern(pattern: str) -> Any:
         raise ExpressionError(pattern, "regex", f"the pattern is not valid ({reason})") from None
 
 
-# --- ODK functions -------------------------------------------------------------------------------
+# --- the registry -----------------------------------------------------------------------------
 
 
-def xpath_string(arg: Any) -> str:
-    if isinstance(arg, list):
-        if not arg:
-            return ""
-        first = arg[0]
-        return first if isinstance(first, str) else "".join(first.itertext())
-    if isinstance(arg, bool | float):
-        return to_string(arg)
-    return str(arg)
+@dataclass(frozen=True)
+class Function:
+    """One callable function: its arity and what it returns ("number", "boolean" or "any")."""
+
+    implementation: Callable[..., Any]
+    min_args: int
+    max_args: int | None
+    returns: str = "any"
 
 
-def xpath_number(arg: Any) -> float:
-    if isinstance(arg, bool):
-        return 1.0 if arg else 0.0
-    if isinstance(arg, float):
-        return arg
-    text = xpath_string(arg).strip()
-    if not re.fullmatch(r"-?(\d+(\.\d*)?|\.\d+)", text):
-        return math.nan
-    return float(text)
+FUNCTIONS: dict[str, Function] = {}
 
 
-def xpath_numbers(args: tuple[Any, ...]) -> list[float]:
-    values: list[float] = []
-    for arg in args:
-        if isinstance(arg, list):
-            values.extend(xpath_number([node]) for node in arg)
-        else:
-            values.append(xpath_number(arg))
-    return values
+def register(
+    name: str, min_args: int, max_args: int | None, returns: str = "any"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(implementation: Callable[..., Any]) -> Callable[..., Any]:
+        FUNCTIONS[name] = Function(implementation, min_args, max_args, returns)
+        return implementation
+
+    return decorate
 
 
-def xpath_boolean(arg: Any) -> bool:
-    if isinstance(arg, list):
-        return bool(arg)
-    return to_boolean(arg)
-
-
-def _choice_name(env: Environment, _: Any, value: Any, path: Any) -> str:
-    question = xpath_string(path).strip().rstrip("/").split("/")[-1].strip()
-    return env.choice_labels.get(question, {}).get(xpath_string(value), "")
-
-
-def _today(env: Environment, _: Any) -> str:
-    return (env.today or date.today()).isoformat()
-
-
-def _regex(_: Any, text: Any, pattern: Any) -> bool:
-    return compile_pattern(xpath_string(pattern)).search(xpath_string(text)) is not None
-
-
-def _substr(_: Any, text: Any, start: Any, end: Any = None) -> str:
-    """JavaRosa substr: 0-based start, exclusive end."""
-    s, a = xpath_string(text), xpath_number(start)
-    first = max(int(a), 0) if not math.isnan(a) else 0
-    if end is None:
-        return s[first:]
-    b = xpath_number(end)
-    return s[first : int(b)] if not math.isnan(b) else ""
-
-
-def _round(_: Any, x: Any, digits: Any = 0.0) -> float:
-    """ODK round(x, digits): halves away from zero for positive numbers, as JavaRosa."""
-    value, places = xpath_number(x), xpath_number(digits)
-    if math.isnan(value) or math.isinf(value) or math.isnan(places):
-        return value
-    factor = 10.0 ** int(places)
-    return math.floor(value * factor + 0.5) / factor
-
-
-def _int(_: Any, x: Any) -> float:
-    value = xpath_number(x)
-    return value if math.isnan(value) or math.isinf(value) else float(math.trunc(value))
-
-
-def _extreme(pick: Callable[[list[float]], float]) -> Callable[..., float]:
-    def fn(_: Any, *args: Any) -> float:
-        values = xpath_numbers(args)
-        return math.nan if not values or any(map(math.isnan, values)) else pick(values)
-
-    return fn
-
-
-def _selected(_: Any, answer: Any, value: Any) -> bool:
-    return xpath_string(value).strip() in xpath_string(answer).split()
-
-
-def _selected_at(_: Any, answer: Any, index: Any) -> str:
-    items, i = xpath_string(answer).split(), xpath_number(index)
-    return items[int(i)] if not math.isnan(i) and 0 <= i < len(items) else ""
-
-
-def _pow(_: Any, x: Any, y: Any) -> float:
-    try:
-        return math.pow(xpath_number(x), xpath_number(y))
-    except (OverflowError, ValueError):
-        return math.nan
-
-
-_PURE: dict[str, Callable[..., Any]] = {
-    "selected": _selected,
-    "count-selected": lambda _, a: float(len(xpath_string(a).split())),
-    "selected-at": _selected_at,
-    "if": lambda _, c, a, b: a if xpath_boolean(c) else b,
-    "coalesce": lambda _, a, b: xpath_string(a) if xpath_string(a) != "" else xpath_string(b),
-    "regex": _regex,
-    "ends-with": lambda _, s, t: xpath_string(s).endswith(xpath_string(t)),
-    "substr": _substr,
-    "int": _int,
-    "odk-round": _round,
-    "boolean-from-string": lambda _, s: xpath_string(s).strip() in ("true", "1"),
-    "once": lambda _, a: a,  # the server computes each value once per response anyway
-    "min": _extreme(min),
-    "max": _extreme(max),
-    "abs": lambda _, x: abs(xpath_number(x)),
-    "pow": _pow,
+# Functions left out on purpose, with the reason the author is told (also listed in the README).
+_REPEATS = "helpseek has no repeats: one response is a fixed set of pages"
+_INSTANCES = "secondary instances and external choice lists are not supported"
+_RANDOM = (
+    "the server evaluates a form many times per response (and again at export), so a random "
+    "value would change; use randomize=true in the parameters column to shuffle choices"
+)
+_GEO = "helpseek collects no locations (Tor Browser, no JavaScript; location identifies people)"
+_DEVICE = "device and form metadata could identify a respondent"
+_NODES = "helpseek's answers have no node structure to inspect; refer to questions as ${name}"
+EXCLUDED_FUNCTIONS: dict[str, str] = {
+    **dict.fromkeys(("position", "last", "indexed-repeat", "jr:count"), _REPEATS),
+    **dict.fromkeys(("instance", "current", "pulldata", "jr:itext"), _INSTANCES),
+    **dict.fromkeys(("random", "uuid", "randomize"), _RANDOM),
+    **dict.fromkeys(("area", "distance", "geofence", "enclosed-area"), _GEO),
+    **dict.fromkeys(("property", "version", "jr:property"), _DEVICE),
+    **dict.fromkeys(("id", "lang", "local-name", "name", "namespace-uri"), _NODES),
 }
-
-
-def odk_functions(env: Environment) -> dict[str, Callable[..., Any]]:
-    """Name -> implementation (lxml passes the context first); `choice-name` is in the jr: namespace."""
-    today = partial(_today, env)
-    return {
-        **_PURE,
-        "choice-name": partial(_choice_name, env),
-        "today": today,
-        "now": today,  # date only: times are coarsened to the day (DESIGN.md threat model)
-    }
