@@ -63,7 +63,9 @@ def test_evaluate__number_of_empty_text_is_nan() -> None:
 
 def test_evaluate__string_of_a_number_drops_a_trailing_zero() -> None:
     assert evaluate("string(3 * 1.0)", {}) == "3"
-    assert evaluate("string(1 div 3)", {}) == "0.3333333333333333"  # shortest text, as JavaRosa and Enketo
+    assert (
+        evaluate("string(1 div 3)", {}) == "0.3333333333333333"
+    )  # shortest text, as JavaRosa and Enketo
 
 
 def test_evaluate__bare_reference_returns_the_answer_text() -> None:

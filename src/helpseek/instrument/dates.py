@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_SECONDS = 86400.0
@@ -20,8 +20,8 @@ _DATETIME = re.compile(
     r"(Z|[+-]\d{2}(?::?\d{2})?)?$"
 )
 _TIME = re.compile(r"^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$")
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-_WEEKDAYS = "Mon Tue Wed Thu Fri Sat Sun".split()
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+_WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 # Beyond these a "date" is a typing mistake, and Python's datetime cannot hold it anyway.
 _MIN_DAYS, _MAX_DAYS = -719162.0, 2932896.0
 
@@ -55,6 +55,7 @@ def parse_moment(text: str, zone: tzinfo) -> tuple[str, datetime] | None:
 
 
 def _offset(text: str | None) -> tzinfo | None:
+    """The zone of "Z", "+03", "-07:00"; ValueError for an offset no zone has (-24:00, +07:60)."""
     if not text:
         return None
     if text == "Z":
@@ -62,8 +63,8 @@ def _offset(text: str | None) -> tzinfo | None:
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
-    from datetime import timezone
-
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"no time zone is {text}")
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
@@ -90,7 +91,10 @@ def date_text(moment: datetime) -> str:
 
 
 def datetime_text(moment: datetime) -> str:
-    """ISO 8601 with milliseconds and the offset, as ODK writes a dateTime."""
+    """ISO 8601 with milliseconds and the offset, as ODK writes a dateTime; a local midnight is
+    written as its date (as Enketo does), so date-time('2004-05-01') = date('2004-05-01')."""
+    if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+        return date_text(moment)
     offset = moment.utcoffset() or timedelta(0)
     sign = "-" if offset < timedelta(0) else "+"
     minutes = abs(int(offset.total_seconds())) // 60
@@ -111,10 +115,12 @@ def decimal_time(text: str, zone: tzinfo) -> float:
     if found:
         h, mi = int(found.group(1)), int(found.group(2))
         seconds = int(found.group(3) or 0)
-        if h > 23 or mi > 59 or seconds > 59:
-            return math.nan
         micro = int((found.group(4) or "0")[:6].ljust(6, "0"))
-        local = datetime(2000, 1, 1, h, mi, seconds, micro, tzinfo=_offset(found.group(5)) or zone)
+        try:
+            offset = _offset(found.group(5)) or zone
+            local = datetime(2000, 1, 1, h, mi, seconds, micro, tzinfo=offset)
+        except ValueError:  # 25:00, -24:00
+            return math.nan
         moment = local.astimezone(zone)
     else:
         parsed = parse_moment(text, zone)

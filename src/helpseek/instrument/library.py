@@ -223,7 +223,12 @@ def _join(_: Any, separator: Any, *args: Any) -> str:
 
 @register("count-non-empty", 1, 1, "number")
 def _count_non_empty(_: Any, nodes: Any) -> float:
-    return float(sum(1 for n in node_set(nodes, "count-non-empty") if node_string(n) != ""))
+    """Nodes with text or child elements (JavaRosa); helpseek's own answers have no children."""
+    return float(sum(1 for n in node_set(nodes, "count-non-empty") if _non_empty(n)))
+
+
+def _non_empty(node: Any) -> bool:
+    return node_string(node) != "" or (not isinstance(node, str) and len(node) > 0)
 
 
 @register("checklist", 2, None, "boolean")
@@ -242,7 +247,9 @@ def _weighted_checklist(_: Any, low: Any, high: Any, *pairs: Any) -> bool:
     if len(pairs) == 2 and all(isinstance(p, list) for p in pairs):
         if len(pairs[0]) != len(pairs[1]):
             raise ExpressionError("weighted-checklist", "eval", "the two lists differ in length")
-        pairs = tuple(x for pair in zip(pairs[0], pairs[1], strict=True) for x in ([pair[0]], [pair[1]]))
+        pairs = tuple(
+            x for pair in zip(pairs[0], pairs[1], strict=True) for x in ([pair[0]], [pair[1]])
+        )
     if len(pairs) % 2:
         raise ExpressionError("weighted-checklist", "eval", "values and weights must pair up")
     total = math.fsum(

@@ -269,13 +269,21 @@ def _term_end(text: str, start: int) -> int:
 
 
 def _java_number(text: str) -> float:
-    """Math.PI / 2, Math.exp(2), Math.E, plain literals: the only Java the test's numbers use."""
-    python = text.replace("Math.PI", "pi").replace("Math.E", "e").replace("Math.exp", "exp")
-    python = python.replace("POSITIVE_INFINITY", "inf").replace("NEGATIVE_INFINITY", "-inf")
-    if not re.fullmatch(r"[\s\d.()+\-*/eEpixnf]*", python):
-        raise ValueError(f"unexpected Java number {text!r}")
-    names = {"pi": math.pi, "e": math.e, "exp": math.exp, "inf": math.inf}
-    return float(eval(python, {"__builtins__": {}}, names))  # noqa: S307 - checked above
+    """Math.PI / 2, Math.exp(2), Math.E, POSITIVE_INFINITY, literals: all the test's numbers."""
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    constants = {"Math.PI": math.pi, "Math.E": math.e, "POSITIVE_INFINITY": math.inf,
+                 "NEGATIVE_INFINITY": -math.inf}  # fmt: skip
+    if text in constants:
+        return constants[text]
+    halved = re.fullmatch(r"Math\.PI\s*/\s*(\d+)", text)
+    if halved:
+        return math.pi / int(halved.group(1))
+    power = re.fullmatch(r"Math\.exp\((\d+)\)", text)
+    if power:
+        return math.exp(int(power.group(1)))
+    return float(text)
 
 
 def _java_double_string(value: float) -> str:
@@ -361,6 +369,13 @@ def number_ids(cases: list[dict[str, Any]]) -> None:
         case["id"] = f"{key}#{seen[key]}"
 
 
+def _one_case_per_line(data: dict[str, Any]) -> str:
+    """JSON that diffs well: one line per case."""
+    head = json.dumps({k: v for k, v in data.items() if k != "cases"}, indent=1, ensure_ascii=False)
+    cases = ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in data["cases"])
+    return head[:-2] + ',\n "cases": [\n' + cases + "\n ]\n}\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enketo", type=Path, required=True)
@@ -386,7 +401,7 @@ def main() -> None:
         "documents": documents,
         "cases": [{"id": c.pop("id"), **c} for c in cases],
     }
-    OUT.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    OUT.write_text(_one_case_per_line(data), encoding="utf-8")
     print(f"{len(enketo)} enketo and {len(javarosa)} javarosa cases -> {OUT}")
 
 
