@@ -178,6 +178,8 @@ catalogue: dict[str, str] = {
     "lists for it.",
     "EXPRESSION-009": 'The function "{function}()" is left out of helpseek on purpose: {reason}. '
     "Remove it (src/helpseek/instrument/README.md lists what is left out and why).",
+    "EXPRESSION-010": 'The reference "${{{name}}}" is left out of helpseek on purpose: {reason}. '
+    "Remove it (src/helpseek/instrument/README.md lists what is left out and why).",
     # --- KEYS / STORE: research keys and sealed records -------------------------------------------
     "KEYS-001": 'This line of "{path}" is not an age public key. A research public key looks like '
     '"age1..." (one per line); make one with "helpseek keys new".',

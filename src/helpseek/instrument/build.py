@@ -15,7 +15,15 @@ from datetime import date
 from helpseek.languages import is_rtl
 from helpseek.problems import Location, Problem
 
-from .columns import DEFAULT_CODE, LANGUAGE_SPEC, NAME, TRANSLATABLE, BuildContext, split_translated
+from .columns import (
+    DEFAULT_CODE,
+    LANGUAGE_SPEC,
+    NAME,
+    TRANSLATABLE,
+    YES,
+    BuildContext,
+    split_translated,
+)
 from .model import Choice, HelpResource, Instrument, Language, Question, Translations
 from .questions import build_questions
 from .read import Sheets
@@ -33,7 +41,8 @@ def build_instrument(sheets: Sheets) -> tuple[Instrument | None, list[Problem]]:
             "INSTRUMENT-002", "survey", None, None, sheets=", ".join(sheets.sheet_names) or "none"
         )
         return None, context.problems
-    choices = _choices(context)
+    duplicates_allowed = settings.get("allow_choice_duplicates", "").strip().lower() in YES
+    choices = _choices(context, duplicates_allowed)
     questions, pages = build_questions(context, choices)
     instrument = Instrument(
         form_id=settings.get("form_id") or settings.get("id_string") or _stem(sheets.file),
@@ -151,7 +160,9 @@ def _default_code(context: BuildContext, settings: Mapping[str, str]) -> str:
 # --- stage: choices --------------------------------------------------------------------------------
 
 
-def _choices(context: BuildContext) -> dict[str, tuple[Choice, ...]]:
+def _choices(context: BuildContext, duplicates_allowed: bool) -> dict[str, tuple[Choice, ...]]:
+    """The choice lists; a name twice in one list is an error unless the settings say
+    allow_choice_duplicates: yes (as pyxform; the standard cascading-select example needs it)."""
     lists: dict[str, list[Choice]] = {}
     for row in context.sheets.choices:
         cells = {_choice_column(k): v for k, v in row.cells.items()}
@@ -163,7 +174,7 @@ def _choices(context: BuildContext) -> dict[str, tuple[Choice, ...]]:
             context.add("INSTRUMENT-003", "choices", row.number, missing, column=missing)
             continue
         existing = lists.setdefault(list_name, [])
-        if any(c.name == name for c in existing):
+        if not duplicates_allowed and any(c.name == name for c in existing):
             context.add("INSTRUMENT-010", "choices", row.number, "name", name=name, list=list_name)
             continue
         extra = {

@@ -19,6 +19,7 @@ from .expressions import (
     compile_pattern,
 )
 from .model import Instrument, Question, Translations
+from .questions import refused_names
 from .read import Sheets
 from .types import parse_type
 
@@ -27,7 +28,7 @@ _EXPRESSION_CODES = {
     "syntax": "EXPRESSION-001", "eval": "EXPRESSION-001", "function": "EXPRESSION-002",
     "length": "EXPRESSION-003", "depth": "EXPRESSION-004", "construct": "EXPRESSION-005",
     "regex": "EXPRESSION-006", "name": "EXPRESSION-007", "arity": "EXPRESSION-008",
-    "excluded": "EXPRESSION-009",
+    "excluded": "EXPRESSION-009", "excluded_reference": "EXPRESSION-010",
 }  # fmt: skip
 # Which columns may read answers from the same page: only a constraint, checked when the page is sent.
 _SAME_PAGE_OK = {"constraint": True, "relevant": False, "required": False, "choice_filter": False}
@@ -37,24 +38,39 @@ def check_logic(instrument: Instrument, sheets: Sheets) -> list[Problem]:
     """Every expression compiles, names exist, pages only read earlier pages, no cycles, translations."""
     problems: list[Problem] = []
     names = {q.name for q in instrument.questions}
+    refused = refused_names(sheets.survey)  # already reported on their own rows
     for text, where in _expressions(instrument, sheets):
-        problems.extend(check_expression(text, where, names))
+        problems.extend(check_expression(text, where, names, refused))
     problems.extend(_page_order(instrument, sheets, names))
     problems.extend(_cycles(instrument))
     problems.extend(_translations(instrument, sheets))
     return problems
 
 
-def check_expression(text: str, where: Location, names: set[str]) -> list[Problem]:
-    """Compile one expression and check its references and literal regex() patterns."""
+# Names ODK fills in itself; helpseek's instance has no such metadata (see functions.py).
+METADATA_NAMES = {
+    "instanceID": "a response identifier in the answers would let anyone link pages to a person",
+    "instanceName": "a response identifier in the answers would let anyone link pages to a person",
+    "deprecatedID": "a response identifier in the answers would let anyone link pages to a person",
+}
+
+
+def check_expression(
+    text: str, where: Location, names: set[str], refused: set[str] | frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Compile one expression and check its references and literal regex() patterns.
+
+    A reference to a question refused for a left-out feature is not reported again."""
     try:
         compiled = compile_expression(text)
     except ExpressionError as error:
         return [_expression_problem(error, where)]
     problems = [
-        problem("INSTRUMENT-012", where, name=name, hint=near_miss(name, names))
+        problem("EXPRESSION-010", where, name=name, reason=METADATA_NAMES[name])
+        if name in METADATA_NAMES
+        else problem("INSTRUMENT-012", where, name=name, hint=near_miss(name, names))
         for name in compiled.references
-        if name not in names
+        if name not in names and name not in refused
     ]
     for match in _REGEX_LITERAL.finditer(text):
         try:

@@ -42,6 +42,9 @@ class BuildContext:
     languages: tuple[Language, ...] = ()
     plain_code: str = DEFAULT_CODE
     names: dict[str, int] = field(default_factory=dict)
+    #: Names on rows refused for a left-out feature (a repeat's rows, a media question...):
+    #: references to them are not reported again as "not a question name".
+    refused_names: set[str] = field(default_factory=set)
 
     def add(self, code: str, sheet: str, row: int | None, at: str | None, **fields: object) -> None:
         where = Location(self.sheets.file, sheet, row, at)

@@ -7,6 +7,7 @@ no page. Problems are collected in the BuildContext, never raised.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import cast
@@ -71,23 +72,18 @@ def build_questions(
 ) -> tuple[list[Question], list[Page]]:
     questions: list[Question] = []
     stack: list[_Group] = []
+    _check_columns(context)
+    refused_block: list[str] = []  # open repeats (refused) whose rows are skipped
     for row in context.sheets.survey:
         cells = normalise_survey_columns(row.cells)
-        if not cells:
+        if not cells or _is_comment(cells):
             continue
-        _check_columns(context, row, cells)
         kind = parse_type(cells.get("type", ""))
+        if refused_block:
+            _skip_in_refused_block(context, cells, kind, refused_block)
+            continue
         if kind.problem:
-            context.add(
-                kind.problem,
-                "survey",
-                row.number,
-                "type",
-                type=cells.get("type", ""),
-                feature=kind.feature,
-                reason=kind.reason,
-                hint=near_miss(cells.get("type", ""), kind.suggestions),
-            )
+            _type_problem(context, row, cells, kind, refused_block)
             continue
         if kind.base == "end group":
             if not stack:
@@ -96,9 +92,11 @@ def build_questions(
                 stack.pop()
             continue
         name = cells.get("name", "")
-        if not _valid_name(context, row, name):
-            continue
-        if kind.base == "begin group":
+        if kind.base == "note" and not name:  # pyxform names an unnamed note so, too
+            name = f"generated_note_name_{row.number}"
+            cells = {**cells, "name": name}
+        valid = _valid_name(context, row, name)
+        if kind.base == "begin group":  # kept even with a bad name, so its "end group" matches
             stack.append(
                 _Group(
                     name,
@@ -109,10 +107,77 @@ def build_questions(
                 )
             )
             continue
-        questions.extend(_question(context, row, cells, kind, stack, choices))
+        if valid:
+            questions.extend(_question(context, row, cells, kind, stack, choices))
     for group in stack:
         context.add("INSTRUMENT-008", "survey", group.row, "type", name=group.name)
     return questions, _pages(questions, context)
+
+
+def _is_comment(cells: Mapping[str, str]) -> bool:
+    """A row with no type, name or label is a comment (pyxform skips it too)."""
+    return not any(
+        column == "type" or column == "name" or column.split("::")[0] == "label" for column in cells
+    )
+
+
+def _type_problem(
+    context: BuildContext,
+    row: Row,
+    cells: Mapping[str, str],
+    kind: TypeInfo,
+    refused_block: list[str],
+) -> None:
+    """Report a type we cannot use, once; a refused repeat's rows are skipped up to its end."""
+    typed = cells.get("type", "")
+    if kind.problem == "INSTRUMENT-003":
+        context.add("INSTRUMENT-003", "survey", row.number, "type", column="type")
+    elif kind.problem == "INSTRUMENT-004":
+        hint = f' Did you mean "{kind.suggestion}"?' if kind.suggestion else ""
+        context.add("INSTRUMENT-004", "survey", row.number, "type", type=typed, hint=hint)
+    else:
+        context.add(
+            "INSTRUMENT-005",
+            "survey",
+            row.number,
+            "type",
+            feature=kind.feature,
+            reason=kind.reason,
+        )
+    if cells.get("name"):
+        context.refused_names.add(cells["name"])
+    if typed.strip().lower().replace("_", " ").startswith(("begin repeat", "begin loop")):
+        refused_block.append(typed)
+
+
+def refused_names(rows: Iterable[Row]) -> set[str]:
+    """Names on survey rows refused for a left-out feature, or inside a refused repeat."""
+    found: set[str] = set()
+    depth = 0
+    for row in rows:
+        cells = normalise_survey_columns(row.cells)
+        typed = cells.get("type", "").strip().lower().replace("_", " ")
+        inside = depth > 0
+        if typed.startswith(("begin repeat", "begin loop")):
+            depth += 1
+        elif typed.startswith(("end repeat", "end loop")) and depth:
+            depth -= 1
+        if cells.get("name") and (inside or parse_type(typed).problem == "INSTRUMENT-005"):
+            found.add(cells["name"])
+    return found
+
+
+def _skip_in_refused_block(
+    context: BuildContext, cells: Mapping[str, str], kind: TypeInfo, refused_block: list[str]
+) -> None:
+    """Inside a refused repeat: remember names (so references to them are not "unknown")."""
+    typed = cells.get("type", "").strip().lower().replace("_", " ")
+    if cells.get("name"):
+        context.refused_names.add(cells["name"])
+    if typed.startswith(("begin repeat", "begin loop")):
+        refused_block.append(typed)
+    elif typed.startswith(("end repeat", "end loop")):
+        refused_block.pop()
 
 
 def _valid_name(context: BuildContext, row: Row, name: str) -> bool:
@@ -131,16 +196,22 @@ def _valid_name(context: BuildContext, row: Row, name: str) -> bool:
     return True
 
 
-def _check_columns(context: BuildContext, row: Row, cells: Mapping[str, str]) -> None:
+def _check_columns(context: BuildContext) -> None:
+    """Each survey column helpseek refuses or does not know, reported once (on the first row
+    that uses it), not once per row."""
     known = set(SURVEY_PLAIN) | set(SURVEY_TRANSLATED) | set(SURVEY_IGNORED)
-    for column in cells:
+    first_use: dict[str, int] = {}
+    for row in context.sheets.survey:
+        for column in normalise_survey_columns(row.cells):
+            first_use.setdefault(column, row.number)
+    for column, number in first_use.items():
         base = column.split("::")[0]
         if base in SURVEY_REFUSED or base.startswith("media"):
             feature = SURVEY_REFUSED.get(base, "media (images, audio, video) in questions")
             context.add(
                 "INSTRUMENT-005",
                 "survey",
-                row.number,
+                number,
                 column,
                 feature=feature,
                 reason="respondent pages carry no media and no repeats",
@@ -149,7 +220,7 @@ def _check_columns(context: BuildContext, row: Row, cells: Mapping[str, str]) ->
             context.warn(
                 "INSTRUMENT-019",
                 "survey",
-                row.number,
+                number,
                 column,
                 column=column,
                 hint=near_miss(base, known),
@@ -165,13 +236,19 @@ def _question(
     choices: Mapping[str, tuple[Choice, ...]],
 ) -> list[Question]:
     """One survey row -> its Question, plus the `<name>_other` text question for or_other."""
-    if kind.base == "calculate" and not cells.get("calculation"):
-        context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
+    calculation = cells.get("calculation")
+    if kind.base == "calculate" and not calculation:
+        # pyxform accepts a calculate with only a default (computed once, at the start)
+        calculation = _default_as_calculation(cells.get("default", ""))
+        if not calculation:
+            context.add("INSTRUMENT-003", "survey", row.number, "calculation", column="calculation")
+    _check_texts(context, row, cells)
     question = Question(
         name=cells["name"],
         type=cast(QuestionType, kind.base),
         label=context.translations(cells, "label"),
-        hint=context.translations(cells, "hint"),
+        hint=context.translations(cells, "hint")
+        or Translations({context.plain_code: kind.hint} if kind.hint else {}),
         list_name=kind.list_name,
         choices=_options(context, row, kind, choices),
         has_other=kind.or_other,
@@ -179,9 +256,9 @@ def _question(
         required_message=context.translations(cells, "required_message"),
         relevant=cells.get("relevant"),
         group_relevant=tuple(g.relevant for g in stack if g.relevant),
-        constraint=cells.get("constraint"),
+        constraint=cells.get("constraint") or kind.constraint,
         constraint_message=context.translations(cells, "constraint_message"),
-        calculation=cells.get("calculation"),
+        calculation=calculation,
         choice_filter=cells.get("choice_filter"),
         default=cells.get("default"),
         is_randomized=_randomized(context, row, cells.get("parameters", "")),
@@ -190,6 +267,41 @@ def _question(
         location=Location(context.sheets.file, "survey", row.number),
     )
     return [question, _other_question(context, row, question)] if kind.or_other else [question]
+
+
+def _default_as_calculation(default: str) -> str | None:
+    """A calculate's default as its calculation: an expression as it is, plain text quoted."""
+    text = default.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text) or re.search(r"[()$/]", text):
+        return text
+    return f'"{text}"' if '"' not in text else f"'{text}'"
+
+
+_INSTANCE_TEXT = re.compile(r"instance\(\s*['\"][^'\"]+['\"]\s*\)\s*/")
+_LAST_SAVED = re.compile(r"\$\{\s*last-saved#")
+
+
+def _check_texts(context: BuildContext, row: Row, cells: Mapping[str, str]) -> None:
+    """Labels and hints may show answers as ${name}; ODK's other dynamic texts are refused."""
+    for column, text in cells.items():
+        if column.split("::")[0] not in SURVEY_TRANSLATED:
+            continue
+        if _INSTANCE_TEXT.search(text):
+            feature, reason = "A secondary instance in a text", _SECONDARY
+        elif _LAST_SAVED.search(text):
+            feature, reason = "A last-saved value in a text", _LAST_SAVED_REASON
+        else:
+            continue
+        context.add("INSTRUMENT-005", "survey", row.number, column, feature=feature, reason=reason)
+
+
+_SECONDARY = "secondary instances and external choice lists are not supported"
+_LAST_SAVED_REASON = (
+    "the last-saved value comes from the previous response on the same device, and helpseek "
+    "keeps responses apart so that none can be linked to another"
+)
 
 
 def _options(
@@ -258,7 +370,8 @@ def _randomized(context: BuildContext, row: Row, parameters: str) -> bool:
 
 def _pages(questions: Iterable[Question], context: BuildContext) -> list[Page]:
     """A field-list group is one page; any other shown question is its own page."""
-    groups = _group_info(context)
+    known = _group_info(context)
+    groups = defaultdict(lambda: _Group("", None, False, Translations(), 0), known)
     pages: list[Page] = []
     for question in questions:
         if question.type == "calculate":

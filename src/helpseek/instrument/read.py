@@ -18,8 +18,11 @@ from pyxform import xls2json_backends as backends
 
 from helpseek.problems import InputError, Location, problem
 
+from .headers import canonical_headers, clean_cell
+
 XLSFORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 EXTRA_SHEETS = ("help", "checks")
+NO = frozenset({"no", "false", "false()"})
 # Random or hostile files must not exhaust memory before we even look at them.
 MAX_FORM_BYTES = 20 * 1024 * 1024
 
@@ -53,17 +56,23 @@ class Sheets:
         return rows
 
 
-def to_rows(dicts: Any) -> tuple[Row, ...]:
-    """pyxform row dicts (index i is sheet row i + 2) -> Rows with text cells only."""
+def to_rows(
+    dicts: Any, headers: Mapping[str, str] | None = None, *, collapse_spaces: bool = False
+) -> tuple[Row, ...]:
+    """pyxform row dicts (index i is sheet row i + 2) -> Rows with text cells only, under the
+    canonical headers (headers.py) and cleaned as pyxform cleans them."""
     rows = []
     for index, cells in enumerate(dicts or ()):
         if not isinstance(cells, Mapping):
             continue
-        clean = {
-            str(k).strip(): str(v).strip()
-            for k, v in cells.items()
-            if k is not None and v is not None and str(v).strip() != "" and str(k).strip()
-        }
+        clean = {}
+        for key, value in cells.items():
+            header = str(key).strip() if key is not None else ""
+            text = (
+                clean_cell(str(value), collapse_spaces=collapse_spaces) if value is not None else ""
+            )
+            if header and text:
+                clean[(headers or {}).get(header, header)] = text
         rows.append(Row(index + 2, clean))
     return tuple(rows)
 
@@ -89,20 +98,23 @@ def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool 
         raise InputError(
             [problem("INSTRUMENT-001", Location(name), path=name, reason=reason)]
         ) from None
-    headers = {
+    found = {
         sheet: _header_names(getattr(definition, f"{sheet}_header", None))
         for sheet in ("survey", "choices", "settings")
     }
-    headers.update({sheet: tuple(extras.get(sheet, ((), ()))[0]) for sheet in EXTRA_SHEETS})
+    found.update({sheet: tuple(extras.get(sheet, ((), ()))[0]) for sheet in EXTRA_SHEETS})
+    canonical = {sheet: canonical_headers(names) for sheet, names in found.items()}
+    settings = to_rows(definition.settings, canonical["settings"])
+    collapse = (settings[0].get("clean_text_values") if settings else "").lower() not in NO
     return Sheets(
         file=name,
-        survey=to_rows(definition.survey),
-        choices=to_rows(definition.choices),
-        settings=to_rows(definition.settings),
-        help=to_rows(extras.get("help", ((), ()))[1]),
-        checks=to_rows(extras.get("checks", ((), ()))[1]),
+        survey=to_rows(definition.survey, canonical["survey"], collapse_spaces=collapse),
+        choices=to_rows(definition.choices, canonical["choices"]),
+        settings=settings,
+        help=to_rows(extras.get("help", ((), ()))[1], canonical["help"]),
+        checks=to_rows(extras.get("checks", ((), ()))[1], canonical["checks"]),
         sheet_names=tuple(str(s) for s in definition.sheet_names or ()),
-        headers=headers,
+        headers={sheet: tuple(dict.fromkeys(canonical[sheet].values())) for sheet in found},
     )
 
 

@@ -248,6 +248,10 @@ class _Parser:
         if token.kind == "number":
             return Number(token.text)
         if token.kind == "ref":
+            if token.text.startswith("last-saved#"):
+                raise ExpressionError(
+                    self.expression, "excluded_reference", LAST_SAVED_REASON, token.text
+                )
             if not _NAME.match(token.text):
                 raise ExpressionError(
                     self.expression,
@@ -325,6 +329,10 @@ class _Parser:
         return token.text
 
 
+LAST_SAVED_REASON = (
+    "the last-saved value comes from the previous response on the same device, and helpseek "
+    "keeps responses apart so that none can be linked to another"
+)
 _DESCENDANTS = 'the descendant step "//" is not supported; refer to questions as ${name}'
 _PREDICATES = (
     "predicates [...] are not supported (helpseek has no repeats or secondary instances; "

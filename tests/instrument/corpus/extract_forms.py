@@ -27,7 +27,9 @@ FORM_SUFFIXES = (".xls", ".xlsx", ".csv", ".md")
 
 
 def git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "--git-dir", str(repo), *args], check=True, capture_output=True).stdout
+    return subprocess.run(
+        ["git", "--git-dir", str(repo), *args], check=True, capture_output=True
+    ).stdout
 
 
 def files(repo: Path, commit: str) -> list[str]:
@@ -44,7 +46,9 @@ def pyxform(repo: Path) -> dict[str, object]:
     copied = []
     for path in files(repo, commit):
         folder, _, name = path.rpartition("/")
-        if folder in ("tests/example_xls", "tests/bug_example_xls") and name.endswith(FORM_SUFFIXES):
+        if folder in ("tests/example_xls", "tests/bug_example_xls") and name.endswith(
+            FORM_SUFFIXES
+        ):
             copy(repo, commit, path, HERE / "pyxform" / folder.split("/")[-1] / name)
             copied.append(path)
     copy(repo, commit, "LICENSE", HERE / "pyxform" / "LICENSE")
@@ -62,10 +66,17 @@ def pyxform(repo: Path) -> dict[str, object]:
                 elif all(text != f["md"] for f in forms):
                     forms.append({"source": f"{PYXFORM}@{commit}:{path}:{line}", "md": text})
     (HERE / "pyxform_md_forms.json").write_text(
-        json.dumps({"skipped_computed_md": skipped, "forms": forms}, indent=1, ensure_ascii=False) + "\n",
+        json.dumps({"skipped_computed_md": skipped, "forms": forms}, indent=1, ensure_ascii=False)
+        + "\n",
         encoding="utf-8",
     )
-    return {"repository": PYXFORM, "commit": commit, "files": len(copied), "md_forms": len(forms), "md_skipped": skipped}
+    return {
+        "repository": PYXFORM,
+        "commit": commit,
+        "files": len(copied),
+        "md_forms": len(forms),
+        "md_skipped": skipped,
+    }
 
 
 def _md_arguments(function: ast.FunctionDef) -> list[tuple[int, str | None]]:

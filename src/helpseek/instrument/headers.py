@@ -1,0 +1,100 @@
+"""Column headers and cell text as pyxform reads them, so a form means the same in both.
+
+pyxform splits a header on "::", or on ":" when no header of the sheet has "::" (old forms:
+`label:English`, `bind:relevant`); it de-aliases the first part (`bind::calculate`,
+`relevance`, `Constraint Message`) and leaves unknown headers alone (choice filters use them).
+It also replaces "smart" quotes in every cell and, unless the setting clean_text_values is no,
+collapses runs of spaces in survey cells. helpseek does the same before anything else reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# First parts of a grouped header (`bind::X`, `control::X`) -> helpseek's column for X.
+_BIND = {
+    "relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
+    "required": "required", "jr:constraintmsg": "constraint_message",
+    "jr:requiredmsg": "required_message", "readonly": "read_only",
+    "jr:noapperrorstring": "no_app_error_string",
+}  # fmt: skip
+_CONTROL = {"appearance": "appearance", "jr:count": "repeat_count", "autoplay": "autoplay",
+            "rows": "rows"}  # fmt: skip
+_MEDIA = frozenset({"image", "big-image", "audio", "video"})
+# Headers pyxform knows (after snake_case), per sheet; others keep their spelling.
+KNOWN = frozenset(
+    {
+        "type", "name", "label", "hint", "guidance_hint", "relevant", "relevance", "constraint",
+        "calculation", "calculate", "required", "constraint_message", "constraining_message",
+        "required_message", "requiredmsg", "choice_filter", "default", "parameters",
+        "appearance", "read_only", "readonly", "repeat_count", "count", "trigger", "caption",
+        "autoplay", "media", "list_name", "value", "no_app_error_string", "noapperrorstring",
+        "form_title", "form_id", "set_form_title", "set_form_id", "default_language", "version",
+        "instance_name", "public_key", "submission_url", "style", "allow_choice_duplicates",
+        "clean_text_values", "namespaces", *_MEDIA,
+    }
+)  # fmt: skip
+_SMART_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
+_SMART = re.compile("|".join(_SMART_QUOTES))
+_SPACES = re.compile(r"( )+")
+
+
+def canonical_headers(headers: Iterable[str]) -> dict[str, str]:
+    """Each header of one sheet -> its canonical spelling ("label::English (en)", "relevant").
+
+    >>> canonical_headers(["type", "label:English", "bind:relevant", "List Name", "pastel"])
+    {'type': 'type', 'label:English': 'label::English', 'bind:relevant': 'relevant', 'List Name': 'list_name', 'pastel': 'pastel'}
+    """
+    headers = [str(h) for h in headers]
+    double = any("::" in h for h in headers)
+    return {header: canonical_header(header, double) for header in headers}
+
+
+def canonical_header(header: str, double_colon: bool) -> str:
+    text = header.strip()
+    lowered = _snake(text)
+    if lowered in KNOWN:
+        return lowered
+    if double_colon or "::" in text:
+        tokens = [t.strip() for t in text.split("::")]
+    else:
+        tokens = _single_colon_tokens(text)
+    first, rest = _snake(tokens[0]), tokens[1:]
+    if first == "bind" and rest and rest[0].lower() in _BIND:
+        return _join(_BIND[rest[0].lower()], rest[1:])
+    if first in ("control", "body") and rest and rest[0].lower() in _CONTROL:
+        return _join(_CONTROL[rest[0].lower()], rest[1:])
+    if first == "media" and rest and rest[0].lower() in _MEDIA:
+        return _join(rest[0].lower(), rest[1:])
+    if first in KNOWN and rest:
+        return _join(first, rest)
+    return text
+
+
+def _single_colon_tokens(text: str) -> list[str]:
+    tokens = [t.strip() for t in text.split(":")]
+    if "jr" in tokens[:-1]:  # bind:jr:constraintMsg is two parts, not three
+        i = tokens.index("jr")
+        tokens = [*tokens[:i], f"jr:{tokens[i + 1]}", *tokens[i + 2 :]]
+    return tokens
+
+
+def _snake(text: str) -> str:
+    return "_".join(text.split()).lower()
+
+
+def _join(base: str, rest: list[str]) -> str:
+    return "::".join([base, *rest]) if rest else base
+
+
+def clean_cell(value: str, *, collapse_spaces: bool) -> str:
+    """Smart quotes become plain ones; with `collapse_spaces`, runs of spaces become one.
+
+    >>> clean_cell("${a} = \u2018yes\u2019  or  1", collapse_spaces=True)
+    "${a} = 'yes' or 1"
+    """
+    value = value.strip()
+    if collapse_spaces:
+        value = _SPACES.sub(" ", value)
+    return _SMART.sub(lambda m: _SMART_QUOTES[m.group(0)], value)
