@@ -6,10 +6,10 @@ Used by build.py and questions.py; holds no stage logic of its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from helpseek.problems import Location, Problem, problem
+from helpseek.problems import Location, Problem, near_miss, problem
 
 from .model import Language, Translations
 from .read import Sheets
@@ -42,9 +42,6 @@ class BuildContext:
     languages: tuple[Language, ...] = ()
     plain_code: str = DEFAULT_CODE
     names: dict[str, int] = field(default_factory=dict)
-    #: Names on rows refused for a left-out feature (a repeat's rows, a media question...):
-    #: references to them are not reported again as "not a question name".
-    refused_names: set[str] = field(default_factory=set)
 
     def add(self, code: str, sheet: str, row: int | None, at: str | None, **fields: object) -> None:
         where = Location(self.sheets.file, sheet, row, at)
@@ -66,6 +63,30 @@ class BuildContext:
             if parsed and parsed[0] == base and text:
                 texts[parsed[1].code] = text
         return Translations(texts)
+
+
+def near_column(name: str, candidates: Iterable[str]) -> str:
+    """' Did you mean "x"?' for the closest candidate within two edits (STYLE.md §6), else ''.
+
+    >>> near_column("relevence", ["relevant", "required"])
+    ' Did you mean "relevant"?'
+    """
+    found = near_miss(name, candidates)
+    if found:
+        return found
+    scored = sorted((_edits(name.lower(), c.lower()), c) for c in candidates)
+    return f' Did you mean "{scored[0][1]}"?' if scored and scored[0][0] <= 2 else ""
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    previous = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        current = [i]
+        for j, y in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
+        previous = current
+    return previous[-1]
 
 
 def split_translated(column: str) -> tuple[str, Language] | None:

@@ -14,7 +14,15 @@ from typing import cast
 
 from helpseek.problems import Location, near_miss
 
-from .columns import DEFAULT_CODE, NAME, NO, YES, BuildContext, normalise_survey_columns
+from .columns import (
+    DEFAULT_CODE,
+    NAME,
+    NO,
+    YES,
+    BuildContext,
+    near_column,
+    normalise_survey_columns,
+)
 from .model import Choice, Page, Question, QuestionType, Translations
 from .read import Row
 from .types import TypeInfo, parse_type
@@ -80,7 +88,7 @@ def build_questions(
             continue
         kind = parse_type(cells.get("type", ""))
         if refused_block:
-            _skip_in_refused_block(context, cells, kind, refused_block)
+            _skip_in_refused_block(cells, refused_block)
             continue
         if kind.problem:
             _type_problem(context, row, cells, kind, refused_block)
@@ -144,36 +152,33 @@ def _type_problem(
             feature=kind.feature,
             reason=kind.reason,
         )
-    if cells.get("name"):
-        context.refused_names.add(cells["name"])
     if typed.strip().lower().replace("_", " ").startswith(("begin repeat", "begin loop")):
         refused_block.append(typed)
 
 
 def refused_names(rows: Iterable[Row]) -> set[str]:
-    """Names on survey rows refused for a left-out feature, or inside a refused repeat."""
+    """Names on survey rows whose type was refused (a left-out feature or a misspelling,
+    reported on that row), or inside a refused repeat."""
     found: set[str] = set()
     depth = 0
     for row in rows:
         cells = normalise_survey_columns(row.cells)
-        typed = cells.get("type", "").strip().lower().replace("_", " ")
+        raw = cells.get("type", "")
+        typed = raw.strip().lower().replace("_", " ")
         inside = depth > 0
         if typed.startswith(("begin repeat", "begin loop")):
             depth += 1
         elif typed.startswith(("end repeat", "end loop")) and depth:
             depth -= 1
-        if cells.get("name") and (inside or parse_type(typed).problem == "INSTRUMENT-005"):
+        refused = bool(raw.strip()) and parse_type(raw).problem is not None
+        if cells.get("name") and (inside or refused):
             found.add(cells["name"])
     return found
 
 
-def _skip_in_refused_block(
-    context: BuildContext, cells: Mapping[str, str], kind: TypeInfo, refused_block: list[str]
-) -> None:
-    """Inside a refused repeat: remember names (so references to them are not "unknown")."""
+def _skip_in_refused_block(cells: Mapping[str, str], refused_block: list[str]) -> None:
+    """Inside a refused repeat every row is skipped (its begin row was reported) up to its end."""
     typed = cells.get("type", "").strip().lower().replace("_", " ")
-    if cells.get("name"):
-        context.refused_names.add(cells["name"])
     if typed.startswith(("begin repeat", "begin loop")):
         refused_block.append(typed)
     elif typed.startswith(("end repeat", "end loop")):
@@ -223,7 +228,7 @@ def _check_columns(context: BuildContext) -> None:
                 number,
                 column,
                 column=column,
-                hint=near_miss(base, known),
+                hint=near_column(base, sorted(known)),
             )
 
 

@@ -133,7 +133,30 @@ def _form_bytes(source: Path | str, markdown: bool, name: str) -> tuple[bytes, s
             f'"{path.suffix}" is not a form file type (use {", ".join(XLSFORM_SUFFIXES)}, .yaml)'
         )
         raise InputError([problem("INSTRUMENT-001", Location(name), path=name, reason=reason)])
-    return path.read_bytes(), (".xlsx" if suffix == ".xlsm" else suffix)
+    data = path.read_bytes()
+    signature = _SIGNATURES.get(suffix)
+    if signature and not data.startswith(signature[0]):
+        raise InputError(
+            [problem("INSTRUMENT-001", Location(name), path=name, reason=signature[1])]
+        )
+    if suffix in (".csv", ".md"):
+        data = data.removeprefix(b"\xef\xbb\xbf")  # Excel's "CSV UTF-8" starts with a BOM
+    return data, (".xlsx" if suffix == ".xlsm" else suffix)
+
+
+# What a real workbook starts with, and what to tell the author when the file does not.
+_NOT_XLSX = (
+    "it is not an Excel workbook (an .xlsx file is a zip archive, this one is not), perhaps a "
+    "file of another kind renamed"
+)
+_SIGNATURES = {
+    ".xlsx": (b"PK\x03\x04", _NOT_XLSX),
+    ".xlsm": (b"PK\x03\x04", _NOT_XLSX),
+    ".xls": (
+        b"\xd0\xcf\x11\xe0",
+        "it is not an Excel 97-2003 workbook, perhaps a file of another kind renamed",
+    ),
+}
 
 
 def _header_names(header: Any) -> tuple[str, ...]:
@@ -181,7 +204,7 @@ def _md_tables(data: bytes) -> dict[str, list[list[Any]]]:
 def _csv_tables(data: bytes) -> dict[str, list[list[Any]]]:
     tables: dict[str, list[list[Any]]] = {}
     current: list[list[Any]] | None = None
-    for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")):
+    for row in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")):
         if not row:
             continue
         if row[0].strip():

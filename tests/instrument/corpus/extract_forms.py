@@ -84,11 +84,11 @@ def _md_arguments(function: ast.FunctionDef) -> list[tuple[int, str | None]]:
     string earlier in the same function; None for computed texts."""
     assigned: list[tuple[int, str, str]] = []  # (line, name, text)
     for node in ast.walk(function):
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
-            if isinstance(node.value.value, str):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        assigned.append((node.lineno, target.id, node.value.value))
+        constant = isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        if constant and isinstance(node.value.value, str):  # type: ignore[attr-defined]
+            for target in node.targets:  # type: ignore[attr-defined]
+                if isinstance(target, ast.Name):
+                    assigned.append((node.lineno, target.id, node.value.value))  # type: ignore[attr-defined]
     found: list[tuple[int, str | None]] = []
     for node in ast.walk(function):
         if not isinstance(node, ast.Call):
