@@ -2,6 +2,8 @@
 
 A Session is immutable: `submit` and `back` return the next Session. The web shell stores it
 (sealed) between requests; synth walks it directly. Must not import web, store or cli.
+The date that today() and now() give is passed in (`today=`), as the shell stores it: with the
+survey's date precision (the 1st of the month for "month"), so logic never sees a finer date.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from helpseek.collect.views import PageView, Progress, QuestionView, RawValues, to_form_text
@@ -83,23 +86,30 @@ class Session:
     seq: int = 0
 
     @classmethod
-    def start(cls, instrument: Instrument, language: str, rng: random.Random) -> Session:
+    def start(
+        cls,
+        instrument: Instrument,
+        language: str,
+        rng: random.Random,
+        *,
+        today: date | None = None,
+    ) -> Session:
         """A new response with a random id, positioned on the first page that is shown."""
         if language not in instrument.language_codes:
             language = instrument.default_language
         session = cls(instrument, f"{rng.getrandbits(128):032x}", language, rng.getrandbits(63))
-        first = session._next_page_id(None, compute_state(instrument, session.answers))
-        return replace(session, page_id=first)
+        state = compute_state(instrument, session.answers, today=today)
+        return replace(session, page_id=session._next_page_id(None, state))
 
     @property
     def is_finished(self) -> bool:
         return self.page_id is None
 
-    def current_page(self) -> PageView:
+    def current_page(self, *, today: date | None = None) -> PageView:
         """The page to show now, pre-filled with the answers given so far."""
         page = self._page()
         draft = {q.name: to_form_text(self.answers.get(q.name)) for q in page.questions}
-        return self._view(page, self.answers, draft, {})
+        return self._view(page, self.answers, draft, {}, today)
 
     def back(self) -> Session:
         """The previous page again (answers kept); on the first page, the same page."""
@@ -107,7 +117,7 @@ class Session:
             return self
         return replace(self, page_id=self.history[-1], history=self.history[:-1])
 
-    def submit(self, raw: RawValues) -> Outcome:
+    def submit(self, raw: RawValues, *, today: date | None = None) -> Outcome:
         """Apply one submitted page: Accepted (store it, move on) or Rejected (show it again).
 
         Raises FormError for fields that no rendered page has (unknown names, a second value for
@@ -116,14 +126,14 @@ class Session:
         page = self._page()
         _check_fields(page, raw)
         before = self._without(page)
-        relevant = _relevant_on(page, compute_state(self.instrument, before))
+        relevant = _relevant_on(page, compute_state(self.instrument, before, today=today))
         values, errors = _parse(page, raw, relevant)
         candidate = {**before, **values}
-        for name, error in check_page(self.instrument, page, candidate).items():
+        for name, error in check_page(self.instrument, page, candidate, today=today).items():
             errors.setdefault(name, error)
         if errors:
-            return Rejected(self, self._view(page, candidate, raw, errors))
-        after = compute_state(self.instrument, candidate)
+            return Rejected(self, self._view(page, candidate, raw, errors, today))
+        after = compute_state(self.instrument, candidate, today=today)
         next_id = self._next_page_id(page.id, after)
         answers = {q.name: after.values[q.name] for q in page.questions if q.name in after.values}
         submission = PageSubmission(page.id, self.seq + 1, answers, relevant, next_id is None)
@@ -220,13 +230,14 @@ class Session:
         answers: Mapping[str, Answer],
         draft: RawValues,
         errors: Mapping[str, AnswerError],
+        today: date | None,
     ) -> PageView:
-        state = compute_state(self.instrument, answers)
+        state = compute_state(self.instrument, answers, today=today)
         views = []
         for q in page.questions:
             if q.type == "calculate" or not state.is_relevant(q.name):
                 continue
-            shown = visible_choices(self.instrument, q, answers, state=state)
+            shown = visible_choices(self.instrument, q, answers, state=state, today=today)
             choices = self.ordered_choices(q, shown)
             error = errors.get(q.name)
             views.append(

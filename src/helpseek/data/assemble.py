@@ -168,8 +168,10 @@ def _row(pages: list[PageRecord], instrument: Instrument) -> _Row:
 
 
 def _date(text: str) -> date | None:
+    """The date a page was stored with: "2026-01-15", or "2026-01" (month precision), which
+    the form's logic saw as the 1st of the month when the respondent answered."""
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text if len(text) != 7 else f"{text}-01")
     except ValueError:
         return None
 

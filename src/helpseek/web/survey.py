@@ -123,7 +123,7 @@ class Survey:
         instrument = self.instruments.get(instrument_name)
         if instrument is None:
             return ShowMessage(404, "msg_not_found")
-        session = Session.start(instrument, language, self._rng)
+        session = Session.start(instrument, language, self._rng, today=self._evaluation_date())
         if session.is_finished:
             return ShowEnd(instrument, session.language)
         session_id, key = self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key()
@@ -170,7 +170,7 @@ class Survey:
         self, saved: _Saved, token: Token, fields: dict[str, list[str]], arrived: float
     ) -> Step:
         try:
-            outcome = saved.session.submit(fields)
+            outcome = saved.session.submit(fields, today=self._evaluation_date())
         except FormError:
             return ShowMessage(400, "msg_bad_request")
         if not isinstance(outcome, Accepted):
@@ -212,7 +212,8 @@ class Survey:
         # write turn on a busy server is not the respondent's time.
         now = int(self._clock()) if issued_at is None else issued_at
         text = encode_token(replace(fresh, issued_at=now), self._secret)
-        return ShowPage(session, view or session.current_page(), text, notice_key, status)
+        page_view = view or session.current_page(today=self._evaluation_date())
+        return ShowPage(session, page_view, text, notice_key, status)
 
     def _save(
         self,
@@ -281,6 +282,13 @@ class Survey:
 
     def _today(self) -> date:
         return datetime.fromtimestamp(self._clock(), tz=UTC).date()
+
+    def _evaluation_date(self) -> date:
+        """The date today() gives the form's logic: the date stored with each page, as coarse
+        as the survey's date precision (the 1st of the month for "month"), so no calculation
+        or condition works with a finer date than the records hold (issue 13)."""
+        today = self._today()
+        return today if self.settings.date_precision == "day" else today.replace(day=1)
 
 
 def _single(values: list[str]) -> str | None:
