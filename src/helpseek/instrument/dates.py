@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_SECONDS = 86400.0
@@ -73,6 +74,7 @@ def to_days(moment: datetime) -> float:
     return (moment - EPOCH).total_seconds() / _DAY_SECONDS
 
 
+@lru_cache(maxsize=1024)
 def text_to_days(text: str, zone: tzinfo) -> float:
     """Days since the epoch of date or dateTime text; NaN when it is neither."""
     parsed = parse_moment(text, zone)

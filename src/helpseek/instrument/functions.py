@@ -113,7 +113,11 @@ def xpath_string(arg: Any) -> str:
 
 
 def node_string(node: Any) -> str:
-    return node if isinstance(node, str) else "".join(node.itertext())
+    if isinstance(node, str):
+        return node
+    if len(node) == 0:  # an answer: no child elements (the common case, and cheaper)
+        return node.text or ""
+    return "".join(node.itertext())
 
 
 def text_number(text: str) -> float:

@@ -14,7 +14,6 @@ import math
 import re
 import unicodedata
 from datetime import datetime
-from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from .dates import (
@@ -285,93 +284,16 @@ def _base64_decode(_: Any, text: Any) -> str:
     return "".join(c for c in decoded if unicodedata.category(c) != "Cs")
 
 
-# --- ODK: numbers ---------------------------------------------------------------------------------
-
-
-@register("int", 1, 1, "number")
-def _int(_: Any, value: Any) -> float:
-    number = xpath_number(value)
-    if math.isnan(number) or math.isinf(number) or abs(number) >= 2**63:
-        return number
-    return math.copysign(float(math.trunc(number)), number)
-
-
-@register("round", 1, 2, "number")
-def _round(_: Any, value: Any, digits: Any = 0.0) -> float:
-    """JavaRosa: the number's shortest decimal text rounded half up (half towards zero below
-    zero, so ties go towards +infinity as XPath 1.0 says): round(1.005, 2) is 1.01."""
-    number = xpath_number(value)
-    places = xpath_number(digits)
-    places = 0 if math.isnan(places) else int(places)
-    if math.isnan(number) or math.isinf(number):
-        return number
-    if abs(places) > 30:
-        return math.nan
-    try:
-        rounded = Decimal(repr(number)).quantize(
-            Decimal(1).scaleb(-places), ROUND_HALF_DOWN if number < 0 else ROUND_HALF_UP
-        )
-    except InvalidOperation:
-        return number
-    return math.copysign(float(rounded), number) if rounded == 0 else float(rounded)
-
-
-def _extreme(pick: Any) -> Any:
-    def extreme(_: Any, *args: Any) -> float:
-        values = [xpath_number(a) for a in items(args)]
-        return math.nan if not values or any(map(math.isnan, values)) else pick(values)
-
-    return extreme
-
-
-register("min", 1, None, "number")(_extreme(min))
-register("max", 1, None, "number")(_extreme(max))
-register("abs", 1, 1, "number")(lambda _, x: abs(xpath_number(x)))
-register("pi", 0, 0, "number")(lambda _: math.pi)
-
-
-def _math(function: Any, name: str, arity: int = 1) -> None:
-    def call(_: Any, *args: Any) -> float:
-        values = [xpath_number(a) for a in args]
-        try:
-            return float(function(*values))
-        except OverflowError:
-            return math.inf
-        except (ValueError, ZeroDivisionError):
-            return _edge(name, values)
-
-    register(name, arity, arity, "number")(call)
-
-
-def _edge(name: str, values: list[float]) -> float:
-    """What Java's Math gives where Python raises: log(0) is -Infinity, the rest NaN."""
-    if name in ("log", "log10") and values[0] == 0:
-        return -math.inf
-    return math.nan
-
-
-for _name, _function in {
-    "sin": math.sin, "cos": math.cos, "tan": math.tan, "asin": math.asin, "acos": math.acos,
-    "atan": math.atan, "exp": math.exp, "sqrt": math.sqrt, "log": math.log,
-    "log10": math.log10, "exp10": lambda x: math.pow(10.0, x),
-}.items():  # fmt: skip
-    _math(_function, _name)
-_math(math.atan2, "atan2", 2)
-_math(math.pow, "pow", 2)
-
-
 # --- ODK: dates (text in, text out; see dates.py) -------------------------------------------------
 
 
-def _moment(value: Any, *, keep_time: bool) -> datetime | None:
+def _moment(value: Any) -> datetime | None:
     """A date or dateTime argument as a moment in the evaluation's zone; None when empty or
     not a date (JavaRosa refuses those with an error, Enketo gives "Invalid Date")."""
     zone = environment().timezone
     if isinstance(value, bool):
         return None
     if isinstance(value, float):
-        if not keep_time and not math.isnan(value):
-            value = float(math.floor(value))
         return from_days(value, zone)
     parsed = parse_moment(xpath_string(value), zone)
     return None if parsed is None else parsed[1].astimezone(zone)
@@ -391,13 +313,13 @@ register("now", 0, 0)(_today)
 
 @register("date", 1, 1)
 def _date(_: Any, value: Any) -> str:
-    moment = _moment(value, keep_time=True)
+    moment = _moment(value)
     return "" if moment is None else date_text(moment)
 
 
 @register("date-time", 1, 1)
 def _date_time(_: Any, value: Any) -> str:
-    moment = _moment(value, keep_time=True)
+    moment = _moment(value)
     return "" if moment is None else datetime_text(moment)
 
 
@@ -405,7 +327,7 @@ def _date_time(_: Any, value: Any) -> str:
 def _decimal_date_time(_: Any, value: Any) -> float:
     if isinstance(value, float):
         return value
-    moment = _moment(value, keep_time=True)
+    moment = _moment(value)
     return math.nan if moment is None else to_days(moment)
 
 
@@ -418,7 +340,7 @@ def _decimal_time(_: Any, value: Any) -> float:
 
 @register("format-date", 2, 2)
 def _format_date(_: Any, value: Any, pattern: Any) -> str:
-    moment = _moment(value, keep_time=True)
+    moment = _moment(value)
     return "" if moment is None else format_moment(moment, xpath_string(pattern))
 
 

@@ -7,9 +7,7 @@ no page. Problems are collected in the BuildContext, never raised.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
 from typing import cast
 
 from helpseek.problems import Location, near_miss
@@ -24,6 +22,7 @@ from .columns import (
     normalise_survey_columns,
 )
 from .model import Choice, Page, Question, QuestionType, Translations
+from .pages import Group, build_pages
 from .read import Row
 from .types import TypeInfo, parse_type
 
@@ -63,15 +62,6 @@ SPECIFY_OTHER = {
 }  # fmt: skip
 
 
-@dataclass
-class _Group:
-    name: str
-    relevant: str | None
-    is_field_list: bool
-    label: Translations
-    row: int
-
-
 # --- questions ------------------------------------------------------------------------------
 
 
@@ -79,7 +69,7 @@ def build_questions(
     context: BuildContext, choices: Mapping[str, tuple[Choice, ...]]
 ) -> tuple[list[Question], list[Page]]:
     questions: list[Question] = []
-    stack: list[_Group] = []
+    stack: list[Group] = []
     _check_columns(context)
     refused_block: list[str] = []  # open repeats (refused) whose rows are skipped
     for row in context.sheets.survey:
@@ -106,7 +96,7 @@ def build_questions(
         valid = _valid_name(context, row, name)
         if kind.base == "begin group":  # kept even with a bad name, so its "end group" matches
             stack.append(
-                _Group(
+                Group(
                     name,
                     cells.get("relevant"),
                     "field-list" in cells.get("appearance", "").split(),
@@ -119,7 +109,7 @@ def build_questions(
             questions.extend(_question(context, row, cells, kind, stack, choices))
     for group in stack:
         context.add("INSTRUMENT-008", "survey", group.row, "type", name=group.name)
-    return questions, _pages(questions, context)
+    return questions, build_pages(questions, context)
 
 
 def _is_comment(cells: Mapping[str, str]) -> bool:
@@ -237,7 +227,7 @@ def _question(
     row: Row,
     cells: Mapping[str, str],
     kind: TypeInfo,
-    stack: list[_Group],
+    stack: list[Group],
     choices: Mapping[str, tuple[Choice, ...]],
 ) -> list[Question]:
     """One survey row -> its Question, plus the `<name>_other` text question for or_other."""
@@ -368,50 +358,3 @@ def _randomized(context: BuildContext, row: Row, parameters: str) -> bool:
         else:
             context.warn("INSTRUMENT-020", "survey", row.number, "parameters", parameter=pair)
     return randomized
-
-
-# --- pages ----------------------------------------------------------------------------------
-
-
-def _pages(questions: Iterable[Question], context: BuildContext) -> list[Page]:
-    """A field-list group is one page; any other shown question is its own page."""
-    known = _group_info(context)
-    groups = defaultdict(lambda: _Group("", None, False, Translations(), 0), known)
-    pages: list[Page] = []
-    for question in questions:
-        if question.type == "calculate":
-            continue
-        field_list = next((g for g in question.group_path if groups[g].is_field_list), None)
-        if field_list is None:
-            inner = groups[question.group_path[-1]].label if question.group_path else Translations()
-            pages.append(Page(question.name, (question,), inner, question.group_relevant))
-            continue
-        if pages and pages[-1].id == field_list:
-            pages[-1] = replace(pages[-1], questions=pages[-1].questions + (question,))
-            continue
-        depth = question.group_path.index(field_list) + 1
-        relevant = tuple(
-            groups[g].relevant for g in question.group_path[:depth] if groups[g].relevant
-        )
-        pages.append(
-            Page(field_list, (question,), groups[field_list].label, cast(tuple[str, ...], relevant))
-        )
-    return pages
-
-
-def _group_info(context: BuildContext) -> dict[str, _Group]:
-    groups: dict[str, _Group] = {}
-    for row in context.sheets.survey:
-        cells = normalise_survey_columns(row.cells)
-        if parse_type(cells.get("type", "")).base == "begin group" and cells.get("name"):
-            groups.setdefault(
-                cells["name"],
-                _Group(
-                    cells["name"],
-                    cells.get("relevant"),
-                    "field-list" in cells.get("appearance", "").split(),
-                    context.translations(cells, "label"),
-                    row.number,
-                ),
-            )
-    return groups
