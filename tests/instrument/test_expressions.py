@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpseek.instrument import ExpressionError, evaluate
-from helpseek.instrument.expressions import compile_expression, references
+from helpseek.instrument.expressions import ALLOWED_FUNCTIONS, compile_expression, references
 
 # --- XPath 1.0 comparison and type rules ----------------------------------------------------------
 
@@ -296,3 +297,9 @@ def test_evaluate__a_decimal_answer_reads_back_as_the_same_number() -> None:
     # a tiny decimal used to be written "1e-07" in the instance, which number() reads as NaN
     assert evaluate("${x} * 2", {"x": 0.0000001}) == 0.0000002
     assert evaluate("${x} > 0", {"x": 1e-9}) is True
+
+
+def test_docs__errors_md_names_every_function_an_expression_may_call() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text("utf-8")
+    missing = [name for name in sorted(ALLOWED_FUNCTIONS) if f"`{name}" not in text]
+    assert missing == []
