@@ -199,7 +199,11 @@ def test_references__lists_each_name_once_in_order() -> None:
 _PIECES = st.sampled_from(
     ["${a}", "${b}", "${k}", "1", "0", "'x'", "''", " and ", " or ", " = ", " != ", " > ", " div ",
      " + ", " - ", "(", ")", ",", "selected(", "count-selected(", "if(", "regex(", "'(a+)+$'",
-     "not(", "coalesce(", "concat(", ".", "number(", "'", "$", "[", "//", "round(", "today()"]
+     "not(", "coalesce(", "concat(", ".", "number(", "'", "$", "[", "//", "round(", "today()",
+     "date(", "date-time(", "format-date(", "decimal-date-time(", "decimal-time(", "'%Y %b'",
+     "'2026-01-31'", "'2026-02-30T25:61:00+24:00'", "'10:20:30-07:60'", " * ", " mod ", "-",
+     "1e5", ".5", "substr(", "pow(", "digest(", "'SHA-256'", "checklist(", "weighted-checklist(",
+     "/", "..", "*", " | ", "sum(", "count(", "int(", "exp(", "log(", "max(", "min("]
 )  # fmt: skip
 
 
@@ -303,3 +307,25 @@ def test_docs__errors_md_names_every_function_an_expression_may_call() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text("utf-8")
     missing = [name for name in sorted(ALLOWED_FUNCTIONS) if f"`{name}" not in text]
     assert missing == []
+
+
+_ARGUMENTS = st.sampled_from(
+    ["${a}", "${k}", "${e}", "1", "-1", "1.5", "''", "'x'", "'2026-01-31'", "'2026-02-30'",
+     "'1969-12-31T23:59:59.999-23:59'", "'25:00:00'", "1 div 0", "0 div 0", "true()",
+     "'%Y%3%a%b%q%'", "'MD5'", "'hex'", "99999999999", "'-99999-01-01'", "'(a'", "2147483648"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(sorted(ALLOWED_FUNCTIONS)), st.lists(_ARGUMENTS, max_size=6))
+def test_evaluate__every_function_on_odd_arguments_gives_a_value_or_an_expression_error(
+    name: str, arguments: list[str]
+) -> None:
+    # Given any function called with awkward values (NaN, infinities, impossible dates...)
+    text = f"{name}({', '.join(arguments)})"
+    try:
+        result = evaluate(text, {"a": 3, "k": ["x", "y"], "e": 1e-9}, today=date(2026, 1, 1))
+    except ExpressionError:
+        return
+    # Then it answers with a value (the wrong number of arguments is an ExpressionError)
+    assert isinstance(result, bool | float | str)
