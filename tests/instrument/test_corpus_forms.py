@@ -290,10 +290,18 @@ def differences(ours: View, theirs: View, instrument: Instrument) -> list[str]:
 
 def _comparable(texts: dict[str, str]) -> dict[str, str]:
     """Single-language texts compare by text alone: pyxform writes a label without translations
-    under no language ("*"), or "default"; helpseek under the one language's code."""
-    if len(texts) == 1:
-        return {"*": " ".join(next(iter(texts.values())).split())}
-    return {k: " ".join(v.split()) for k, v in texts.items()}
+    under no language ("*"), or "default"; helpseek under the one language's code. pyxform makes
+    smart quotes plain in texts too; helpseek keeps them there (instrument README)."""
+    plain = {k: _plain_quotes(" ".join(v.split())) for k, v in texts.items()}
+    if len(plain) == 1:
+        return {"*": next(iter(plain.values()))}
+    return plain
+
+
+def _plain_quotes(text: str) -> str:
+    return text.translate(
+        str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+    )
 
 
 # --- the test ----------------------------------------------------------------------------------

@@ -67,15 +67,16 @@ def test_bind_prefixed_columns_hold_the_logic() -> None:
     assert form.question("why").relevant == "${age} > 18"
 
 
-def test_smart_quotes_and_doubled_spaces_are_cleaned_as_pyxform_does() -> None:
+def test_smart_quotes_and_doubled_spaces_in_expressions_are_cleaned_as_pyxform_does() -> None:
     form = instrument_from_markdown("""
 | survey |
-|        | type | name | label          | relevant          |
-|        | text | a    | A              |                   |
-|        | text | b    | Two  spaces    | ${a} = \u2018yes\u2019 |
+|        | type | name | label               | relevant                    |
+|        | text | a    | A                   |                             |
+|        | text | b    | \u201eKeine  Angabe\u201c | ${a} = \u2018yes  no\u2019 |
 """)
-    assert form.question("b").relevant == "${a} = 'yes'"
-    assert form.question("b").label.get("default") == "Two spaces"
+    # Then the expression means what pyxform makes of it, and the text keeps its typography
+    assert form.question("b").relevant == "${a} = 'yes no'"
+    assert form.question("b").label.get("default") == "\u201eKeine  Angabe\u201c"
 
 
 def test_a_comment_row_without_type_name_or_label_is_skipped() -> None:

@@ -3,8 +3,10 @@
 pyxform splits a header on "::", or on ":" when no header of the sheet has "::" (old forms:
 `label:English`, `bind:relevant`); it de-aliases the first part (`bind::calculate`,
 `relevance`, `Constraint Message`) and leaves unknown headers alone (choice filters use them).
-It also replaces "smart" quotes in every cell and, unless the setting clean_text_values is no,
-collapses runs of spaces in survey cells. helpseek does the same before anything else reads them.
+pyxform also replaces "smart" quotes in every cell and, unless the setting clean_text_values is
+no, collapses runs of spaces in survey cells; helpseek does both in expression cells only, where
+they change what the logic means (`‘yes’` is not XPath), and leaves texts as typed, so German
+„Keine Angabe“ keeps its quotes (instrument README: differences from pyxform).
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ KNOWN = frozenset(
         "instance_name", "public_key", "submission_url", "style", "allow_choice_duplicates",
         "clean_text_values", "namespaces", *_MEDIA,
     }
+)  # fmt: skip
+#: Cells holding XPath (canonical names), cleaned as pyxform cleans them.
+EXPRESSION_COLUMNS = frozenset(
+    {"relevant", "relevance", "constraint", "calculation", "calculate", "required",
+     "choice_filter", "default", "expression", "repeat_count", "trigger"}
 )  # fmt: skip
 _SMART_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 _SMART = re.compile("|".join(_SMART_QUOTES))

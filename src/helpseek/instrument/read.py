@@ -18,7 +18,7 @@ from pyxform import xls2json_backends as backends
 
 from helpseek.problems import InputError, Location, problem
 
-from .headers import canonical_headers, clean_cell
+from .headers import EXPRESSION_COLUMNS, canonical_headers, clean_cell
 
 XLSFORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 EXTRA_SHEETS = ("help", "checks")
@@ -60,7 +60,7 @@ def to_rows(
     dicts: Any, headers: Mapping[str, str] | None = None, *, collapse_spaces: bool = False
 ) -> tuple[Row, ...]:
     """pyxform row dicts (index i is sheet row i + 2) -> Rows with text cells only, under the
-    canonical headers (headers.py) and cleaned as pyxform cleans them."""
+    canonical headers (headers.py); expression cells cleaned as pyxform cleans them."""
     rows = []
     for index, cells in enumerate(dicts or ()):
         if not isinstance(cells, Mapping):
@@ -68,11 +68,12 @@ def to_rows(
         clean = {}
         for key, value in cells.items():
             header = str(key).strip() if key is not None else ""
-            text = (
-                clean_cell(str(value), collapse_spaces=collapse_spaces) if value is not None else ""
-            )
+            column = (headers or {}).get(header, header)
+            text = str(value).strip() if value is not None else ""
+            if column in EXPRESSION_COLUMNS:
+                text = clean_cell(text, collapse_spaces=collapse_spaces)
             if header and text:
-                clean[(headers or {}).get(header, header)] = text
+                clean[column] = text
         rows.append(Row(index + 2, clean))
     return tuple(rows)
 
