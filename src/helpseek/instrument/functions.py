@@ -2,8 +2,9 @@
 
 lxml hands arguments over as node-sets (lists of elements), floats, strings or booleans; the
 functions convert them the XPath 1.0 way, with ODK's additions: date text counts as days in
-numbers. Date functions live in dates.py, math and text ones in odk.py; this module holds the
-values, the conversions and the registry (`FUNCTIONS`) that compile-time checks read.
+numbers. The functions themselves are in library.py (XPath core, text, choices, dates) and
+arithmetic.py (numbers); this module holds the values, the conversions, the registry
+(`FUNCTIONS`) that compile-time checks read, and the functions left out on purpose.
 """
 
 from __future__ import annotations

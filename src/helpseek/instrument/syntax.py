@@ -113,10 +113,8 @@ def tokenize(expression: str) -> list[Token]:
             raise ExpressionError(
                 expression, "syntax", f'"{expression[position]}" is not valid here'
             )
-        kind = match.lastgroup or ""
+        kind = "ref" if match.group("ref") else match.lastgroup or ""
         text = match.group(0)
-        if kind == "refname":
-            kind = "ref"
         position = match.end()
         if kind == "space":
             continue
@@ -129,8 +127,6 @@ def tokenize(expression: str) -> list[Token]:
             )
             if not starts_operand and (text in _OPERATOR_NAMES or text == "*"):
                 kind = "operator"
-        if kind == "op" and text in ("+", "-", "=", "!=", "<", "<=", ">", ">=", "|", "/", "//"):
-            kind = "op"
         tokens.append(Token(kind, text, match.start()))
     return tokens
 
