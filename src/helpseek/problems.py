@@ -206,6 +206,10 @@ catalogue: dict[str, str] = {
     "Upgrade helpseek before using it.",
     "STORE-004": "Sealed record {record} could not be opened: {reason}. Check that the private key is "
     "one of the research keys this survey sealed to.",
+    "STORE-010": 'The database file "{path}" (from --db {url}) does not exist.{hint} Check the path; '
+    "commands that only read never create a database.",
+    "STORE-011": 'The database address "{url}" has no scheme. Did you mean "{suggestion}"? Write a '
+    "file as sqlite:///path/to/file.db, or a server as postgresql+psycopg://user@host:port/dbname.",
     # --- DATA: export ------------------------------------------------------------------------------
     "DATA-001": '{count} response(s) were answered on questionnaire "{form}" version "{version}", '
     "which was not given. Pass it with --instrument (a bundled name or the form file), or every "
@@ -357,6 +361,10 @@ catalogue: dict[str, str] = {
     "to 65535; 20 is plenty for one respondent.",
     "WEB-006": "The per-circuit limit --circuit-rate {rate} --circuit-burst {burst} would refuse "
     "every request or is negative. Pass a rate of 0 (off) or more, and a burst of at least 1.",
+    "WEB-010": "The port {port} on {host} is already in use (another helpseek serve, or another "
+    "program). Stop that program, or pass another --port. Nothing was created.",
+    "WEB-011": "helpseek serve cannot listen on {host} port {port}: {reason}. Pass an address this "
+    "machine has (127.0.0.1 behind tor) and a port you may use (1024 or above unless you are root).",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

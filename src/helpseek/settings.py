@@ -25,6 +25,7 @@ class Settings:
     instrument_names: tuple[str, ...]
     # The server secret that binds the hidden-field token (HMAC). Persisted with 0600 permissions so
     # that a restart keeps in-progress sessions valid; several collectors must share one file.
+    # Relative to the folder `serve` starts in; serve prints its full path (issue 12).
     secret_key_file: Path = Path("helpseek-web.secret")
     # Submission dates are stored at this precision, never as a time (DESIGN.md threat model).
     date_precision: DatePrecision = "day"
@@ -48,3 +49,8 @@ class Settings:
     # minute on average and at once. A page costs 2 requests (page + stylesheet); 0 turns it off.
     circuit_requests_per_minute: int = 120
     circuit_burst: int = 60
+    # Per server process: seconds a client may take to send one whole request, and how many
+    # connections may be open. 1,000 clients trickling a byte every 10 s used to hold their
+    # connections until the file descriptors ran out (issue 12; benchmarks/slow_clients.py).
+    read_timeout_s: float = 30.0
+    max_connections: int = 512

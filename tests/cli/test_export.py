@@ -103,7 +103,8 @@ def test_export__database_folder_missing__exit_1_with_store_problem(survey: Path
     args[2] = f"sqlite:///{survey / 'missing' / 'responses.db'}"
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
-    assert "[STORE-002]" in result.stderr
+    assert "[STORE-010]" in result.stderr
+    assert not (survey / "missing").exists()
 
 
 def test_export__records_sealed_to_another_key__stop_unless_skip_unreadable(survey: Path) -> None:

@@ -156,6 +156,7 @@ def test_stats_command__writes_json_csv_markdown_and_png(tmp_path: Path) -> None
 
 def test_stats_command__empty_database__is_invite_012(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    open_counts(url).close()
     result = CliRunner().invoke(app, ["invite", "stats", "--db", url, "--out", str(tmp_path / "f")])
     assert result.exit_code == 1
     assert catalogue["INVITE-012"].format(url=url) in result.output

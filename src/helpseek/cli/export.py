@@ -66,12 +66,15 @@ def export(
     from helpseek.store import load_private_key, open_store
 
     run_or_exit(lambda: check_out_paths(out))
-    identity = run_or_exit(lambda: load_private_key(private_key, read_passphrase(passphrase_file)))
-    forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
-    store = run_or_exit(lambda: open_store(db))
+    # A mistyped --db is refused before the passphrase is asked for, and never created (issue 12).
+    store = run_or_exit(lambda: open_store(db, must_exist=True))
     stderr = Console(stderr=True)
     columns = (TextColumn("Decrypting"), BarColumn(), MofNCompleteColumn())
     try:
+        identity = run_or_exit(
+            lambda: load_private_key(private_key, read_passphrase(passphrase_file))
+        )
+        forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
         with Progress(*columns, console=stderr, transient=True) as bar:
             task = bar.add_task("decrypt", total=None)
             written = run_or_exit(

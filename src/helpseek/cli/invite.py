@@ -106,7 +106,7 @@ def stats(
     from helpseek.problems import InputError, problem
 
     def run() -> list[Path]:
-        rows = list(open_counts(db).rows())
+        rows = list(open_counts(db, must_exist=True).rows())
         if not rows:
             raise InputError([problem("INVITE-012", url=db)])
         return write_funnel(build_funnel(rows, reference or None), out)

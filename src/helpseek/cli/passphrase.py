@@ -6,6 +6,7 @@ The passphrase is never taken as a command-line value: it would land in shell hi
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +35,8 @@ def read_passphrase(passphrase_file: Path | None, confirm: bool = False) -> str:
     from_env = os.environ.get(PASSPHRASE_ENV)
     if from_env:
         return from_env
+    if not sys.stdin.isatty():
+        return _from_pipe(confirm)
     try:
         first = typer.prompt("Passphrase", hide_input=True, err=True)
         if confirm and typer.prompt("Passphrase again", hide_input=True, err=True) != first:
@@ -43,6 +46,22 @@ def read_passphrase(passphrase_file: Path | None, confirm: bool = False) -> str:
     if not first:
         raise InputError([problem("CLI-003")])
     return str(first)
+
+
+def _from_pipe(confirm: bool) -> str:
+    """The first line of standard input when it is not a terminal (`printf ... | helpseek ...`).
+
+    getpass would print a GetPassWarning and echo nothing useful here (issue 12). With `confirm`,
+    a second line, if one was sent, must repeat the first.
+    """
+    first = sys.stdin.readline().rstrip("\r\n")
+    if not first:
+        raise InputError([problem("CLI-003")])
+    if confirm:
+        second = sys.stdin.readline()
+        if second and second.rstrip("\r\n") != first:
+            raise InputError([problem("KEYS-009")])
+    return first
 
 
 def _from_file(path: Path) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import functools
 import json
 import os
+import socket
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,10 +48,11 @@ def serve(
         typer.Option(
             "--secret-file",
             help="The server secret that binds the respondents' page tokens; created with mode "
-            "0600 on first start. Keep it and back it up: without it, unfinished responses "
-            "cannot continue.",
+            "0600 on first start (the default is relative to the folder you start serve in; the "
+            "full path is printed at start). Keep it and back it up: without it, unfinished "
+            "responses cannot continue.",
         ),
-    ] = Path("helpseek-web.secret"),
+    ] = Settings.secret_key_file,
     date_precision: str = typer.Option("day", "--date-precision", help="day or month."),
     quick_exit_url: str = typer.Option(
         Settings.quick_exit_url,
@@ -64,6 +68,17 @@ def serve(
     ),
     circuit_burst: int = typer.Option(
         Settings.circuit_burst, "--circuit-burst", help="Requests one circuit may send at once."
+    ),
+    read_timeout: float = typer.Option(
+        Settings.read_timeout_s,
+        "--read-timeout",
+        help="Seconds a client may take to send one whole request (headers and body); slower "
+        "connections are closed.",
+    ),
+    max_connections: int = typer.Option(
+        Settings.max_connections,
+        "--max-connections",
+        help="Open connections per worker process; more are closed at once.",
     ),
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).
@@ -90,10 +105,43 @@ def serve(
         help_text=help_text,
         circuit_requests_per_minute=circuit_rate,
         circuit_burst=circuit_burst,
+        read_timeout_s=read_timeout,
+        max_connections=max_connections,
     )
+    run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
+    had_secret = secret_file.exists()
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
+    typer.echo(
+        f"server secret: {secret_file.resolve()} ({'kept' if had_secret else 'created'}; "
+        "back it up with the database)",
+        err=True,
+    )
     typer.echo(f"helpseek survey on http://{host}:{port}/ ({', '.join(names)})", err=True)
     _run(app if workers <= 1 else None, settings, host, port, workers)
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Raise WEB-010 (port taken) or WEB-011 (cannot listen there) before the server starts.
+
+    Binds the way uvicorn will (SO_REUSEADDR) and lets go at once, so a port left in TIME_WAIT
+    by a stopped server is not mistaken for a busy one.
+    """
+    from helpseek.problems import InputError, problem
+
+    if not 1 <= port <= 65535:
+        raise InputError([problem("WEB-004", port=port)])
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+            probe.listen(1)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise InputError([problem("WEB-010", host=host, port=port)]) from None
+        reason = error.strerror or str(error)
+        raise InputError([problem("WEB-011", host=host, port=port, reason=reason)]) from None
 
 
 def tor_config(
@@ -150,7 +198,7 @@ def _create(settings: Settings) -> Any:
 def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> None:
     import uvicorn
 
-    from helpseek.web.proxy_protocol import ProxyLineProtocol
+    from helpseek.web.connections import ConnectionLimits, GuardedProtocol
 
     # No access log, no Server or Date header, no X-Forwarded-For parsing: nothing about the
     # client is read or written (issue 3 req. 2).
@@ -163,7 +211,11 @@ def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> No
         "proxy_headers": False,
         "log_level": "warning",
         # Reads tor's optional PROXY line (circuit id, memory only); plain HTTP is unchanged.
-        "http": ProxyLineProtocol,
+        # Closes slow and surplus connections (issue 12); a partial pickles for --workers.
+        "http": functools.partial(
+            GuardedProtocol,
+            limits=ConnectionLimits(settings.read_timeout_s, settings.max_connections),
+        ),
     }
     if app is not None:
         uvicorn.run(app, **options)

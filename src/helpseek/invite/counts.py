@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -25,9 +26,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from helpseek.problems import InputError, problem
+from helpseek.store.locations import check_has_scheme, check_sqlite_exists, create_private_file
 
 Event = Literal["impression", "click"]
 
@@ -101,8 +104,14 @@ class CountStore:
                 yield CountRow(**row._asdict())
 
 
-def open_counts(url: str) -> CountStore:
-    """Open (and create if needed) the counters at a database URL such as sqlite:///invite.db."""
+def open_counts(url: str, *, must_exist: bool = False) -> CountStore:
+    """Open (and create if needed, owner-only) the counters at a database URL such as
+    sqlite:///invite.db. With `must_exist`, a missing SQLite file is STORE-010, never created."""
+    check_has_scheme(url)  # STORE-011: a bare path, with the sqlite:/// form suggested
+    try:
+        _prepare_sqlite_file(make_url(url), url, must_exist)
+    except ArgumentError:
+        pass  # reported as INVITE-009 below
     try:
         parsed = make_url(url)
         if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -117,6 +126,19 @@ def open_counts(url: str) -> CountStore:
         reason = " ".join(str(error).split())[:200]
         raise InputError([problem("INVITE-009", url=url, reason=reason)]) from None
     return store
+
+
+def _prepare_sqlite_file(parsed: URL, url: str, must_exist: bool) -> None:
+    """A reading command's missing file is STORE-010; a new file is created owner-only (0600)."""
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if must_exist:
+        check_sqlite_exists(parsed, url)
+    try:
+        create_private_file(Path(str(parsed.database)))
+    except InputError as error:
+        reason = error.problems[0].message
+        raise InputError([problem("INVITE-009", url=url, reason=reason)]) from None
 
 
 def _engine_options(url: str) -> dict[str, Any]:

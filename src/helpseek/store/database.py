@@ -25,11 +25,17 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from helpseek.problems import InputError, problem
 from helpseek.settings import DatePrecision
+from helpseek.store.locations import (
+    check_sqlite_exists,
+    create_private_file,
+    parse_database_url,
+    safe_url,
+)
 from helpseek.store.sealing import SealedRecord
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -256,20 +262,25 @@ def _session_row(session: SessionUpdate) -> dict[str, Any]:
 
 
 def open_store(
-    url: str, today: Callable[[], date] = date.today, date_precision: DatePrecision = "day"
+    url: str,
+    today: Callable[[], date] = date.today,
+    date_precision: DatePrecision = "day",
+    *,
+    must_exist: bool = False,
 ) -> Store:
     """Open (creating and migrating as needed) the store at `url`.
 
     `sqlite:///responses.db` or `postgresql+psycopg://user@host:port/db`; raises InputError
-    (STORE-001 bad URL, STORE-002 cannot connect, STORE-003 schema newer than this helpseek).
+    (STORE-001 bad URL, STORE-002 cannot connect, STORE-003 schema newer than this helpseek,
+    STORE-010 with `must_exist` a SQLite file that is not there, STORE-011 no scheme).
     """
-    engine = _create_engine(url)
+    engine = _create_engine(url, must_exist)
     try:
         _migrate(engine)
     except DBAPIError as error:
         engine.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise InputError([problem("STORE-002", url=_safe(url), reason=reason)]) from None
+        raise InputError([problem("STORE-002", url=safe_url(url), reason=reason)]) from None
     except BaseException:
         engine.dispose()
         raise
@@ -284,31 +295,20 @@ def head_revision() -> str:
     return head
 
 
-def _create_engine(url: str) -> Engine:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise InputError([problem("STORE-001", url=_safe(url))]) from None
+def _create_engine(url: str, must_exist: bool) -> Engine:
+    parsed = parse_database_url(url)
     if parsed.get_backend_name() == "sqlite":
         if not parsed.database or parsed.database == ":memory:":
-            raise InputError([problem("STORE-001", url=_safe(url))])
-        _create_private_file(Path(parsed.database))
+            raise InputError([problem("STORE-001", url=safe_url(url))])
+        if must_exist:
+            check_sqlite_exists(parsed, url)
+        create_private_file(Path(parsed.database))
         engine = sa.create_engine(parsed)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
         return sa.create_engine(parsed, pool_pre_ping=True)
-    raise InputError([problem("STORE-001", url=_safe(url))])
-
-
-def _create_private_file(path: Path) -> None:
-    """Create the SQLite file readable by its owner only (SQLite gives -wal/-shm the same mode)."""
-    if not path.parent.is_dir():
-        raise InputError([problem("STORE-002", url=str(path), reason="its folder does not exist")])
-    try:
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-    except OSError as error:
-        raise InputError([problem("STORE-002", url=str(path), reason=error.strerror)]) from None
+    raise InputError([problem("STORE-001", url=safe_url(url))])
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -377,10 +377,3 @@ def _config() -> Config:
 
 def _script() -> ScriptDirectory:
     return ScriptDirectory.from_config(_config())
-
-
-def _safe(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"

@@ -7,6 +7,7 @@ database raise InputError at startup, so the server never runs without a key to 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ from helpseek.problems import InputError, Location, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
 from helpseek.web.circuits import circuit_middleware
+from helpseek.web.connections import COUNTS, QuietProtocolErrors
 from helpseek.web.failsafe import FailsafeMiddleware
 from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
@@ -65,7 +67,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet = QuietProtocolErrors()
+        logging.getLogger("uvicorn.error").addFilter(quiet)
         yield
+        logging.getLogger("uvicorn.error").removeFilter(quiet)
+        if COUNTS.any():  # one line per process, never one per client (issue 12)
+            logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
         store.close()
 
     app = Starlette(

@@ -1,4 +1,5 @@
 """The last resort: any unexpected exception becomes a calm 500 page, and the log says only its type.
+A client that hangs up mid-request is counted (connections.COUNTS), not logged.
 
 Never logs the request, the form, the token or the exception text (which could quote an answer).
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpseek.web.connections import COUNTS
 
 log = logging.getLogger("helpseek.web")
 
@@ -37,6 +41,10 @@ class FailsafeMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # A dropped Tor circuit or a closed tab, not a bug: counted, never logged per request
+            # (one ERROR line each let anyone fill the log; issue 12).
+            COUNTS.disconnects += 1
         except Exception as error:  # noqa: BLE001 - the whole point: nothing escapes as a traceback
             log.error("internal error while handling a request: %s", type(error).__name__)
             if not started:

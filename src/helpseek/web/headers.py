@@ -6,6 +6,8 @@ no Server banner. See docs/threat-model.md.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # default-src 'none' covers script-src: no JavaScript can run even if markup were injected.
@@ -29,8 +31,27 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _DROPPED = {b"server", b"date", b"etag", b"last-modified"} | {name for name, _ in SECURITY_HEADERS}
 
 
+def relative_location(location: bytes) -> bytes:
+    """A redirect target with its scheme and host removed, so it never depends on the request.
+
+    Starlette builds the trailing-slash redirect from the request's Host header; a forged Host
+    would send the respondent (and, with a 307, the POSTed token and answers) elsewhere (issue 12).
+
+    >>> relative_location(b"http://evil.example/start?lang=ar")
+    b'/start?lang=ar'
+    >>> relative_location(b"//evil.example/x")
+    b'/x'
+    >>> relative_location(b"http://127.0.0.1//evil.example/start")
+    b'/evil.example/start'
+    """
+    parts = urlsplit(location.decode("latin-1"))
+    path = "/" + parts.path.lstrip("/\\")  # "/\\host" is "//host" to browsers
+    return (path + (f"?{parts.query}" if parts.query else "")).encode("latin-1")
+
+
 class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS to every HTTP response and removes Server/Date/ETag/Last-Modified."""
+    """Adds SECURITY_HEADERS to every HTTP response, removes Server/Date/ETag/Last-Modified and
+    makes every Location relative."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,7 +63,11 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _DROPPED]
+                kept = [
+                    (k, relative_location(v) if k.lower() == b"location" else v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in _DROPPED
+                ]
                 message = {**message, "headers": kept + list(SECURITY_HEADERS)}
             await send(message)
 

@@ -1,0 +1,155 @@
+"""Connection hygiene inside uvicorn's h11 protocol: a deadline for reading each request, a cap on
+open connections, and the security headers on the 400 that uvicorn writes itself (issue 12).
+
+uvicorn 0.54 has neither a header/body read timeout nor a connection cap (its limit_concurrency
+answers 503 only once a whole request has arrived, so a client that never finishes its headers is
+never counted): 1,000 connections sending a byte every 10 s stayed open until the process ran out
+of file descriptors. See benchmarks/slow_clients.py for the measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+from uvicorn.protocols.utils import ClientDisconnected
+
+from helpseek.web.headers import SECURITY_HEADERS
+from helpseek.web.proxy_protocol import ProxyLineProtocol
+
+log = logging.getLogger("helpseek.web")
+
+# uvicorn logs each request h11 cannot parse at WARNING; one per bad request lets anyone fill the
+# log. Counted by QuietProtocolErrors instead.
+_UVICORN_BAD_REQUEST = "Invalid HTTP request received."
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """How long a client may take to send one whole request, and how many may be connected.
+
+    Both are per server process (`serve --workers N` allows N x max_connections in total).
+    """
+
+    # 30 s for headers and body together: a page is at most 64 KiB, which even a slow Tor circuit
+    # (a few KiB/s) sends in well under that; a client that trickles bytes is cut off.
+    read_timeout_s: float = 30.0
+    # Below the usual 1,024 file descriptors a process gets, with room for the database and logs.
+    max_connections: int = 512
+
+
+@dataclass
+class ConnectionCounts:
+    """What the guard did, per process (in memory only; nothing about any client)."""
+
+    disconnects: int = 0  # clients that hung up before their request was read (FailsafeMiddleware)
+    refused: int = 0  # connections over the cap, closed at once
+    timed_out: int = 0  # requests not complete within the read timeout
+    bad_requests: int = 0  # requests h11 could not parse (answered 400)
+
+    def any(self) -> bool:
+        return any((self.disconnects, self.refused, self.timed_out, self.bad_requests))
+
+    def summary(self) -> str:
+        """One line for the log at shutdown.
+
+        >>> ConnectionCounts(disconnects=2).summary()
+        'connections: 2 hung up mid-request, 0 too slow, 0 over the cap, 0 unparseable'
+        """
+        return (
+            f"connections: {self.disconnects} hung up mid-request, {self.timed_out} too slow, "
+            f"{self.refused} over the cap, {self.bad_requests} unparseable"
+        )
+
+
+#: This process's counts; the protocol instances of one uvicorn server share it.
+COUNTS = ConnectionCounts()
+
+
+class GuardedProtocol(ProxyLineProtocol):
+    """ProxyLineProtocol plus the read deadline, the connection cap and headers on uvicorn's 400.
+
+    Pass it to uvicorn as `http=functools.partial(GuardedProtocol, limits=ConnectionLimits(...))`
+    (a partial of a module-level class pickles, so it also reaches `--workers` processes).
+
+    | state when the deadline passes           | what happens                       |
+    |------------------------------------------|------------------------------------|
+    | request line, headers or body incomplete | connection closed, counted         |
+    | request complete, app still working      | nothing: the answer is sent        |
+    | idle between two requests                | uvicorn's keep-alive timeout (5 s) |
+    """
+
+    def __init__(self, *args: Any, limits: ConnectionLimits | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits or ConnectionLimits()
+        self._read_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > self.limits.max_connections:
+            COUNTS.refused += 1
+            self._is_rejected = True
+            transport.abort()
+            return
+        self._arm_read_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_read_deadline()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._arm_read_deadline()  # the next request on this connection gets its own time
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's own 400 for unparseable requests, with the same security headers as the app."""
+        COUNTS.bad_requests += 1
+        headers = [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"connection", b"close"),
+            *SECURITY_HEADERS,
+        ]
+        try:
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=msg.encode("ascii")),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event) or b"")
+        except (h11.LocalProtocolError, ClientDisconnected):
+            pass
+        self.transport.close()
+
+    def _arm_read_deadline(self) -> None:
+        self._cancel_read_deadline()
+        self._read_deadline = self.loop.call_later(
+            self.limits.read_timeout_s, self._on_read_deadline
+        )
+
+    def _cancel_read_deadline(self) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def _on_read_deadline(self) -> None:
+        self._read_deadline = None
+        if self.transport.is_closing():
+            return
+        if self.conn.their_state in (h11.IDLE, h11.SEND_BODY) and not self._is_idle_keep_alive():
+            COUNTS.timed_out += 1
+            self.transport.abort()
+
+    def _is_idle_keep_alive(self) -> bool:
+        """Between two requests with nothing received yet: uvicorn's keep-alive timer decides."""
+        return self.timeout_keep_alive_task is not None
+
+
+class QuietProtocolErrors(logging.Filter):
+    """Drops uvicorn's per-request "Invalid HTTP request received." line (COUNTS has the number)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != _UVICORN_BAD_REQUEST
