@@ -129,28 +129,37 @@ def test_slow_client__trickling_body__closed_and_nothing_stored(server: LiveServ
     assert server.database.stat().st_size == before
 
 
-def test_connection_cap__connections_over_the_cap_closed_at_once_and_service_recovers(
+def test_connection_cap__full_of_slow_clients__respondent_served_and_oldest_slow_client_closed(
     server: LiveServer,
 ) -> None:
-    # Given as many idle connections as the cap allows
-    idle = [_connect(server) for _ in range(MAX_CONNECTIONS)]
+    # Given as many slow clients as the cap allows, each having sent part of a request line
+    idle = []
+    for _ in range(MAX_CONNECTIONS):
+        connection = _connect(server)
+        connection.sendall(b"GET / HT")
+        idle.append(connection)
+        time.sleep(0.02)  # so that they have an order
     try:
-        time.sleep(0.5)  # let the server accept them all
-        # When more arrive
-        extra = [_connect(server) for _ in range(5)]
-        # Then each is closed at once, without waiting for the read timeout
-        for connection in extra:
-            connection.settimeout(READ_TIMEOUT_S / 2)
-            assert _closed_by_server(connection)
-            connection.close()
-        # And the idle ones are closed at the read timeout
+        time.sleep(0.3)  # let the server accept them all
+        # When a respondent arrives (a new connection)
+        with httpx.Client(base_url=server.url) as respondent:
+            page = respondent.get("/?lang=ar")
+        # Then the respondent is served
+        assert page.status_code == 200
+        # And the slow client that waited longest made room, while the newest are still open
+        idle[0].settimeout(READ_TIMEOUT_S / 2)
+        assert _closed_by_server(idle[0])
+        idle[-1].setblocking(False)
+        with pytest.raises(BlockingIOError):
+            idle[-1].recv(1)
+        idle[-1].setblocking(True)
+        # And every slow client is closed at the read timeout
         for connection in idle:
+            connection.settimeout(GIVE_UP_S)
             assert _closed_by_server(connection)
     finally:
         for connection in idle:
             connection.close()
-    # And the survey answers again
-    assert httpx.get(server.url + "/").status_code == 200
 
 
 def test_connection__a_respondent_within_the_timeout__served_on_a_kept_alive_connection(

@@ -78,7 +78,8 @@ def serve(
     max_connections: int = typer.Option(
         Settings.max_connections,
         "--max-connections",
-        help="Open connections per worker process; more are closed at once.",
+        help="Open connections per worker process; over it, the one that has waited longest "
+        "for its request is closed to make room.",
     ),
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).

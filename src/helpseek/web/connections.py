@@ -38,6 +38,7 @@ class ConnectionLimits:
     # (a few KiB/s) sends in well under that; a client that trickles bytes is cut off.
     read_timeout_s: float = 30.0
     # Below the usual 1,024 file descriptors a process gets, with room for the database and logs.
+    # Over it, the connection waiting longest for its request is closed to make room.
     max_connections: int = 512
 
 
@@ -46,7 +47,7 @@ class ConnectionCounts:
     """What the guard did, per process (in memory only; nothing about any client)."""
 
     disconnects: int = 0  # clients that hung up before their request was read (FailsafeMiddleware)
-    refused: int = 0  # connections over the cap, closed at once
+    refused: int = 0  # connections closed to stay within the cap (the longest waiting first)
     timed_out: int = 0  # requests not complete within the read timeout
     bad_requests: int = 0  # requests h11 could not parse (answered 400)
 
@@ -80,21 +81,52 @@ class GuardedProtocol(ProxyLineProtocol):
     | request line, headers or body incomplete | connection closed, counted         |
     | request complete, app still working      | nothing: the answer is sent        |
     | idle between two requests                | uvicorn's keep-alive timeout (5 s) |
+
+    Over the cap, the connection that has waited longest for its request's bytes is closed (a
+    slow client, or an idle keep-alive); the newcomer is refused only if all are being served.
     """
 
     def __init__(self, *args: Any, limits: ConnectionLimits | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits or ConnectionLimits()
         self._read_deadline: asyncio.TimerHandle | None = None
+        self._waiting_since = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        if len(self.connections) > self.limits.max_connections:
+        self._waiting_since = self.loop.time()
+        if len(self.connections) > self.limits.max_connections and not self._evict_one():
             COUNTS.refused += 1
             self._is_rejected = True
             transport.abort()
             return
         self._arm_read_deadline()
+
+    def _evict_one(self) -> bool:
+        """Make room by closing the connection that has waited longest for its request's bytes.
+
+        A respondent's request arrives whole in moments, so the longest waiters are the slow
+        clients holding the cap; a newcomer is refused only if every connection is being served.
+        """
+        waiting = [
+            other
+            for other in self.connections
+            if isinstance(other, GuardedProtocol) and other is not self and other._is_waiting()
+        ]
+        if not waiting:
+            return False
+        oldest = min(waiting, key=lambda other: other._waiting_since)
+        COUNTS.refused += 1
+        oldest._cancel_read_deadline()
+        oldest.transport.abort()
+        return True
+
+    def _is_waiting(self) -> bool:
+        """Still receiving a request (or idle between two), and not closing."""
+        return not self.transport.is_closing() and self.conn.their_state in (
+            h11.IDLE,
+            h11.SEND_BODY,
+        )
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_read_deadline()
@@ -103,6 +135,7 @@ class GuardedProtocol(ProxyLineProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
+            self._waiting_since = self.loop.time()
             self._arm_read_deadline()  # the next request on this connection gets its own time
 
     def send_400_response(self, msg: str) -> None:
