@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility audit (tests/web/test_accessibility.py), pinned in tools/axe.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 
 .PHONY: demo test test-tor browser lint setup clean
 
@@ -12,18 +14,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	npm ci --prefix tools/axe --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+setup: $(STAMP) $(AXE)
 
 demo: $(STAMP)
 	$(VENV)/bin/helpseek demo --out demo/
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest -q
 
 test-tor: $(STAMP)
 	$(PY) -m pytest -q -m tor tests/tor
 
-browser: $(STAMP)
+browser: $(STAMP) $(AXE)
 	$(PY) -m pytest -q -m browser
 
 lint: $(STAMP)
@@ -31,4 +37,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) demo/ .pytest_cache
+	rm -rf $(VENV) demo/ .pytest_cache tools/axe/node_modules

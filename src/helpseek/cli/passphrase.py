@@ -1,4 +1,5 @@
-"""Where a research key passphrase comes from: --passphrase-file, HELPSEEK_PASSPHRASE, or a prompt.
+"""Where a research key passphrase comes from: --passphrase-file, HELPSEEK_PASSPHRASE, standard input
+when it is not a terminal (a pipe), or a prompt.
 
 The passphrase is never taken as a command-line value: it would land in shell history and `ps`.
 """
@@ -22,7 +23,7 @@ PassphraseFile = Annotated[
     typer.Option(
         "--passphrase-file",
         help="Read the passphrase from the first line of this file (else HELPSEEK_PASSPHRASE, "
-        "else a prompt).",
+        "else the first line piped to standard input, else a prompt).",
         dir_okay=False,
     ),
 ]

@@ -37,7 +37,7 @@ async def landing(request: Request) -> Response:
         instrument.language(language).is_machine_translated
     )
     chrome = renderer.chrome(language, instrument)
-    title = chrome.local(instrument.title)
+    title = chrome.title(instrument.title)
     return renderer.respond(LandingPage(chrome, title, name, links, is_machine))
 
 
@@ -82,12 +82,12 @@ def _respond(renderer: Renderer, step: Step, language: str | None) -> Response:
         instrument = step.session.instrument
         chrome = renderer.chrome(step.session.language, instrument)
         page = QuestionPage(
-            chrome, chrome.local(instrument.title), step.view, step.token, step.notice_key
+            chrome, chrome.title(instrument.title), step.view, step.token, step.notice_key
         )
         return renderer.respond(page, step.status)
     if isinstance(step, ShowEnd):
         chrome = renderer.chrome(step.language, step.instrument)
-        return renderer.respond(EndPage(chrome, chrome.local(step.instrument.title)))
+        return renderer.respond(EndPage(chrome, chrome.title(step.instrument.title)))
     return renderer.message(step.status, step.message_key, language)
 
 

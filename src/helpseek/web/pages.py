@@ -49,6 +49,10 @@ class Chrome:
         """Questionnaire text in the respondent's language (else the instrument's default)."""
         return text.get(self.language, fallback=self.instrument_default_language)
 
+    def title(self, text: Translations) -> str:
+        """A questionnaire's title, else the site title: no page has an empty title or h1."""
+        return self.local(text) or self.t("site_title")
+
     @property
     def direction(self) -> str:
         return "rtl" if self.is_rtl else "ltr"
