@@ -17,7 +17,7 @@ from helpseek.web.headers import SECURITY_HEADERS
 from .conftest import TOKEN_FORM
 from .live import LiveServer
 
-READ_TIMEOUT_S = 2
+READ_TIMEOUT_S = 5
 MAX_CONNECTIONS = 20
 # Generous: without the guard these connections stayed open for good; with it they close after
 # READ_TIMEOUT_S. The bound only keeps a broken build from hanging the suite.
