@@ -270,6 +270,16 @@ catalogue: dict[str, str] = {
     "model terms {terms} are collinear (each is fixed by the others, e.g. a level nobody in these "
     "rows chose, or two predictors that say the same). Remove or merge those predictors or levels "
     "in the spec, or check the include filter and the screening.",
+    "ANALYSIS-016": 'The predictor "{name}" (spec field "{field}") has no answer in the {n} analysed '
+    "rows, so it cannot be in a model. Check that the column holds the answers, the include filter "
+    "and the screening, or remove the predictor from the spec.",
+    "ANALYSIS-017": "Only {n} rows are left to analyse, while the largest model in the spec has "
+    "{parameters} coefficients: a model needs more rows than coefficients (and many more events "
+    "than that in practice). This looks like a pilot or test file: analyse it once the survey has "
+    "more responses, or use a spec with fewer predictors.",
+    "ANALYSIS-018": "{count} more problems with the spec's predictors follow from so few rows "
+    "(levels nobody in them chose, predictors with one value or none): {names}. They go away when "
+    "there are enough responses.",
     # --- INVITE: search filter and interstitial -------------------------------------------------
     "INVITE-001": "The invitation settings are not valid YAML: {reason}. Check the indentation and "
     "quoting near the line shown.",

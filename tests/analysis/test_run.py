@@ -11,6 +11,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 
 from helpseek.analysis import SCHEMA, build_tables, run_analysis, spec_from_mapping, write_results
+from helpseek.problems import InputError, problem
 
 from .survey_frame import make_survey_frame
 
@@ -229,4 +230,30 @@ def test_table2__reference_rows_and_footnotes_say_what_was_done(frame: pd.DataFr
         "profile likelihood" in notes
         and "frequency: less_often" in notes
         and "complete cases" in notes
+    )
+
+
+def test_run_analysis__predictor_without_any_answer__one_problem_not_one_per_level() -> None:
+    # Given 40 rows where nobody answered the categorical predictor "mood"
+    rng = np.random.default_rng(3)
+    data = pd.DataFrame(
+        {"stop": rng.choice(["yes", "no"], 40), "age": rng.integers(18, 70, 40).astype(float),
+         "mood": [None] * 40}
+    )  # fmt: skip
+    spec = spec_from_mapping(
+        {
+            "outcomes": [{"name": "stop", "positive": ["yes"]}],
+            "predictors": [
+                {"name": "age", "type": "numeric"},
+                {"name": "mood", "levels": ["good", "bad"], "reference": "good"},
+            ],
+        }
+    )
+    with pytest.raises(InputError) as caught:
+        run_analysis(data, spec)
+    # Then the problem says it has no answer (not "Choose one of these values (values: )")
+    assert [p.code for p in caught.value.problems] == ["ANALYSIS-016"]
+    assert (
+        caught.value.problems[0].message
+        == problem("ANALYSIS-016", name="mood", field="predictors[2].name", n=40).message
     )

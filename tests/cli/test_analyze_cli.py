@@ -154,3 +154,25 @@ def test_analyze__outcome_with_one_value__exit_1(data: Path, tmp_path: Path) -> 
         "analyze", "--data", str(data), "--spec", str(spec), "--out", str(tmp_path / "r")
     )
     assert code == 1 and "[ANALYSIS-007]" in err and 'The outcome "sought_help"' in err
+
+
+def test_analyze__pilot_file_of_five_responses__says_too_few_rows_first_and_keeps_the_rest_short(
+    tmp_path: Path,
+) -> None:
+    # Given a pilot export of 5 synthetic respondents to the bundled questionnaire (issue 11, 5)
+    pilot = tmp_path / "pilot.csv"
+    code, _, _ = _run("synth", "--instrument", "help_us_help_you", "--n", "5", "--seed", "1",
+                      "--out", str(pilot))  # fmt: skip
+    assert code == 0
+    # When it is analysed with the bundled spec
+    code, _, err = _run("analyze", "--data", str(pilot), "--spec", "help_seeking",
+                        "--out", str(tmp_path / "results"))  # fmt: skip
+    # Then the first message is the real cause: too few rows for the models
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert code == 1
+    assert lines[0].endswith("[ANALYSIS-017]") and "Only 4 rows are left to analyse" in lines[0]
+    # And the outcomes with one value come next, and every other problem is one summary line
+    codes = [line.rsplit("[", 1)[-1].rstrip("]") for line in lines]
+    assert codes[0] == "ANALYSIS-017" and codes[-1] == "ANALYSIS-018"
+    assert set(codes[1:-1]) == {"ANALYSIS-007"}
+    assert "values: )" not in err

@@ -154,6 +154,11 @@ def fit_logistic(
         )
     separation = [_term_name(design.columns[i]) for i in _separation(X, y)]
     fit, notes = _choose_and_fit(X, y, separation, ci, firth, level)
+    notes += [
+        f"the profile-likelihood {side} bound of {_term_name(design.columns[j])} was not found "
+        "(no verified root of the profile deviance); it is left empty, not guessed"
+        for j, side in fit.missing_bounds
+    ]
     terms = [
         Term(c.variable, c.level, c.reference, fit.params[i], fit.se[i], fit.low[i], fit.high[i], fit.p[i])
         for i, c in enumerate(design.columns)
@@ -228,6 +233,7 @@ class _Fit:
     llf_unpenalised: float
     converged: bool
     warnings: tuple[str, ...] = ()
+    missing_bounds: tuple[tuple[int, str], ...] = ()  # (column, "lower" | "upper") not found
 
 
 def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
@@ -243,24 +249,17 @@ def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
         )
     z = stats.norm.ppf(0.5 + level / 2)
     low, high = params - z * se, params + z * se
+    missing_bounds: list[tuple[int, str]] = []
     if ci == "profile":
         llf = float(result.llf)
         bounds = [profile_interval(X, y, params, se, llf, j, level) for j in range(X.shape[1])]
-        low, high = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+        low, high = np.array([b.low for b in bounds]), np.array([b.high for b in bounds])
+        missing_bounds = [(j, side) for j, b in enumerate(bounds) for side in b.notes]
     p = 2 * stats.norm.sf(np.abs(params / se))
     return _Fit(
-        "mle",
-        ci,
-        params,
-        se,
-        low,
-        high,
-        p,
-        float(result.llf),
-        float(result.llf),
-        converged,
-        tuple(notes),
-    )
+        "mle", ci, params, se, low, high, p, float(result.llf), float(result.llf), converged,
+        tuple(notes), tuple(missing_bounds),
+    )  # fmt: skip
 
 
 def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
@@ -299,7 +298,7 @@ def _factor_lr_p(design: Design, y: np.ndarray, variable: str, fit: _Fit) -> flo
             warnings.simplefilter("ignore")
             llf_reduced = float(FirthLogit(y, reduced.matrix).fit(pl=False, maxiter=100).llf)
     else:
-        _, llf_reduced = newton_logit(reduced.matrix, y)
+        llf_reduced = newton_logit(reduced.matrix, y).llf
     statistic = max(2 * (fit.llf - llf_reduced), 0.0)
     return float(stats.chi2.sf(statistic, df))
 

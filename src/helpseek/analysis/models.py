@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from helpseek.analysis.coding import Column, Predictor, build_design
-from helpseek.analysis.imputation import SEED, impute_chained, pool_rubin
+from helpseek.analysis.imputation import SEED, impute_chained
 from helpseek.analysis.logistic import LogisticResult, fit_logistic, with_adjusted
 from helpseek.analysis.multiplicity import adjust_p
+from helpseek.analysis.pooling import pool_rubin
 from helpseek.analysis.spec import AnalysisSpec, OutcomeSpec
 
 Progress = Callable[[str], None]

@@ -145,10 +145,55 @@ def _code(
         series, predictor = _predictor(frame[spec_p.name], spec_p, i, missing, where, problems)
         columns[spec_p.name] = series
         predictors.append(predictor)
-    _raise_if(problems)
+    _raise_if(_cause_first(problems, len(frame), predictors, spec, where))
     keep = [c for c in frame.columns if c not in columns]
     prepared = pd.concat([frame[keep], pd.DataFrame(columns, index=frame.index)], axis=1)
     return prepared, tuple(predictors)
+
+
+#: Problems that follow from a sample too small to hold every level (issue 11, defect 5).
+_CONSEQUENCES = ("ANALYSIS-006", "ANALYSIS-013", "ANALYSIS-014", "ANALYSIS-016")
+
+
+def _cause_first(
+    problems: list[Problem],
+    n: int,
+    predictors: list[Predictor],
+    spec: AnalysisSpec,
+    where: Location,
+) -> list[Problem]:
+    """The real cause first: too few rows for the models, then outcomes with one value, then the
+    rest. With too few rows, the level and predictor problems that follow from it are one line."""
+    parameters = _parameters(predictors, spec.models)
+    outcomes = [p for p in problems if p.code == "ANALYSIS-007"]
+    others = [p for p in problems if p.code != "ANALYSIS-007"]
+    if not problems or n > parameters:
+        return outcomes + others
+    cause = problem("ANALYSIS-017", where, n=n, parameters=parameters)
+    folded = [p for p in others if p.code in _CONSEQUENCES]
+    kept = [p for p in others if p.code not in _CONSEQUENCES]
+    if not folded:
+        return [cause, *outcomes, *kept]
+    names = list(dict.fromkeys(_predictor_name(p, spec) for p in folded))
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    summary = problem("ANALYSIS-018", where, count=len(folded), names=shown)
+    return [cause, *outcomes, *kept, summary]
+
+
+def _parameters(predictors: list[Predictor], models: tuple[str, ...] | list[str]) -> int:
+    """Coefficients of the largest model the spec asks for (the intercept included)."""
+    sizes = [1 if p.kind == "numeric" else max(len(p.levels) - 1, 1) for p in predictors]
+    if not sizes:
+        return 1
+    return 1 + (sum(sizes) if "multivariable" in models else max(sizes))
+
+
+def _predictor_name(found: Problem, spec: AnalysisSpec) -> str:
+    """The predictor a level/predictor problem is about (from its spec field predictors[i])."""
+    for i, predictor in enumerate(spec.predictors):
+        if f'"predictors[{i + 1}]' in found.message:
+            return predictor.name
+    return found.code
 
 
 def _without(text: pd.Series, missing: set[str]) -> pd.Series:
@@ -180,6 +225,11 @@ def _predictor(
             )
         return numbers.astype(float), Predictor(spec.name, "numeric")
     present = sorted(text.dropna().unique(), key=_natural)
+    if not present:
+        problems.append(
+            problem("ANALYSIS-016", where, name=spec.name, field=f"{field}.name", n=len(text))
+        )
+        return text, Predictor(spec.name, "categorical", tuple(spec.levels))
     values = ", ".join(present[:12]) + (" ..." if len(present) > 12 else "")
     for level in spec.levels:
         if level not in present:

@@ -1,14 +1,35 @@
-"""Profile-likelihood confidence intervals for logistic regression, solved exactly by root finding.
+"""Profile-likelihood confidence intervals for logistic regression, solved exactly and verified.
 
 For coefficient j, the constrained fit holds b_j fixed (as an offset) and maximises over the rest;
 the interval ends are the roots of 2 (llf_hat - llf_profile(b_j)) = chi2_1(level). R's confint()
 interpolates a spline over a grid instead, so it is off the exact root by up to about 1e-4.
+
+Every bound is checked before it is returned (issue 11, defect 4): a constrained fit from a cold
+start must put the profile log-likelihood on the target within `VERIFY_TOL`, and the bound must lie
+on its side of the estimate. A bound that fails is searched again by bisection with cold-started
+fits; one that still fails is returned as NaN with a note, never as a wrong number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import special, stats
+
+#: |llf_profile(bound) - target| allowed at a verified bound (log-likelihood units; the deviance
+#: is twice this). The root itself is solved to ~1e-10; this leaves room for a cold refit.
+VERIFY_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class NewtonFit:
+    """A (possibly constrained) logistic ML fit: coefficients, log-likelihood, and whether it converged."""
+
+    params: np.ndarray
+    llf: float
+    converged: bool
 
 
 def newton_logit(
@@ -16,42 +37,94 @@ def newton_logit(
     y: np.ndarray,
     offset: np.ndarray | None = None,
     start: np.ndarray | None = None,
-    max_iter: int = 100,
+    max_iter: int = 200,
     tol: float = 1e-12,
-) -> tuple[np.ndarray, float]:
-    """Maximum-likelihood fit by Newton-Raphson with step halving; returns (params, log-likelihood)."""
+    weights: np.ndarray | None = None,
+) -> NewtonFit:
+    """Maximum likelihood by Newton-Raphson with step halving that never accepts a worse point.
+
+    `weights` are prior (case) weights, as glm's `weights`: each row counts that many times.
+
+    Converged when the Newton decrement (the likelihood gain a full step promises) is below
+    `tol * (1 + |llf|)`. The log-likelihood is concave, so from any start the accepted steps climb
+    to the one optimum (when it is finite).
+    """
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
-    beta = np.zeros(k) if start is None else start.copy()
-    llf = _loglik(X, y, off, beta)
+    w = np.ones(n) if weights is None else weights
+    beta = _initial(X, y, off, w) if start is None else np.asarray(start, dtype=float).copy()
+    llf = _loglik(X, y, off, beta, w)
+    if k == 0:
+        return NewtonFit(beta, llf, True)
     for _ in range(max_iter):
-        if k == 0:
-            break
         p = special.expit(X @ beta + off)
-        grad = X.T @ (y - p)
-        hess = (X * (p * (1 - p))[:, None]).T @ X
+        grad = X.T @ (w * (y - p))
+        hess = (X * (w * p * (1 - p))[:, None]).T @ X
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(hess, grad, rcond=None)[0]
-        scale = 1.0
-        candidate = beta + step
-        new_llf = _loglik(X, y, off, candidate)
-        while new_llf < llf - 1e-10 * (1 + abs(llf)) and scale > 1e-6:
-            scale /= 2
-            candidate = beta + scale * step
-            new_llf = _loglik(X, y, off, candidate)
-        beta, previous, llf = candidate, llf, new_llf
-        # Newton converges quadratically: stop once the step or the gain is at rounding level.
-        if np.max(np.abs(scale * step)) < 1e-10 or abs(llf - previous) <= tol * (1 + abs(llf)):
-            break
-    return beta, llf
+        if not np.all(np.isfinite(step)):
+            return NewtonFit(beta, llf, False)
+        # a saturated fit (every p at 0 or 1) has a zero Hessian and a zero "step": not converged
+        solved = np.linalg.norm(hess @ step - grad) <= 1e-6 * (1 + np.linalg.norm(grad))
+        done = solved and float(grad @ step) / 2 <= tol * (1 + abs(llf))
+        accepted = _halve_until_not_worse(X, y, off, w, beta, step, llf)
+        if accepted is None:
+            return NewtonFit(beta, llf, done)
+        beta, llf = accepted
+        if done:  # the last, tiny step squares the remaining error (quadratic convergence)
+            return NewtonFit(beta, llf, True)
+    return NewtonFit(beta, llf, False)
 
 
-def _loglik(X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta: np.ndarray) -> float:
+def _initial(X: np.ndarray, y: np.ndarray, offset: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """R glm's start: one weighted least-squares step from fitted values (y + 1/2) / 2, so that a
+    large offset does not start Newton where every probability is 0 or 1."""
+    mu = (y + 0.5) / 2
+    weight = w * mu * (1 - mu)
+    working = special.logit(mu) + (y - mu) / weight - offset
+    root = np.sqrt(weight)
+    return np.linalg.lstsq(X * root[:, None], working * root, rcond=None)[0]
+
+
+def _halve_until_not_worse(
+    X: np.ndarray,
+    y: np.ndarray,
+    off: np.ndarray,
+    w: np.ndarray,
+    beta: np.ndarray,
+    step: np.ndarray,
+    llf: float,
+) -> tuple[np.ndarray, float] | None:
+    """beta + scale * step for the largest scale in 1, 1/2, ... 2^-40 that does not lower llf."""
+    slack = 1e-13 * (1 + abs(llf))  # rounding: a converging step may not raise llf measurably
+    scale = 1.0
+    while scale > 2.0**-40:
+        candidate = beta + scale * step
+        new_llf = _loglik(X, y, off, candidate, w)
+        if new_llf >= llf - slack:
+            return candidate, new_llf
+        scale /= 2
+    return None
+
+
+def _loglik(
+    X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta: np.ndarray, w: np.ndarray | None = None
+) -> float:
     eta = X @ beta + offset if X.shape[1] else offset
     # log-likelihood of a Bernoulli model, stable for large |eta|
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    terms = y * eta - np.logaddexp(0.0, eta)
+    return float(np.sum(terms if w is None else w * terms))
+
+
+@dataclass(frozen=True)
+class ProfileBounds:
+    """Both ends of one coefficient's profile interval; NaN where a bound was not found (see notes)."""
+
+    low: float
+    high: float
+    notes: tuple[str, ...] = ()
 
 
 def profile_interval(
@@ -62,58 +135,94 @@ def profile_interval(
     llf_hat: float,
     j: int,
     level: float = 0.95,
-) -> tuple[float, float]:
-    """The exact profile-likelihood interval of coefficient j (either end may be +-inf).
+) -> ProfileBounds:
+    """The exact, verified profile-likelihood interval of coefficient j (either end may be +-inf).
 
     Each end is a root of g(b) = llf_profile(b) - target, found by Newton's method safeguarded by
     bisection; g'(b) is the score of b_j at the constrained optimum (envelope theorem), so every
     step costs one constrained fit, warm-started from the previous one.
     """
-    target = llf_hat - stats.chi2.ppf(level, 1) / 2
-    rest = np.delete(X, j, axis=1)
-    xj = X[:, j]
-    return (
-        _end(rest, xj, y, params, se, j, target, -1.0),
-        _end(rest, xj, y, params, se, j, target, 1.0),
-    )
+    profile = _Profile(np.delete(X, j, axis=1), X[:, j], y, llf_hat - stats.chi2.ppf(level, 1) / 2)
+    estimate = float(params[j])
+    step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
+    start = np.delete(params, j)
+    ends, notes = [], []
+    for direction, side in ((-1.0, "lower"), (1.0, "upper")):
+        value = _end(profile, estimate, step, direction, start)
+        if np.isnan(value):
+            notes.append(side)
+        ends.append(value)
+    return ProfileBounds(ends[0], ends[1], tuple(notes))
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """The profile of one coefficient: the other columns, its column, the outcome and the target."""
+
+    rest: np.ndarray
+    xj: np.ndarray
+    y: np.ndarray
+    target: float
+
+    def gap(self, b: float, start: np.ndarray | None) -> tuple[float, float, NewtonFit]:
+        """(llf_profile(b) - target, its derivative in b, the constrained fit)."""
+        fit = newton_logit(self.rest, self.y, offset=b * self.xj, start=start)
+        p = special.expit(self.rest @ fit.params + b * self.xj)
+        return fit.llf - self.target, float(self.xj @ (self.y - p)), fit
 
 
 def _end(
-    rest: np.ndarray,
-    xj: np.ndarray,
-    y: np.ndarray,
-    params: np.ndarray,
-    se: np.ndarray,
-    j: int,
-    target: float,
-    direction: float,
+    profile: _Profile, estimate: float, step: float, direction: float, start: np.ndarray
 ) -> float:
-    start = np.delete(params, j)
-
-    def gap(b: float) -> tuple[float, float]:
-        nonlocal start
-        start, llf = newton_logit(rest, y, offset=b * xj, start=start)
-        slope = float(xj @ (y - special.expit(rest @ start + b * xj)))
-        return llf - target, slope
-
-    step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
-    inner = float(params[j])
-    outer = inner + direction * 2.5 * step
-    outer_gap, slope = gap(outer)
-    tries = 0
-    while outer_gap > 0 and tries < 40:
-        inner, outer = outer, inner + direction * 2.5 * step * 2 ** (tries + 1)
-        outer_gap, slope = gap(outer)
-        tries += 1
-    if outer_gap > 0:
+    """One end of the interval: bracket, solve, verify; bisection with cold fits when that fails."""
+    bracket = _bracket(profile, estimate, step, direction, start)
+    if bracket is None:
+        return float("nan")
+    inner, outer, outer_fit = bracket
+    if outer_fit is None:
         return direction * np.inf
+    bound = _newton_root(profile, inner, outer, direction, outer_fit)
+    if bound is not None and _verified(profile, bound, estimate, direction):
+        return bound
+    bound = _bisect(lambda b: profile.gap(b, None)[0], inner, outer)
+    if bound is not None and _verified(profile, bound, estimate, direction):
+        return bound
+    return float("nan")
+
+
+def _bracket(
+    profile: _Profile, estimate: float, step: float, direction: float, start: np.ndarray
+) -> tuple[float, float, NewtonFit | None] | None:
+    """(inner, outer, fit at outer) with gap(inner) > 0 >= gap(outer); fit None when the profile
+    never reaches the target (an infinite bound); None when a constrained fit failed."""
+    inner, fit_start = estimate, start
+    for tries in range(41):
+        outer = estimate + direction * 2.5 * step * 2.0**tries
+        value, _, fit = profile.gap(outer, fit_start)
+        if not fit.converged:
+            value, _, fit = profile.gap(outer, None)
+            if not fit.converged:
+                return None
+        if value <= 0:
+            return inner, outer, fit
+        inner, fit_start = outer, fit.params
+    return inner, outer, None
+
+
+def _newton_root(
+    profile: _Profile, inner: float, outer: float, direction: float, fit: NewtonFit
+) -> float | None:
+    """Safeguarded Newton on the gap inside [inner, outer], warm-starting each constrained fit."""
     low, high = sorted((inner, outer))
-    b, value = outer, outer_gap
+    b = outer
+    value, slope, fit = profile.gap(outer, fit.params)
     for _ in range(100):
         candidate = b - value / slope if slope != 0 else (low + high) / 2
         if not low < candidate < high:
             candidate = (low + high) / 2
-        value, slope = gap(candidate)
+        value, slope, fit = profile.gap(candidate, fit.params)
+        if not fit.converged:
+            return None
         b = candidate
         # keep the bracket: inside the interval the gap is positive, outside negative
         if (value > 0) == (direction > 0):
@@ -121,5 +230,32 @@ def _end(
         else:
             high = b
         if abs(value) < 1e-10 or high - low < 1e-12 * (1 + abs(b)):
+            return b
+    return None
+
+
+def _bisect(gap: Callable[[float], float], inner: float, outer: float) -> float | None:
+    """The root of a decreasing-away-from-the-estimate gap by plain bisection (None if not bracketed)."""
+    g_inner, g_outer = gap(inner), gap(outer)
+    if not (g_inner > 0 >= g_outer):
+        return None
+    for _ in range(200):
+        middle = (inner + outer) / 2
+        if middle in (inner, outer):
             break
-    return b
+        if gap(middle) > 0:
+            inner = middle
+        else:
+            outer = middle
+        if abs(outer - inner) < 1e-13 * (1 + abs(middle)):
+            break
+    return (inner + outer) / 2
+
+
+def _verified(profile: _Profile, bound: float, estimate: float, direction: float) -> bool:
+    """A bound is kept only if it lies beyond the estimate on its side and a cold-started constrained
+    fit there puts the profile log-likelihood on the target."""
+    if not np.isfinite(bound) or (bound - estimate) * direction <= 0:
+        return False
+    value, _, fit = profile.gap(bound, None)
+    return fit.converged and abs(value) <= VERIFY_TOL

@@ -1,0 +1,89 @@
+"""Profile-likelihood bounds are verified: the deviance at each bound is the target, on the right side.
+
+Issue 11, defect 4: R's mtcars, am ~ wt + hp, gave the wt interval [-17.207, -8.0835], whose upper
+end is the point estimate; the exact root of the profile deviance is -3.7695 (MASS agrees).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpseek.analysis import Predictor, build_design, fit_logistic
+from helpseek.analysis.profile import newton_logit, profile_interval
+
+MTCARS = Path(__file__).parent / "fixtures" / "outside" / "mtcars.csv"
+
+
+def _mtcars() -> tuple[np.ndarray, np.ndarray]:
+    data = pd.read_csv(MTCARS)
+    design = build_design(data, [Predictor("wt", "numeric"), Predictor("hp", "numeric")])
+    return design.matrix, data["am"].to_numpy(float)
+
+
+def _profile_gap(X: np.ndarray, y: np.ndarray, j: int, b: float, llf_hat: float) -> float:
+    """2 (llf_hat - llf_profile(b)) - chi2_1(0.95), refitted from a cold start."""
+    rest = np.delete(X, j, axis=1)
+    fit = newton_logit(rest, y, offset=b * X[:, j])
+    assert fit.converged
+    return 2 * (llf_hat - fit.llf) - stats.chi2.ppf(0.95, 1)
+
+
+def test_profile__mtcars_am_wt_hp__wt_upper_bound_is_the_root_not_the_estimate() -> None:
+    # Given R's mtcars and the model am ~ wt + hp (a strongly informative fit)
+    data = pd.read_csv(MTCARS)
+    design = build_design(data, [Predictor("wt", "numeric"), Predictor("hp", "numeric")])
+    # When we ask for profile-likelihood intervals
+    result = fit_logistic(data["am"].to_numpy(float), design, outcome="am", ci="profile")
+    wt = result.term("wt")
+    # Then the upper bound of wt is the exact root: R's uniroot on the profile deviance of glm fits
+    # with wt as an offset gives -3.7695301535086458 (MASS's spline: -3.7731)
+    assert wt.ci_high == pytest.approx(-3.7695301535086458, rel=1e-9)
+    assert wt.ci_low < wt.estimate < wt.ci_high
+    assert result.warnings == ()
+
+
+def test_newton_logit__far_offset_and_warm_start__converges_to_the_cold_start_optimum() -> None:
+    # Given the constrained fit of am ~ hp with wt's coefficient held far from its estimate
+    X, y = _mtcars()
+    rest, offset = np.delete(X, 1, axis=1), -0.41 * X[:, 1]
+    cold = newton_logit(rest, y, offset=offset)
+    # When it starts from the unconstrained estimates (a poor start for this offset)
+    warm = newton_logit(rest, y, offset=offset, start=np.array([18.866, 0.03626]))
+    # Then it never accepts a worse step and reaches the same optimum
+    assert warm.converged and cold.converged
+    assert warm.llf == pytest.approx(cold.llf, abs=1e-9)
+    np.testing.assert_allclose(warm.params, cold.params, rtol=1e-7)
+
+
+@pytest.mark.parametrize("j", [0, 1, 2])
+def test_profile_interval__every_bound__deviance_equals_target_on_its_side(j: int) -> None:
+    X, y = _mtcars()
+    full = newton_logit(X, y)
+    se = np.sqrt(np.diag(np.linalg.inv(_information(X, full.params))))
+    bounds = profile_interval(X, y, full.params, se, full.llf, j)
+    assert bounds.notes == ()
+    assert bounds.low < full.params[j] < bounds.high
+    for b in (bounds.low, bounds.high):
+        assert _profile_gap(X, y, j, b, full.llf) == pytest.approx(0.0, abs=1e-7)
+
+
+def _information(X: np.ndarray, params: np.ndarray) -> np.ndarray:
+    p = 1 / (1 + np.exp(-(X @ params)))
+    return (X * (p * (1 - p))[:, None]).T @ X
+
+
+def test_profile_interval__no_root_can_be_verified__bounds_are_nan_with_notes_not_guesses() -> None:
+    # Given a target the profile can never reach (a log-likelihood above the true maximum)
+    X, y = _mtcars()
+    full = newton_logit(X, y)
+    se = np.ones(3)
+    # When the interval is solved
+    bounds = profile_interval(X, y, full.params, se, full.llf + 10.0, 1)
+    # Then neither end is a number: both are reported as not found
+    assert np.isnan(bounds.low) and np.isnan(bounds.high)
+    assert bounds.notes == ("lower", "upper")
