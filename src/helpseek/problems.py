@@ -230,6 +230,10 @@ catalogue: dict[str, str] = {
     "written by helpseek export (with its .codebook.json next to it).",
     "DATA-008": 'The language "{language}" is not one of the questionnaire\'s languages ({known}). '
     "Pass one of them with --lang.",
+    "DATA-009": 'Could not write "{path}": {format} refused {column}: {reason}. helpseek makes '
+    "every name and label fit the format, so this is a bug: please report it. The other formats "
+    "you asked for were written; .csv and .parquet hold the same answers.",
+    "DATA-010": "These files were written all the same: {files}.",
     # --- QUALITY / ANALYSIS: screening and statistics -------------------------------------------
     "QUALITY-001": 'The battery "{battery}" names the column "{name}", which is not in the data.{hint} '
     "Fix the battery in the questionnaire, or in the spec's screening_options.batteries.",

@@ -191,7 +191,7 @@ def _parameters(predictors: list[Predictor], models: tuple[str, ...] | list[str]
 def _predictor_name(found: Problem, spec: AnalysisSpec) -> str:
     """The predictor a level/predictor problem is about (from its spec field predictors[i])."""
     for i, predictor in enumerate(spec.predictors):
-        if f'"predictors[{i + 1}]' in found.message:
+        if f'"predictors[{i + 1}].' in found.message:
             return predictor.name
     return found.code
 

@@ -8,7 +8,7 @@ from .codebook import codebook_paths, write_codebook
 from .dataset import MISSING_CODES, NOT_SHOWN, SHOWN_NOT_ANSWERED, Dataset, Variable
 from .read import read_table
 from .unseal import Progress, unseal_all
-from .writers import SUFFIXES, write_dataset
+from .writers import SUFFIXES, write_all, write_dataset
 
 __all__ = [
     "MISSING_CODES",
@@ -22,6 +22,7 @@ __all__ = [
     "codebook_paths",
     "read_table",
     "unseal_all",
+    "write_all",
     "write_codebook",
     "write_dataset",
 ]

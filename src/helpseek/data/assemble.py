@@ -27,6 +27,7 @@ from .dataset import (
     Storage,
     Variable,
     dtype_of,
+    with_export_names,
 )
 
 _META_LABELS = {
@@ -80,7 +81,7 @@ def assemble(
     variables = _variables(ordered, language, rows)
     frame = _frame(rows, variables)
     forms = tuple(dict.fromkeys((i.form_id, i.version) for i in ordered))
-    return Dataset(frame, tuple(variables), language, forms)
+    return Dataset(frame, with_export_names(variables), language, forms)
 
 
 def _group(records: Iterable[PageRecord]) -> dict[str, list[PageRecord]]:

@@ -1,7 +1,8 @@
 """The codebook next to every export: `<stem>.codebook.json` (read back by read_table) and `.md`.
 
-Per variable: name (and the name used in .sav/.dta when it had to change), label, type, storage,
-choices (code, name, label), relevance, and the missing codes.
+Per variable: name (and the name used in .sav/.dta when it had to change: data/names.py), label,
+type, storage, choices (code, name, label), relevance, and the missing codes. `read_table` maps the
+recorded file names back to the original ones.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def from_codebook(data: dict[str, Any]) -> list[Variable]:
             choices=tuple(ChoiceCode(c["code"], c["name"], c["label"]) for c in v["choices"]),
             relevance=v["relevance"],
             has_missing_codes=bool(v["missing_codes"]),
+            stata_name=v.get("stata_name") or v["name"],
+            spss_name=v.get("spss_name") or v["name"],
         )
         for v in data["variables"]
     ]

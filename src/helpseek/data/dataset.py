@@ -6,12 +6,13 @@ what the codebook and the SPSS/Stata writers need (labels, choices, codes, missi
 
 from __future__ import annotations
 
-import hashlib
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
+
+from .names import spss_names, stata_names
 
 #: How a column is held: str ("string" dtype), integer (Int64), decimal (float64), or a select_one
 #: held as choice names in the table and as integer codes 1..k in .sav/.dta.
@@ -38,8 +39,6 @@ META_COLUMNS: tuple[str, ...] = (
     "last_page",
 )
 UNANSWERED = "unanswered"
-STATA_NAME_CHARS = 32
-SPSS_NAME_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -69,13 +68,25 @@ class Variable:
     relevance: str | None = None
     has_missing_codes: bool = False
 
-    @property
-    def stata_name(self) -> str:
-        return file_name(self.name, STATA_NAME_CHARS)
+    stata_name: str = (
+        ""  # the name in .dta and .sav (set by `with_export_names`, kept in the codebook)
+    )
+    spss_name: str = ""
 
     @property
-    def spss_name(self) -> str:
-        return file_name(self.name, SPSS_NAME_BYTES)
+    def has_value_labels(self) -> bool:
+        """Whether .sav/.dta give this column value labels for its answers (codes or 0/1 flags)."""
+        return (self.storage == "code" and bool(self.choices)) or self.kind == "choice_flag"
+
+
+def with_export_names(variables: Sequence[Variable]) -> tuple[Variable, ...]:
+    """`variables` with the names they get in .dta and .sav (see names.py): valid, unique, stable."""
+    stata = stata_names([v.name for v in variables], [v.has_value_labels for v in variables])
+    spss = spss_names([v.name for v in variables])
+    return tuple(
+        replace(v, stata_name=t, spss_name=s)
+        for v, t, s in zip(variables, stata, spss, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -92,24 +103,6 @@ class Dataset:
             if variable.name == name:
                 return variable
         raise KeyError(name)
-
-
-def file_name(name: str, limit: int) -> str:
-    """A variable name that SPSS/Stata accept: letters, digits, _; starts with a letter; <= limit.
-
-    Names that need changing get a short hash so that two long names never collide.
-
-    >>> file_name("children_age_viewed__infant_toddler", 32)
-    'children_age_viewed__infa_00e479'
-    >>> file_name("age", 32)
-    'age'
-    """
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", name)
-    if cleaned[:1].isalpha() and cleaned == name and len(name) <= limit:
-        return name
-    digest = hashlib.sha1(name.encode()).hexdigest()[:6]
-    stem = cleaned if cleaned[:1].isalpha() else f"v{cleaned}"
-    return f"{stem[: limit - 7]}_{digest}"
 
 
 def dtype_of(storage: Storage) -> str:

@@ -11,7 +11,7 @@ from helpseek.store import PageRecord, ResearchIdentity, Store
 
 from .assemble import assemble
 from .unseal import Progress, unseal_all
-from .writers import SUFFIXES, write_dataset
+from .writers import SUFFIXES, write_all
 
 
 def check_out_paths(paths: Sequence[Path]) -> None:
@@ -40,10 +40,7 @@ def export_store(
     if not instruments:
         instruments = _bundled_for(records)
     dataset = assemble(records, instruments, language)
-    written: list[Path] = []
-    for path in out_paths:
-        written.extend(write_dataset(dataset, path))
-    return list(dict.fromkeys(written))
+    return write_all(dataset, out_paths)
 
 
 def _bundled_for(records: Sequence[PageRecord]) -> list[Instrument]:

@@ -7,14 +7,15 @@ interrupted export never leaves a half-written file under the real name.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyreadstat
 
-from helpseek.problems import InputError, problem
+from helpseek.problems import InputError, Problem, problem
 
 from .codebook import write_codebook
 from .dataset import (
@@ -26,11 +27,14 @@ from .dataset import (
     Dataset,
     Variable,
 )
+from .names import (
+    SPSS_VALUE_LABEL_BYTES,
+    SPSS_VARIABLE_LABEL_BYTES,
+    STATA_VARIABLE_LABEL_CHARS,
+    cut_bytes,
+)
 
 SUFFIXES = (".csv", ".parquet", ".sav", ".dta")
-# Format limits on labels (SPSS: variable labels 256 bytes here kept to 255 characters, value
-# labels 120; Stata: variable labels 80 characters).
-_SPSS_VARIABLE_LABEL, _SPSS_VALUE_LABEL, _STATA_VARIABLE_LABEL = 255, 120, 80
 _FLAG_LABELS = {0: "Not chosen", 1: "Chosen"}
 
 
@@ -45,16 +49,63 @@ def write_dataset(dataset: Dataset, path: Path) -> list[Path]:
         ".sav": _write_sav,
         ".dta": _write_dta,
     }[suffix]
+    if not path.parent.is_dir():
+        reason = f'the folder "{path.parent}" does not exist'
+        raise InputError([problem("DATA-005", path=str(path), reason=reason)])
     temporary = path.with_name(f".{path.name}.partial")
     try:
         writer(dataset, temporary)
         os.replace(temporary, path)
         json_path, md_path = write_codebook(dataset, path)
-    except (OSError, pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as error:
+    except OSError as error:
         temporary.unlink(missing_ok=True)
-        reason = getattr(error, "strerror", None) or str(error)
+        reason = error.strerror or str(error)
         raise InputError([problem("DATA-005", path=str(path), reason=reason)]) from None
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as error:
+        temporary.unlink(missing_ok=True)
+        raise InputError([_format_problem(dataset, path, writer, str(error))]) from None
     return [path, json_path, md_path]
+
+
+def write_all(dataset: Dataset, paths: Sequence[Path]) -> list[Path]:
+    """Write `dataset` to every path; one format failing does not keep the others from being
+    written. Raises one InputError with every failure (and, as a warning, what was written)."""
+    written: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        try:
+            written.extend(write_dataset(dataset, path))
+        except InputError as error:
+            problems.extend(error.problems)
+    written = list(dict.fromkeys(written))
+    if problems:
+        if written:
+            files = ", ".join(str(p) for p in written)
+            problems.append(problem("DATA-010", severity="warning", files=files))
+        raise InputError(problems)
+    return written
+
+
+def _format_problem(
+    dataset: Dataset, path: Path, writer: Callable[[Dataset, Path], None], reason: str
+) -> Problem:
+    """DATA-009 naming the column the format refused: each column is tried alone to find it."""
+    file_format = "SPSS" if path.suffix.lower() == ".sav" else "Stata"
+    probe = path.with_name(f".{path.name}.probe")
+    try:
+        for variable in dataset.variables:
+            alone = replace(dataset, variables=(variable,))
+            try:
+                writer(alone, probe)
+            except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError) as error:
+                name = variable.spss_name if file_format == "SPSS" else variable.stata_name
+                return problem(
+                    "DATA-009", path=str(path), format=file_format, reason=str(error),
+                    column=f'the column "{variable.name}" (named "{name}" in the file)',
+                )  # fmt: skip
+    finally:
+        probe.unlink(missing_ok=True)
+    return problem("DATA-009", path=str(path), format=file_format, reason=reason, column="the data")
 
 
 def _write_csv(dataset: Dataset, path: Path) -> None:
@@ -70,10 +121,12 @@ def _write_sav(dataset: Dataset, path: Path) -> None:
     pyreadstat.write_sav(
         frame.rename(columns={v.name: v.spss_name for v in dataset.variables}),
         str(path),
-        column_labels={v.spss_name: v.label[:_SPSS_VARIABLE_LABEL] for v in dataset.variables},
+        column_labels={
+            v.spss_name: cut_bytes(v.label, SPSS_VARIABLE_LABEL_BYTES) for v in dataset.variables
+        },
         variable_value_labels={
             v.spss_name: {
-                code: label[:_SPSS_VALUE_LABEL]
+                code: cut_bytes(label, SPSS_VALUE_LABEL_BYTES)
                 for code, label in {**_value_labels(v), **_missing_labels(v)}.items()
             }
             for v in dataset.variables
@@ -97,7 +150,9 @@ def _write_dta(dataset: Dataset, path: Path) -> None:
     pyreadstat.write_dta(
         frame.rename(columns={v.name: v.stata_name for v in dataset.variables}),
         str(path),
-        column_labels={v.stata_name: v.label[:_STATA_VARIABLE_LABEL] for v in dataset.variables},
+        column_labels={
+            v.stata_name: v.label[:STATA_VARIABLE_LABEL_CHARS] for v in dataset.variables
+        },
         # Stata value labels hold integers only, so decimals keep just the extended missing .a/.b.
         variable_value_labels={
             v.stata_name: _value_labels(v) for v in dataset.variables if _value_labels(v)
@@ -107,12 +162,11 @@ def _write_dta(dataset: Dataset, path: Path) -> None:
 
 
 def _value_labels(variable: Variable) -> dict[int | float, str]:
-    labels: dict[int | float, str] = {}
-    if variable.storage == "code":
-        labels.update((c.code, c.label) for c in variable.choices)
-    elif variable.kind == "choice_flag":
-        labels.update(_FLAG_LABELS.items())
-    return labels
+    if not variable.has_value_labels:
+        return {}
+    if variable.kind == "choice_flag":
+        return dict(_FLAG_LABELS)
+    return {c.code: c.label for c in variable.choices}
 
 
 def _missing_labels(variable: Variable) -> dict[int | float, str]:
