@@ -96,3 +96,59 @@ def test_pool_rubin__rs_completed_datasets__equals_mice_pool_summary_to_1e6() ->
         assert term.p == pytest.approx(reference["p_value"][i], rel=1e-6)
         assert term.ci_low == pytest.approx(reference["conf_low"][i], rel=1e-6)
         assert term.ci_high == pytest.approx(reference["conf_high"][i], rel=1e-6)
+
+
+def _our_pooled(
+    frame: pd.DataFrame, predictors: list[Predictor], outcome: str, seed: int
+) -> dict[str, tuple[float, float]]:
+    completed = impute_chained(frame, predictors, outcome, m=5, rng=np.random.default_rng(seed))
+    fits = [
+        fit_logistic(
+            c[outcome].to_numpy(float),
+            build_design(c, predictors),
+            outcome=outcome,
+            ci="wald",
+            with_diagnostics=False,
+        )
+        for c in completed
+    ]
+    pooled = pool_rubin(fits)
+    return {
+        _key(t.variable, t.level): (t.estimate, t.se) for t in (pooled.intercept, *pooled.terms)
+    }
+
+
+def _frames() -> dict[str, tuple[pd.DataFrame, list[Predictor], str]]:
+    pima = read_table(MICE / "pima_tr2.csv")
+    pima = pima[[p.name for p in PIMA]].astype(float).assign(type=pima["type"].astype(float))
+    brandsma = read_table(OUTSIDE / "brandsma.csv")
+    frame = pd.DataFrame(
+        {
+            "sex": brandsma["sex"].astype(object).where(brandsma["sex"].notna(), None),
+            "den": brandsma["den"].astype(object).where(brandsma["den"].notna(), None),
+            **{p: brandsma[p].astype(float) for p in ("ses", "iqv", "lpr")},
+            "min": (brandsma["min"] == "yes").astype(float),
+        }
+    )
+    return {"pima_tr2": (pima, PIMA, "type"), "brandsma": (frame, BRANDSMA, "min")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "seeds"), [("pima_tr2", 24), ("brandsma", 8)])
+def test_impute_chained__over_seeds__pooled_estimates_are_r_mices_within_monte_carlo_error(
+    name: str, seeds: int
+) -> None:
+    # Given R mice's pooled estimates over many seeds (pmm, logreg, polyreg; m = 5, maxit = 10)
+    reference = json.loads((MICE / "seeds.json").read_text())["datasets"][name]
+    frame, predictors, outcome = _frames()[name]
+    # When helpseek imputes the same data with its own chains over other seeds
+    runs = [_our_pooled(frame, predictors, outcome, seed) for seed in range(1, seeds + 1)]
+    # Then each term's mean pooled estimate and mean pooled SE differ from R's by less than 4
+    # Monte Carlo SEs of the difference (the two means are independent)
+    for i, key in enumerate(reference["terms"]):
+        for which, column in (("estimate", 0), ("se", 1)):
+            theirs = np.array(reference[which][i])
+            ours = np.array([run[key][column] for run in runs])
+            mcse = np.sqrt(theirs.var(ddof=1) / len(theirs) + ours.var(ddof=1) / len(ours))
+            difference = ours.mean() - theirs.mean()
+            assert abs(difference) <= 4 * mcse, (key, which, ours.mean(), theirs.mean(), mcse)
