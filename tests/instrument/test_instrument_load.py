@@ -367,3 +367,19 @@ def export_to_bytes(source: Path) -> bytes:
     from helpseek.instrument.export import to_xlsx_bytes
 
     return to_xlsx_bytes(read_form(source))
+
+
+def test_markdown__a_title_column_keeps_a_mixed_case_language_code() -> None:
+    # Issue 15: settings keys are read case-insensitively, so "form_title_zh-Hans" must still
+    # give the zh-Hans title (it was dropped: the lowered key was looked up with the code's case).
+    form = instrument_from_markdown("""
+| survey   |
+|          | type | name | label::English (en) | label::中文 (简体) (zh-Hans) |
+|          | text | q1   | Q?                  | 问题？                        |
+| settings |
+|          | form_title | form_title_zh-Hans | default_language |
+|          | A form     | 一份表格            | en               |
+""")
+    assert form.language_codes == ("en", "zh-Hans")
+    assert form.title.get("zh-Hans") == "一份表格"
+    assert form.title.get("en") == "A form"

@@ -130,8 +130,9 @@ def _title(context: BuildContext, settings: Mapping[str, str]) -> Translations:
     default = _default_code(context, settings)
     texts = {default: settings["form_title"]} if settings.get("form_title") else {}
     for lang in context.languages:
-        if settings.get(f"form_title_{lang.code}"):
-            texts[lang.code] = settings[f"form_title_{lang.code}"]
+        # settings keys are lowered (build_instrument), so zh-Hans's title is form_title_zh-hans
+        if title := settings.get(f"form_title_{lang.code}".lower()):
+            texts[lang.code] = title
     return Translations(texts)
 
 
