@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # axe-core for the accessibility audit (tests/web/test_accessibility.py), pinned in tools/axe.
 AXE := tools/axe/node_modules/axe-core/axe.min.js
 
-.PHONY: demo test test-tor browser lint setup clean
+.PHONY: demo test test-tor browser lint setup clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ test: $(STAMP) $(AXE)
 
 test-tor: $(STAMP)
 	$(PY) -m pytest -q -m tor tests/tor
+
+# Every goal of issue 16 in one table (figure, same-run baseline, ratio, machine load); see
+# docs/performance.md. Takes a while: run it on a machine as quiet as you can find.
+bench: $(STAMP)
+	cd benchmarks && ../$(PY) bench.py
 
 browser: $(STAMP) $(AXE)
 	$(PY) -m pytest -q -m browser

@@ -234,6 +234,11 @@ catalogue: dict[str, str] = {
     "every name and label fit the format, so this is a bug: please report it. The other formats "
     "you asked for were written; .csv and .parquet hold the same answers.",
     "DATA-010": "These files were written all the same: {files}.",
+    "DATA-018": "--processes must be at least 1 (it was {processes}). Leave it out to use one "
+    "process per core, or pass 1 to decrypt in one process.",
+    "DATA-019": "A decryption process stopped before it finished ({reason}), so nothing was written. "
+    "The machine may be short of memory for {processes} processes: run the export again with "
+    "--processes 1.",
     # --- QUALITY / ANALYSIS: screening and statistics -------------------------------------------
     "QUALITY-001": 'The battery "{battery}" names the column "{name}", which is not in the data.{hint} '
     "Fix the battery in the questionnaire, or in the spec's screening_options.batteries.",

@@ -125,3 +125,17 @@ def test_export__records_sealed_to_another_key__stop_unless_skip_unreadable(surv
     assert skipped.exit_code == 0
     assert "Sealed record 4" in skipped.stderr
     assert list(read_table(survey / "data.csv")["response_id"]) == ["r1", "r2"]
+
+
+def test_export__processes_below_one__exit_1_with_data_018_and_no_file(survey: Path) -> None:
+    result = CliRunner().invoke(app, [*export_args(survey, "data.csv"), "--processes", "0"])
+    assert result.exit_code == 1
+    assert catalogue["DATA-018"].format(processes=0) in result.stderr
+    assert not (survey / "data.csv").exists()
+
+
+def test_export__processes_given__same_table_as_the_default(survey: Path) -> None:
+    assert CliRunner().invoke(app, export_args(survey, "one.csv")).exit_code == 0
+    result = CliRunner().invoke(app, [*export_args(survey, "two.csv"), "--processes", "2"])
+    assert result.exit_code == 0, result.stderr
+    pd.testing.assert_frame_equal(read_table(survey / "one.csv"), read_table(survey / "two.csv"))

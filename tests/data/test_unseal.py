@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from helpseek.data import unseal_all
+from helpseek.data import unseal, unseal_all
+from helpseek.data.unseal import decrypting_processes, open_in_order
 from helpseek.problems import InputError, Problem, catalogue
 from helpseek.store import (
     PageRecord,
     Recipients,
     ResearchKeypair,
+    SealedRecord,
     Store,
     generate_research_keypair,
     open_store,
@@ -73,3 +76,83 @@ def test_unseal_all__skip_unreadable__warns_and_returns_the_rest(
     warnings: list[Problem] = []
     assert unseal_all(store, key.identity, on_unreadable=warnings.append) == [record(2)]
     assert [(w.code, w.severity) for w in warnings] == [("STORE-004", "warning")]
+
+
+# --- decryption spread over worker processes (issue 16) ---------------------------------------
+
+
+class _KillsItsWorker:
+    """Unpickled in a worker, it ends that process at once, as the kernel's OOM killer would."""
+
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        return os._exit, (9,)
+
+
+def test_open_in_order__two_processes__same_plaintexts_and_failures_in_the_same_places(
+    key: ResearchKeypair,
+) -> None:
+    # Given 1,200 records (3 chunks), every 97th sealed to another key and one altered
+    other = generate_research_keypair()
+    sealed = [
+        seal_page(record(n).to_json(), Recipients(((other if n % 97 == 0 else key).public_key,)))
+        for n in range(1, 1201)
+    ]
+    altered = bytearray(sealed[500].data)
+    altered[-1] ^= 1
+    sealed[500] = SealedRecord(bytes(altered))
+    # When they are opened in one process and in two
+    alone = list(open_in_order(sealed, key.identity, 1))
+    shared = list(open_in_order(sealed, key.identity, 2))
+    # Then both give the same records, in order, each failure where its record is
+    assert [r if isinstance(r, bytes) else str(r) for r in shared] == [
+        r if isinstance(r, bytes) else str(r) for r in alone
+    ]
+    assert [PageRecord.from_json(r) for r in alone if isinstance(r, bytes)] == [
+        record(n) for n in range(1, 1201) if n % 97 and n != 501
+    ]
+    failures = {n: str(r) for n, r in enumerate(alone, start=1) if not isinstance(r, bytes)}
+    assert failures == {97 * k: "no matching key" for k in range(1, 13)} | {
+        501: "the record was altered"
+    }
+
+
+def test_unseal_all__several_processes__same_records_problems_and_progress_as_one(
+    store: Store, key: ResearchKeypair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = generate_research_keypair()
+    for n in range(1, 41):
+        to = other if n in (7, 33) else key
+        store.append(seal_page(record(n).to_json(), Recipients((to.public_key,))), bytes([n]))
+    monkeypatch.setattr(unseal, "PARALLEL_FROM_RECORDS", 10)  # a store this small runs in one
+    monkeypatch.setattr(unseal, "CHUNK_RECORDS", 6)
+    results = []
+    for processes in (1, 3):
+        warnings: list[Problem] = []
+        seen: list[tuple[int, int]] = []
+        records = unseal_all(
+            store,
+            key.identity,
+            progress=lambda done, total: seen.append((done, total)),  # noqa: B023
+            on_unreadable=warnings.append,
+            processes=processes,
+        )
+        results.append((records, [w.message for w in warnings], seen))
+    assert results[0] == results[1]
+    assert results[1][0] == [record(n) for n in range(1, 41) if n not in (7, 33)]
+    message = catalogue["STORE-004"].format
+    assert results[1][1] == [message(record=n, reason="no matching key") for n in (7, 33)]
+    assert results[1][2] == [(n, 40) for n in range(1, 41)]
+
+
+def test_decrypting_processes__fewer_than_one__refused_with_data_018() -> None:
+    with pytest.raises(InputError) as caught:
+        decrypting_processes(0, 100_000)
+    assert [p.message for p in caught.value.problems] == [catalogue["DATA-018"].format(processes=0)]
+
+
+def test_open_in_order__a_worker_killed__data_019_not_a_traceback(key: ResearchKeypair) -> None:
+    sealed = [seal_page(record(1).to_json(), Recipients((key.public_key,)))] * 3
+    with pytest.raises(InputError) as caught:
+        list(open_in_order([*sealed, _KillsItsWorker(), *sealed], key.identity, 2))  # type: ignore[list-item]
+    assert [p.code for p in caught.value.problems] == ["DATA-019"]
+    assert "--processes 1" in caught.value.problems[0].message

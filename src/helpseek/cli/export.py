@@ -49,6 +49,14 @@ def export(
             "export the rest (default: stop and list them).",
         ),
     ] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            help="Processes that decrypt at once (default: one per core). Pass 1 on a machine "
+            "short of memory; stores under 10,000 records are always decrypted in one.",
+        ),
+    ] = None,
 ) -> None:
     """Decrypt every sealed page with the private key and write one row per response.
 
@@ -88,6 +96,7 @@ def export(
                     on_unreadable=(lambda p: stderr.print(str(p), markup=False, highlight=False))
                     if skip_unreadable
                     else None,
+                    processes=processes,
                 )
             )
     finally:

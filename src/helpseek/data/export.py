@@ -29,14 +29,16 @@ def export_store(
     language: str | None = None,
     progress: Progress | None = None,
     on_unreadable: Callable[[Problem], None] | None = None,
+    processes: int | None = None,
 ) -> list[Path]:
     """Unseal every record, assemble one row per response, write each of `out_paths`.
 
     Without `instruments`, the bundled questionnaire named like each record's form_id is used.
+    `processes` decrypt at once (default: one per core; see `unseal_all`).
     Returns every file written (data files and their codebooks).
     """
     check_out_paths(out_paths)
-    records = unseal_all(store, identity, progress, on_unreadable)
+    records = unseal_all(store, identity, progress, on_unreadable, processes)
     if not instruments:
         instruments = _bundled_for(records)
     dataset = assemble(records, instruments, language)

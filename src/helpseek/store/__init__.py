@@ -25,6 +25,7 @@ from helpseek.store.sealing import (
     seal_session_state,
     unlock_private_key,
     unseal_record,
+    unseal_records,
 )
 
 __all__ = [
@@ -52,5 +53,6 @@ __all__ = [
     "seal_session_state",
     "unlock_private_key",
     "unseal_record",
+    "unseal_records",
     "write_research_key",
 ]

@@ -11,7 +11,7 @@ import base64
 import functools
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -176,6 +176,22 @@ def unseal_record(sealed: SealedRecord, identity: ResearchIdentity) -> bytes:
         raise UnsealError(reason) from error
     except ValueError as error:
         raise UnsealError("the record was altered") from error
+
+
+def unseal_records(
+    sealed: Sequence[SealedRecord], identity: ResearchIdentity
+) -> list[bytes | UnsealError]:
+    """`unseal_record` over many records, each failure returned in its record's place.
+
+    Runs in export's worker processes (data/unseal.py), which import the store but not pandas.
+    """
+    opened: list[bytes | UnsealError] = []
+    for record in sealed:
+        try:
+            opened.append(unseal_record(record, identity))
+        except UnsealError as error:
+            opened.append(error)
+    return opened
 
 
 def new_session_key() -> bytes:
