@@ -43,7 +43,14 @@ class Script:
     quick: tuple[str, ...]
 
 
-SCRIPTS = (Script("export_bench.py", ("--records", "100000"), ("--records", "12000")),)
+SCRIPTS = (
+    Script(
+        "post_bench.py",
+        ("--stores", "sqlite,postgres", "--workers", "1,3"),
+        ("--stores", "sqlite", "--workers", "1", "--respondents", "32", "--seconds", "3"),
+    ),
+    Script("export_bench.py", ("--records", "100000"), ("--records", "24000", "--repeats", "1")),
+)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def export(
         typer.Option(
             "--processes",
             help="Processes that decrypt at once (default: one per core). Pass 1 on a machine "
-            "short of memory; stores under 10,000 records are always decrypted in one.",
+            "short of memory; stores under 20,000 records are always decrypted in one.",
         ),
     ] = None,
 ) -> None:

@@ -30,9 +30,9 @@ from helpseek.store import (
 Progress = Callable[[int, int], None]
 #: Records per task sent to a worker: ~0.1 s of work, so pickling and queueing cost next to nothing.
 CHUNK_RECORDS = 500
-#: Below this many records one process is faster: a worker takes ~0.6 s of CPU to start and import
-#: the store, as long as decrypting ~10,000 records takes when two cores share them.
-PARALLEL_FROM_RECORDS = 10_000
+#: Below this many records one process is as fast: each worker spends ~0.7 s of CPU starting and
+#: importing the store and the caller's main module (benchmarks/export_bench.py, 12,000 records: 1.3x).
+PARALLEL_FROM_RECORDS = 20_000
 
 
 def unseal_all(
