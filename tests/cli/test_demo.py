@@ -33,7 +33,7 @@ SECTIONS = {
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """One demo run: 200 respondents and 20 programme participants, pages sent without pauses.
 
     (200, not 40: with fewer, the multivariable models have fewer complete cases than terms.)
@@ -59,11 +59,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         env={"HELPSEEK_PASSPHRASE": "correct horse battery staple"},
     )
     assert result.exit_code == 0, result.output
-    return out, result.stdout
+    return out, result.stdout, result.stderr
 
 
-def test_demo__writes_data_results_and_a_report_without_script(demo: tuple[Path, str]) -> None:
-    out, stdout = demo
+def test_demo__writes_data_results_and_a_report_without_script(demo: tuple[Path, str, str]) -> None:
+    out, stdout, _ = demo
     # Then the data of both samples, three analyses and the report are there
     for name in ("main.sav", "main.csv", "main.codebook.json", "programme.sav", "programme.csv"):
         assert (out / "data" / name).exists(), name
@@ -77,16 +77,20 @@ def test_demo__writes_data_results_and_a_report_without_script(demo: tuple[Path,
     assert not (out / "keys" / "passphrase.txt").exists()
 
 
-def test_demo__report_has_every_section_and_both_further_samples(demo: tuple[Path, str]) -> None:
-    out, _ = demo
+def test_demo__report_has_every_section_and_both_further_samples(
+    demo: tuple[Path, str, str],
+) -> None:
+    out, _, _ = demo
     tree = html.fromstring((out / "report.html").read_bytes())
     ids = set(tree.xpath("//section/@id | //footer/@id"))
     assert SECTIONS <= ids
     assert len(tree.xpath("//section[contains(@class, 'supplement')]")) == 2
 
 
-def test_demo__report_and_headline_prevalences_equal_results_json(demo: tuple[Path, str]) -> None:
-    out, stdout = demo
+def test_demo__report_and_headline_prevalences_equal_results_json(
+    demo: tuple[Path, str, str],
+) -> None:
+    out, stdout, _ = demo
     results = json.loads((out / "results" / "main" / "results.json").read_text())
     tree = html.fromstring((out / "report.html").read_bytes())
     rows = tree.xpath("//section[@id='prevalence-section']//tr[@data-outcome]")
@@ -110,6 +114,20 @@ def test_demo__report_and_headline_prevalences_equal_results_json(demo: tuple[Pa
         # And the headline printed by the demo has the same numbers
         share = f"{100 * record['proportion']:.1f}% ({100 * record['ci_low']:.1f}–{100 * record['ci_high']:.1f})"
         assert f"{share}, {record['n']}/{record['denominator']}" in stdout
+
+
+def test_demo__stderr_not_a_terminal__progress_as_plain_lines(
+    demo: tuple[Path, str, str],
+) -> None:
+    # Given the demo's stderr captured (not a terminal), Then each sample's progress is a line at
+    # 0 %, at every 10 % and at the end, with the counts of respondents done
+    _, _, stderr = demo
+    lines = [line.split(", ")[0] for line in stderr.splitlines() if line.startswith("respondents")]
+    assert lines[0] == "respondents (help_us_help_you): 0/200 (0%)"
+    assert lines[-1] == "respondents (help_us_help_you): 200/200 (100%)"
+    percents = [int(line.rsplit("(", 1)[1].rstrip("%)")) for line in lines]
+    assert percents == sorted(percents) and len(percents) >= 11
+    assert "programme participants (program_feedback): 20/20 (100%)" in stderr
 
 
 def test_prepare__folder_of_an_earlier_demo__is_cleared_of_its_outputs_only(tmp_path: Path) -> None:

@@ -8,16 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from helpseek.cli.passphrase import PASSPHRASE_ENV, PassphraseFile, read_passphrase
+from helpseek.cli.progress import progress_bars
 
 if TYPE_CHECKING:  # the analysis stack loads in the command, not with every `helpseek` command
     from helpseek.analysis import AnalysisResult
@@ -79,12 +72,6 @@ def demo(
     from helpseek.cli.main import run_or_exit
 
     stderr = Console(stderr=True)
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     passphrase = run_or_exit(lambda: read_passphrase(passphrase_file)) if passphrase_file else None
     options = DemoOptions(
         out,
@@ -96,8 +83,9 @@ def demo(
         time_scale,
         workers,
     )
-    with Progress(*columns, console=stderr) as bar:
-        tasks: dict[str, TaskID] = {}
+    # On a terminal a bar per sample; in a log or a pipe a line at every 10 % (issue 16).
+    with progress_bars(stderr) as bar:
+        tasks: dict[str, int] = {}
         steps = Steps(
             say=lambda text: stderr.print(f"[demo] {text}", markup=False, highlight=False),
             start_bar=lambda name, total: tasks.setdefault(

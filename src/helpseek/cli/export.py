@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
 
 from helpseek.cli.passphrase import PassphraseFile, read_passphrase
+from helpseek.cli.progress import progress_bars
 
 
 def export(
@@ -77,14 +78,14 @@ def export(
     # A mistyped --db is refused before the passphrase is asked for, and never created (issue 12).
     store = run_or_exit(lambda: open_store(db, must_exist=True))
     stderr = Console(stderr=True)
-    columns = (TextColumn("Decrypting"), BarColumn(), MofNCompleteColumn())
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
         identity = run_or_exit(
             lambda: load_private_key(private_key, read_passphrase(passphrase_file))
         )
         forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
-        with Progress(*columns, console=stderr, transient=True) as bar:
-            task = bar.add_task("decrypt", total=None)
+        with progress_bars(stderr, columns, transient=True) as bar:
+            task = bar.add_task("Decrypting records", total=None)
             written = run_or_exit(
                 lambda: export_store(
                     store,
