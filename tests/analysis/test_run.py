@@ -1,4 +1,4 @@
-"""A whole analysis run on a synthetic export: flow, prevalence, Table 1, models, MI, tables, JSON."""
+"""A whole analysis run on a synthetic export: flow, prevalence, Table 1, models, MI, JSON."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from statsmodels.stats.multitest import multipletests
 
-from helpseek.analysis import SCHEMA, build_tables, run_analysis, spec_from_mapping, write_results
+from helpseek.analysis import SCHEMA, run_analysis, spec_from_mapping, write_results
 from helpseek.problems import InputError, problem
 
 from .survey_frame import make_survey_frame
@@ -182,11 +182,15 @@ def test_run_analysis__comparison__two_samples_side_by_side_with_tests(frame: pd
     assert all(i.test in ("chi-square", "fisher") for i in comparison.items)
 
 
-def test_write_results__strict_json_with_schema_and_four_formats_per_table(
+def test_write_results__strict_json_with_schema_settings_and_labels(
     frame: pd.DataFrame, tmp_path: Path
 ) -> None:
     result = run_analysis(frame, spec_from_mapping({**BASE, "ci": "profile"}))
-    paths = write_results(result, tmp_path, {"inputs": [{"path": "x.csv", "sha256": "0" * 64}]})
+    labels = {"variables": {"frequency": "How often?"}, "levels": {}, "orders": {}}
+    paths = write_results(
+        result, tmp_path, {"inputs": [{"path": "x.csv", "sha256": "0" * 64}]}, labels
+    )
+    assert paths == [tmp_path / "results.json"]
     document = json.loads((tmp_path / "results.json").read_text(), parse_constant=pytest.fail)
     assert document["schema"] == SCHEMA == "helpseek.results/1"
     assert {"flow", "prevalence", "models", "table1", "missingness", "software", "inputs"} <= set(
@@ -205,32 +209,10 @@ def test_write_results__strict_json_with_schema_and_four_formats_per_table(
         "p",
     }
     assert term["or"] == pytest.approx(np.exp(term["estimate"]))
-    names = {p.name for p in paths if p.parent.name == "tables"}
-    for table in build_tables(result):
-        assert {f"{table.name}.{s}" for s in ("csv", "md", "html", "tex")} <= names
-
-
-def test_table2__reference_rows_and_footnotes_say_what_was_done(frame: pd.DataFrame) -> None:
-    result = run_analysis(frame, spec_from_mapping({**BASE, "ci": "profile"}))
-    table = next(t for t in build_tables(result) if t.name == "table2_sought_help")
-    assert table.header == (
-        "Characteristic",
-        "N",
-        "Events, n (%)",
-        "OR (95% CI)",
-        "p",
-        "aOR (95% CI)",
-        "p",
-    )
-    rows = {r[0]: r for r in table.rows}
-    assert rows["less_often"][3] == rows["less_often"][5] == "1.00 (reference)"
-    assert rows["frequency"][4].endswith("ᵇ")
-    notes = " ".join(table.footnotes)
-    assert (
-        "profile likelihood" in notes
-        and "frequency: less_often" in notes
-        and "complete cases" in notes
-    )
+    # the labels the caller gave, and the spec's labels and level orders, for the report
+    assert document["labels"] == labels
+    frequency = next(p for p in document["settings"]["predictors"] if p["name"] == "frequency")
+    assert frequency["levels"] == ["less_often", "monthly", "weekly", "daily"]
 
 
 def test_run_analysis__predictor_without_any_answer__one_problem_not_one_per_level() -> None:

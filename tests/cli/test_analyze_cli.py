@@ -69,7 +69,7 @@ def test_analyze__small_spec__writes_results_and_tables_and_prints_the_path(
     assert steps[:3] == ["read", "included (uses == 'yes')", "excluded: speeding"]
     assert "flagged, not excluded: identifying" in steps
     assert document["inputs"][0]["path"] == str(data) and len(document["inputs"][0]["sha256"]) == 64
-    assert (out / "tables" / "table2_sought_help.md").is_file()
+    assert (out / "tables" / "table2-sought_help.md").is_file()
     # And no identifying detail reaches any written file
     for path in out.rglob("*"):
         if path.is_file():

@@ -177,3 +177,55 @@ def test_running_server__error_inside__stops_the_server(tmp_path: Path) -> None:
     assert re.match(r"http://127\.0\.0\.1:\d+$", url)
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/", timeout=2.0)
+
+
+def test_headline__names_variables_and_levels_with_labels_not_codes() -> None:
+    import importlib.util
+
+    from helpseek.analysis import load_spec, run_analysis
+    from helpseek.cli.demo import headline
+    from helpseek.instrument import load_instrument
+    from helpseek.quality import options_for, screen
+    from helpseek.report.labels import labels_from
+
+    spec_file = Path(__file__).parents[1] / "analysis" / "survey_frame.py"
+    module_spec = importlib.util.spec_from_file_location("survey_frame", spec_file)
+    assert module_spec is not None and module_spec.loader is not None
+    survey_frame = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(survey_frame)
+    # Given the bundled analysis of an export of the bundled questionnaire
+    form, spec = load_instrument("help_us_help_you"), load_spec("help_seeking")
+    table = survey_frame.make_survey_frame(1500, seed=2)
+    frame = screen(table, options_for(form, spec.screening_options), form).frame
+    result = run_analysis(frame, spec)
+    # When the demo prints its headline
+    text = headline(result, labels_from([form], result.to_dict()["settings"]))
+    lines = text.splitlines()
+    associations = lines[lines.index("Strongest adjusted associations (OR, 95% CI):") + 1 :]
+    # Then every association names the characteristic, level and reference as the report does
+    assert len(associations) == 5
+    for line in associations:
+        match = re.match(r"^  ([^:]+): ([^:]+): (.+) \(vs (.+)\) OR \d", line)
+        assert match, line
+        assert "_" not in line and " = " not in line.split(" OR ")[0]
+    # And the strongest one reads as the spec and the questionnaire name it
+    outcome, top = max(
+        (
+            (m.outcome, t)
+            for m in result.models
+            if m.kind == "multivariable" and m.missing == "complete"
+            for t in m.terms
+            if t.p < 0.05
+        ),
+        key=lambda pair: abs(pair[1].estimate),
+    )
+
+    def answer(level: str) -> str:
+        if "__" in top.variable:
+            return {"0": "No", "1": "Yes"}[level]
+        return next(c for c in form.question(top.variable).choices if c.name == level).label.get(
+            "en"
+        )
+
+    words = f"{spec.label(outcome)}: {spec.label(top.variable)}: {answer(top.level)}"
+    assert associations[0].startswith(f"  {words} (vs {answer(top.reference)}) OR ")

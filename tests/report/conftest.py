@@ -192,3 +192,65 @@ def comparison_results_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("comparison")
     write_results(run_analysis(frame, spec), out)
     return out
+
+
+@dataclass(frozen=True)
+class Study:
+    """The demo's study offline: synthetic respondents of both questionnaires walked through the
+    real `collect` logic, exported as CSV (+ codebook), analysed by `helpseek analyze` with the three
+    bundled specs, and reported by `helpseek report` with both questionnaires."""
+
+    data: Mapping[str, Path]
+    results: Mapping[str, Path]
+    report: Path
+    docx: Path
+    tree: Any
+    stdout: str
+
+
+def _export(form_id: str, n: int, seed: int, path: Path) -> Path:
+    from helpseek.data import write_dataset
+    from helpseek.instrument import load_instrument
+    from helpseek.synth import draw_respondents, load_truth, to_dataset, walk_all
+
+    form = load_instrument(form_id)
+    draw = draw_respondents(form, load_truth(None, form), n, seed)
+    write_dataset(to_dataset(walk_all(form, draw), form), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Study:
+    from typer.testing import CliRunner
+
+    from helpseek.cli.main import app
+
+    folder = tmp_path_factory.mktemp("study")
+    data = {
+        "main": _export("help_us_help_you", 900, 2, folder / "main.csv"),
+        "programme": _export("program_feedback", 160, 3, folder / "programme.csv"),
+    }
+    runner = CliRunner()
+    runs = {
+        "main": ("help_seeking", ["main"]),
+        "programme": ("program_feedback", ["programme"]),
+        "comparison": ("help_seekers_vs_programme", ["main", "programme"]),
+    }
+    results = {}
+    for name, (spec, inputs) in runs.items():
+        out = folder / "results" / name
+        args = ["analyze", "--spec", spec, "--out", str(out)]
+        for key in inputs:
+            args += ["--data", str(data[key])]
+        done = runner.invoke(app, args)
+        assert done.exit_code == 0, done.output
+        results[name] = out
+    report, docx_path = folder / "report.html", folder / "report.docx"
+    args = ["report", "--out", str(report), "--docx", str(docx_path)]
+    for name in runs:
+        args += ["--results", str(results[name])]
+    args += ["--instrument", "help_us_help_you", "--instrument", "program_feedback"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    tree = lxml_html.fromstring(report.read_bytes())
+    return Study(data, results, report, docx_path, tree, done.stdout)

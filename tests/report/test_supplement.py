@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import docx
 from lxml import html as lxml_html
 
 from helpseek.report import build_report
+from helpseek.report.formatting import fmt_p
 
 
 def test_report__further_results_become_their_own_section(
@@ -32,13 +34,13 @@ def test_report__further_results_become_their_own_section(
     # each option of the multiple-choice item is compared with its own test
     shame = next(i for i in comparison["comparison"]["items"] if i["variable"].endswith(": shame"))
     row = table.xpath(f".//tr[@class='group'][@data-variable='{shame['variable']}']")[0]
-    assert row.xpath("./td")[-2].text_content() == (
-        "<0.001" if shame["p"] < 0.001 else f"{shame['p']:.3f}"
-    )
+    assert row.xpath("./td")[-2].text_content() == fmt_p(shame["p"])
     # And its descriptive table and hash are in the report and in the .docx
     assert section.xpath(".//table[@id='s1-descriptive']")
     footer = tree.get_element_by_id("reproducibility").text_content()
-    assert f"results.json SHA-256 ({comparison['title']})" in footer
+    assert f"Further analysis: {comparison['title']}" in footer
+    digest = hashlib.sha256((comparison_results_dir / "results.json").read_bytes()).hexdigest()
+    assert digest in footer
     assert len(docx.Document(str(tmp_path / "t.docx")).tables) == len(result.page.tables)
 
 

@@ -1,4 +1,8 @@
-"""Writing a run to disk: results.json (schema helpseek.results/1) and tables/*.csv|.md|.html|.tex."""
+"""Writing a run to disk: results.json (schema helpseek.results/1).
+
+The tables of a run (tables/*.csv|.md|.html|.tex) are the report's tables: `helpseek analyze` writes
+them with `helpseek.report.write_tables`, from this results.json.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,21 @@ from pathlib import Path
 from platform import python_version
 from typing import Any
 
-from helpseek.analysis.layout import build_tables
 from helpseek.analysis.run import AnalysisResult
 
 
 def write_results(
-    result: AnalysisResult, out_dir: Path, provenance: Mapping[str, Any] | None = None
+    result: AnalysisResult,
+    out_dir: Path,
+    provenance: Mapping[str, Any] | None = None,
+    labels: Mapping[str, Any] | None = None,
 ) -> list[Path]:
-    """Write results.json and every table under `out_dir`; returns the written paths.
+    """Write results.json under `out_dir`; returns the written paths.
 
-    `provenance` (e.g. {"inputs": [{"path", "sha256"}], "spec_sha256": ...}) is added to results.json.
+    `provenance` (e.g. {"inputs": [{"path", "sha256"}], "spec_sha256": ...}) is added to results.json,
+    and so are `labels`: the words of the questionnaire the data came from ({"variables", "levels",
+    "orders"}, made by the caller, e.g. `helpseek.report.labels`), so that tables name answers as
+    the respondents read them. analysis itself never looks inside them.
 
     results.json is written to a temporary name and renamed, so a reader never sees half a file.
     """
@@ -28,12 +37,11 @@ def write_results(
     target = out_dir / "results.json"
     temporary = out_dir / ".results.json.tmp"
     document = {**result.to_dict(), "software": software_versions(), **(provenance or {})}
+    if labels:
+        document["labels"] = dict(labels)
     temporary.write_text(to_json(document), encoding="utf-8")
     os.replace(temporary, target)
-    paths = [target]
-    for table in build_tables(result):
-        paths += table.write(out_dir / "tables")
-    return paths
+    return [target]
 
 
 def software_versions() -> dict[str, str]:

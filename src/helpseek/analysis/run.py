@@ -89,15 +89,7 @@ class AnalysisResult:
         return {
             "schema": SCHEMA,
             "title": spec.title,
-            "settings": {"include": spec.include, "screening": list(spec.screening), "ci": spec.ci,
-                         "proportion_ci": spec.proportion_ci, "missing": spec.missing,
-                         "imputations": spec.imputations if spec.missing == "mice" else None,
-                         "adjust_p": spec.adjust_p, "firth": spec.firth,
-                         "treat_as_missing": list(spec.treat_as_missing), "spec": spec.source,
-                         "outcomes": [{"name": o.name, "positive": list(o.positive), "label": o.label}
-                                      for o in spec.outcomes],
-                         "predictors": [{"name": p.name, "type": p.type, "reference": p.reference,
-                                         "label": p.label} for p in spec.predictors]},
+            "settings": _settings(spec),
             "flow": [s.to_dict() for s in self.flow],
             "prevalence": [p.to_dict() for p in self.prevalence],
             "table1": [{"outcome": o, **b.to_dict()} for o, b in self.table1],
@@ -108,6 +100,28 @@ class AnalysisResult:
             "notes": list(self.notes),
             "seed": SEED if spec.missing == "mice" else None,
         }  # fmt: skip
+
+
+def _settings(spec: AnalysisSpec) -> dict[str, Any]:
+    """The spec as results.json records it: the choices made, and every label and level order the
+    report needs to name variables in words."""
+    compare = spec.compare
+    return {
+        "include": spec.include, "include_label": spec.include_label or None,
+        "screening": list(spec.screening), "ci": spec.ci, "proportion_ci": spec.proportion_ci,
+        "missing": spec.missing, "imputations": spec.imputations if spec.missing == "mice" else None,
+        "adjust_p": spec.adjust_p, "firth": spec.firth,
+        "treat_as_missing": list(spec.treat_as_missing), "spec": spec.source,
+        "outcomes": [{"name": o.name, "positive": list(o.positive), "label": o.label}
+                     for o in spec.outcomes],
+        "predictors": [{"name": p.name, "type": p.type, "reference": p.reference,
+                        "levels": list(p.levels), "label": p.label} for p in spec.predictors],
+        "describe": [{"name": i.name, "type": i.type, "label": i.label} for i in spec.describe],
+        "compare": None if compare is None else {
+            "groups": [{"label": g.label, "include": g.include} for g in compare.groups],
+            "items": [{"name": i.name, "type": i.type, "label": i.label} for i in compare.items],
+        },
+    }  # fmt: skip
 
 
 def run_analysis(

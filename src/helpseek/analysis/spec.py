@@ -107,6 +107,7 @@ def spec_from_mapping(raw: object, source: str = "") -> AnalysisSpec:
     spec = AnalysisSpec(
         title=str(raw.get("title", "Analysis")),
         include=get.filter("include"),
+        include_label=get.optional_text("include_label", None) or "",
         screening=get.names("screening", SCREENING_FLAGS),
         screening_options=get.mapping("screening_options"),
         treat_as_missing=get.texts("treat_as_missing"),

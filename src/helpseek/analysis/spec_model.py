@@ -20,9 +20,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "describe type": ("categorical", "numeric", "multiple"),
 }
 TOP_KEYS = (
-    "title", "include", "screening", "screening_options", "treat_as_missing", "by", "outcomes",
-    "predictors", "models", "ci", "proportion_ci", "missing", "imputations", "adjust_p", "firth",
-    "describe", "compare",
+    "title", "include", "include_label", "screening", "screening_options", "treat_as_missing", "by",
+    "outcomes", "predictors", "models", "ci", "proportion_ci", "missing", "imputations", "adjust_p",
+    "firth", "describe", "compare",
 )  # fmt: skip
 OUTCOME_KEYS = ("name", "positive", "absent_means_no", "label")
 PREDICTOR_KEYS = ("name", "type", "reference", "levels", "label")
@@ -84,6 +84,8 @@ class AnalysisSpec:
 
     title: str = "Analysis"
     include: str | None = None
+    #: How the report words the inclusion rule ("respondents who report using such material").
+    include_label: str = ""
     screening: tuple[str, ...] = ()
     screening_options: Mapping[str, Any] = field(default_factory=dict)
     treat_as_missing: tuple[str, ...] = ()

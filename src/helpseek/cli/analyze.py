@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 if TYPE_CHECKING:
     import pandas as pd
 
-    from helpseek.analysis import AnalysisSpec
+    from helpseek.analysis import AnalysisResult, AnalysisSpec
     from helpseek.instrument import Instrument
 
 spec_app = typer.Typer(help="Analysis specs shipped with helpseek.", no_args_is_help=True)
@@ -60,22 +61,26 @@ def analyze(
 ) -> None:
     """Screen the responses, then compute prevalence, Table 1 and logistic models as the spec says.
 
-    Writes OUT/results.json (schema helpseek.results/1) and OUT/tables/*.csv|.md|.html|.tex, and prints
-    the path of results.json. Quality flags are added per data file; identifying free text is redacted
-    before anything is written. Progress goes to stderr.
+    Writes OUT/results.json (schema helpseek.results/1) and OUT/tables/*.csv|.md|.html|.tex (the
+    tables of `helpseek report`, with the questionnaire's labels), and prints the path of
+    results.json. Quality flags are added per data file; identifying free text is redacted before
+    anything is written. Progress goes to stderr.
 
     Example: helpseek analyze --data data.sav --spec help_seeking --out results/
     """
     import pandas as pd
 
-    from helpseek.analysis import load_spec, resolve_spec, run_analysis, write_results
+    from helpseek.analysis import load_spec, resolve_spec, run_analysis
     from helpseek.cli.main import run_or_exit
     from helpseek.instrument import load_instrument
 
     parsed = run_or_exit(lambda: load_spec(spec))
     forms = run_or_exit(lambda: [load_instrument(name) for name in instrument or []])
     stderr = Console(stderr=True)
-    frames = [run_or_exit(partial(_read_and_screen, path, forms, parsed, stderr)) for path in data]
+    screened = [
+        run_or_exit(partial(_read_and_screen, path, forms, parsed, stderr)) for path in data
+    ]
+    frames = [frame for frame, _ in screened]
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=stderr, transient=True) as bar:
@@ -85,20 +90,42 @@ def analyze(
             bar.update(task, description=message[:60], advance=1)
 
         result = run_or_exit(lambda: run_analysis(combined, parsed, progress))
-    provenance = {
-        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
-        "spec_sha256": _sha256(resolve_spec(spec)),
-    }
-    run_or_exit(lambda: write_results(result, out, provenance))
+    used = [form for _, form in screened]
+    run_or_exit(lambda: write_outputs(result, out, data, used, resolve_spec(spec)))
     for note in result.notes:
         stderr.print(f"note: {note}", markup=False)
     typer.echo(str(out / "results.json"))
 
 
+def write_outputs(
+    result: AnalysisResult,
+    out: Path,
+    data: Sequence[Path],
+    forms: Sequence[Instrument | None],
+    spec_path: Path,
+) -> Path:
+    """results.json (with the inputs' hashes and the questionnaire's labels) and the report's
+    tables under OUT/tables/; returns the path of results.json. `helpseek demo` writes its
+    analyses with this too."""
+    from helpseek.analysis import write_results
+    from helpseek.report import write_tables
+    from helpseek.report.labels import labels_for_data
+
+    provenance = {
+        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
+        "spec_sha256": _sha256(spec_path),
+    }
+    labels = labels_for_data(list(data), list(forms)).to_dict()
+    write_results(result, out, provenance, labels)
+    write_tables(out)
+    return out / "results.json"
+
+
 def _read_and_screen(
     path: Path, forms: list[Instrument], spec: AnalysisSpec, stderr: Console
-) -> pd.DataFrame:
-    """One data file with its quality flags added and identifying free text redacted."""
+) -> tuple[pd.DataFrame, Instrument | None]:
+    """One data file with its quality flags added and identifying free text redacted, and the
+    questionnaire it was collected with (when known)."""
     from helpseek.data import read_table
     from helpseek.quality import options_for, screen
 
@@ -110,7 +137,7 @@ def _read_and_screen(
             "batteries and free-text questions (pass --instrument to add them).",
             markup=False,
         )
-    return screen(table, options_for(form, spec.screening_options), form).frame
+    return screen(table, options_for(form, spec.screening_options), form).frame, form
 
 
 def _instrument_for(table: pd.DataFrame, forms: list[Instrument]) -> Instrument | None:

@@ -14,6 +14,14 @@ from helpseek.cli.progress import progress_bars
 
 if TYPE_CHECKING:  # the analysis stack loads in the command, not with every `helpseek` command
     from helpseek.analysis import AnalysisResult
+    from helpseek.report.labels import Labels
+
+#: Respondents the demo sends by default (issue 11). The study's 4,493 are its *analysed*
+#: respondents: those who report using such material and pass screening. With the bundled truth
+#: 86-87% of all respondents are (local walks: 4,508 of 5,225 at seed 1, 4,551 at seed 2), so
+#: 4,493 / 0.867 = 5,190. At 5,190, seeds 1, 2, 3 analyse 4,515, 4,536 and 4,517, and each time
+#: the study's three prevalences lie inside the 95% CIs (tests/cli/test_demo_sample.py, seed 1).
+DEMO_N = 5190
 
 _BAR_LABELS = {
     "help_us_help_you": "respondents (help_us_help_you)",
@@ -28,7 +36,14 @@ def demo(
             "--out", help="Folder for keys, data, results and the report.", file_okay=False
         ),
     ] = Path("demo"),
-    n: Annotated[int, typer.Option("--n", help="Synthetic respondents of the main survey.")] = 4493,
+    n: Annotated[
+        int,
+        typer.Option(
+            "--n",
+            help="Synthetic respondents of the main survey (the default gives about 4,493 "
+            "analysed respondents, the study's sample).",
+        ),
+    ] = DEMO_N,
     programme_n: Annotated[
         int,
         typer.Option(
@@ -66,7 +81,7 @@ def demo(
     end, also on Ctrl-C. Page durations are real: respondents pause, and the demo server's
     clock runs --time-scale times faster (the only difference from `helpseek serve`).
 
-    Example: helpseek demo --out demo/ --n 4493 --concurrency 256 --seed 1
+    Example: helpseek demo --out demo/ --n 5190 --concurrency 256 --seed 1
     """
     from helpseek.cli.demo_run import DemoOptions, Steps, run_demo
     from helpseek.cli.main import run_or_exit
@@ -95,7 +110,7 @@ def demo(
         )
         report = run_or_exit(lambda: run_demo(options, steps))
     if report.main_result is not None:
-        typer.echo(headline(report.main_result))
+        typer.echo(headline(report.main_result, _labels(report.main_result)))
     for name, seconds in report.timings.items():
         stderr.print(f"[demo] {name}: {seconds:.1f} s", markup=False, highlight=False)
     if report.passphrase_file is not None:
@@ -103,16 +118,15 @@ def demo(
     typer.echo(f"report: {report.report}")
 
 
-def headline(result: AnalysisResult, strongest: int = 5) -> str:
+def headline(result: AnalysisResult, labels: Labels, strongest: int = 5) -> str:
     """Overall prevalences with their intervals, and the adjusted associations with the largest
-    |log OR| among those with p < 0.05, as plain text lines."""
+    |log OR| among those with p < 0.05, as plain text lines, in the report's words."""
     lines = ["Prevalence (95% CI, " + (result.spec.proportion_ci or "wilson") + "):"]
-    labels = {o.name: o.label or o.name for o in result.spec.outcomes}
     for p in result.prevalence:
         if p.group is None:
             ci = p.interval()
             lines.append(
-                f"  {labels.get(p.outcome, p.outcome)}: {100 * p.proportion:.1f}% "
+                f"  {labels.variable(p.outcome)}: {100 * p.proportion:.1f}% "
                 f"({100 * ci.low:.1f}–{100 * ci.high:.1f}), {p.events}/{p.denominator}"
             )
     terms = [
@@ -125,16 +139,25 @@ def headline(result: AnalysisResult, strongest: int = 5) -> str:
     terms.sort(key=lambda pair: abs(pair[1].estimate), reverse=True)
     lines.append("Strongest adjusted associations (OR, 95% CI):")
     for outcome, t in terms[:strongest]:
-        level = f" = {t.level}" if t.level else ""
-        reference = f" (vs {t.reference})" if t.reference else ""
+        level = f": {labels.level(t.variable, t.level)}" if t.level else ""
+        reference = f" (vs {labels.level(t.variable, t.reference)})" if t.reference else ""
         lines.append(
-            f"  {labels.get(outcome, outcome)}: {t.variable}{level}{reference} "
+            f"  {labels.variable(outcome)}: {labels.variable(t.variable)}{level}{reference} "
             f"OR {t.odds_ratio:.2f} ({_exp(t.ci_low):.2f}–{_exp(t.ci_high):.2f}), "
             f"p {'< 0.001' if t.p < 0.001 else f'= {t.p:.3f}'}"
         )
     if not terms:
         lines.append("  none with p < 0.05")
     return "\n".join(lines)
+
+
+def _labels(result: AnalysisResult) -> Labels:
+    """The report's labels for the main analysis: the questionnaire's, then the spec's."""
+    from helpseek.cli.demo_run import MAIN
+    from helpseek.instrument import load_instrument
+    from helpseek.report.labels import labels_from
+
+    return labels_from([load_instrument(MAIN)], result.to_dict()["settings"])
 
 
 def _exp(value: float) -> float:

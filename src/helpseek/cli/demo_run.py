@@ -8,7 +8,6 @@ quality, analysis, report); nothing is shortcut.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import secrets
 import shutil
@@ -20,7 +19,9 @@ from typing import Any
 
 import pandas as pd
 
-from helpseek.analysis import AnalysisResult, load_spec, resolve_spec, run_analysis, write_results
+from helpseek.analysis import AnalysisResult, load_spec, resolve_spec, run_analysis
+from helpseek.cli.analyze import write_outputs
+from helpseek.cli.demo import DEMO_N
 from helpseek.cli.demo_server import running_server
 from helpseek.data import assemble, read_table, unseal_all, write_dataset
 from helpseek.instrument import Instrument, load_instrument
@@ -55,7 +56,7 @@ class DemoOptions:
     """What `helpseek demo` was asked to do."""
 
     out: Path
-    n: int = 4493
+    n: int = DEMO_N
     programme_n: int = 255
     concurrency: int = 256
     seed: int = 1
@@ -121,7 +122,7 @@ def run_demo(options: DemoOptions, steps: Steps) -> DemoReport:
     report.main_result, report.results = _analyse(out, data, forms)
     lap("analyse")
     steps.say("writing the report")
-    report.report = _report(out, report.results, forms[MAIN])
+    report.report = _report(out, report.results, [forms[MAIN], forms[PROGRAMME]])
     lap("report")
     return report
 
@@ -267,17 +268,19 @@ def _analyse(
             continue
         frame = pd.concat([screened[n] for n in names], ignore_index=True)
         result = run_analysis(frame, load_spec(spec_name))
-        provenance = {
-            "inputs": [{"path": str(data[n]), "sha256": _sha256(data[n])} for n in names],
-            "spec_sha256": _sha256(resolve_spec(spec_name)),
-        }
-        write_results(result, out / "results" / folder, provenance)
+        write_outputs(
+            result,
+            out / "results" / folder,
+            [data[n] for n in names],
+            [forms[n] for n in names],
+            resolve_spec(spec_name),
+        )
         folders[folder] = out / "results" / folder
         main_result = result if folder == "main" else main_result
     return main_result, folders
 
 
-def _report(out: Path, results: dict[str, Path], instrument: Instrument) -> Path | None:
+def _report(out: Path, results: dict[str, Path], instruments: list[Instrument]) -> Path | None:
     from helpseek.report import build_report
 
     if "main" not in results:
@@ -285,9 +288,5 @@ def _report(out: Path, results: dict[str, Path], instrument: Instrument) -> Path
     ordered: Sequence[Path] = [
         results[k] for k in ("main", "programme", "comparison") if k in results
     ]
-    build_report(ordered, out / "report.html", docx=out / "report.docx", instrument=instrument)
+    build_report(ordered, out / "report.html", docx=out / "report.docx", instrument=instruments)
     return out / "report.html"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

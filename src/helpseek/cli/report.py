@@ -37,11 +37,13 @@ def report(
         ),
     ] = None,
     instrument: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
             "--instrument",
             help="The questionnaire (bundled name or file) for question labels and the CHERRIES "
-            "items about it (pages, items, adaptive questioning, languages).",
+            "items about it (pages, items, adaptive questioning, languages). Repeat it when the "
+            "further analyses come from other questionnaires; the first is the main one. "
+            "Labels recorded by `helpseek analyze` are used without it.",
         ),
     ] = None,
 ) -> None:
@@ -49,13 +51,13 @@ def report(
 
     The report has the sample flow, prevalences with CIs, Table 1, Table 2 (univariable and adjusted odds ratios), forest plots, model diagnostics, the second sample and the invitation funnel when present, a methods paragraph, the CHERRIES checklist and a reproducibility footer. It has no JavaScript and loads nothing from the network; figures are inline PNG images.
 
-    Example: helpseek report --results results/ --results programme/ --out report.html --docx tables.docx
+    Example: helpseek report --results results/ --results programme/ --out report.html --docx tables.docx --instrument help_us_help_you --instrument program_feedback
     """
     from helpseek.cli.main import run_or_exit  # here, not at the top: main imports this module
     from helpseek.report import build_report
 
     def action() -> Path:
-        loaded = _load_instrument(instrument) if instrument else None
+        loaded = [_load_instrument(name) for name in instrument or []]
         with Console(stderr=True).status("Writing the report…"):
             written = build_report(results, out, funnel=invite, docx=docx, instrument=loaded)
         return written.html_path

@@ -8,6 +8,7 @@ from helpseek.report.load import (
     load_results,
 )
 from helpseek.report.render import ReportPage, ReportResult, build_page, build_report, render_html
+from helpseek.report.table_files import write_tables
 
 __all__ = [
     "FUNNEL_SCHEMA",
@@ -20,4 +21,5 @@ __all__ = [
     "load_funnel",
     "load_results",
     "render_html",
+    "write_tables",
 ]

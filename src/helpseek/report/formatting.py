@@ -57,16 +57,18 @@ def fmt_or_ci(value: float | None, low: float | None, high: float | None) -> str
 
 
 def fmt_p(value: float | None) -> str:
-    """A p value: 3 decimals, or "<0.001".
+    """A p value: 3 decimals, "<0.001" below and ">0.999" above (never a p of 0.000 or 1.000).
 
-    >>> fmt_p(0.04321), fmt_p(0.0004), fmt_p(1.0), fmt_p(None)
-    ('0.043', '<0.001', '1.000', '—')
+    >>> fmt_p(0.04321), fmt_p(0.0004), fmt_p(0.99971), fmt_p(None)
+    ('0.043', '<0.001', '>0.999', '—')
     """
     if _is_missing(value):
         return MISSING
     assert value is not None
     if value < 0.001:
         return "<0.001"
+    if value >= 0.9995:
+        return ">0.999"
     return f"{value:.3f}"
 
 

@@ -14,20 +14,24 @@ from typing import Any
 
 from helpseek import __version__
 from helpseek.report.figures import is_exclusion
-from helpseek.report.formatting import fmt_count, humanise
+from helpseek.report.formatting import fmt_count
 from helpseek.report.labels import Labels
 from helpseek.report.load import LoadedFile
-from helpseek.report.tables import ci_method_name
+from helpseek.report.tables import ci_method_name, epv_warning, is_low_epv, n_of, outcome_sizes
+from helpseek.report.wording import step_words
 
 _SOFTWARE = ("helpseek", "statsmodels", "scipy", "numpy", "pandas", "firthmodels")
 
 
 @dataclass(frozen=True)
 class FooterItem:
-    """One line of the reproducibility footer."""
+    """One line of the reproducibility footer; a hash may break anywhere, other values between
+    words; a heading starts the lines of one analysis (label: its kind, value: its title)."""
 
     label: str
     value: str
+    is_hash: bool = False
+    is_heading: bool = False
 
 
 def spec_of(results: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -59,10 +63,16 @@ def software_versions(results: Mapping[str, Any]) -> tuple[dict[str, str], bool]
     return found, False
 
 
-def methods_paragraphs(results: Mapping[str, Any], labels: Labels) -> list[str]:
-    """Plain sentences a methods section can start from; every count is read from results.json."""
+def methods_paragraphs(
+    results: Mapping[str, Any], labels: Labels, steps: Sequence[str] = ()
+) -> list[str]:
+    """Plain sentences a methods section can start from; every count is read from results.json.
+
+    `steps` are the flow's steps in words (wording.step_words), in the order of results["flow"].
+    """
     spec = spec_of(results)
-    paragraphs = [_sample_sentence(results["flow"], spec)]
+    words = list(steps) or [step_words(s["step"], spec, labels) for s in results["flow"]]
+    paragraphs = [_sample_sentence(results["flow"], words)]
     outcomes = _outcome_phrases(results, spec, labels)
     if outcomes:
         prevalence_methods = sorted(
@@ -73,7 +83,8 @@ def methods_paragraphs(results: Mapping[str, Any], labels: Labels) -> list[str]:
             f"confidence intervals ({', '.join(prevalence_methods) or 'method not recorded'})."
         )
     if results["models"]:
-        paragraphs.append(_model_sentence(results, spec))
+        paragraphs.append(_model_sentence(results, spec, labels))
+        paragraphs += _sample_size_sentences(results, labels)
     versions, recorded = software_versions(results)
     when = "as recorded by the analysis" if recorded else "installed when this report was written"
     paragraphs.append(
@@ -82,29 +93,33 @@ def methods_paragraphs(results: Mapping[str, Any], labels: Labels) -> list[str]:
     return paragraphs
 
 
-def _sample_sentence(flow: Sequence[Mapping[str, Any]], spec: Mapping[str, Any]) -> str:
-    main = [s for s in flow if not is_exclusion(s["step"])]
-    excluded = [s for s in flow if is_exclusion(s["step"])]
-    parts = [f"{humanise(s['step']).lower()}: n = {fmt_count(s['n'])}" for s in main]
-    text = "Sample flow — " + "; ".join(parts) + "."
-    if spec.get("include"):
-        text += f" Inclusion rule: {spec['include']}."
+def _sample_sentence(flow: Sequence[Mapping[str, Any]], words: Sequence[str]) -> str:
+    """ "Responses in the data: n = 4,493; included: …: n = 4,098; analysed: n = 3,867. Excluded by
+    quality screening: implausibly fast answers (n = 61); … Flagged but kept: …" """
+    named = list(zip(flow, words, strict=True))
+    main = [(s, w) for s, w in named if not is_exclusion(s["step"]) and "flagged" not in s["step"]]
+    excluded = [(s, w) for s, w in named if s["step"].startswith("excluded")]
+    flagged = [(s, w) for s, w in named if s["step"].startswith("flagged")]
+    text = "Sample flow — " + "; ".join(f"{w}: n = {fmt_count(s['n'])}" for s, w in main) + "."
     if excluded:
-        text += (
-            " Responses were excluded by quality screening as follows: "
-            + "; ".join(
-                f"{humanise(s['step']).lower()} (n = {fmt_count(s['n'])})" for s in excluded
-            )
-            + "."
+        text += " Excluded by quality screening, in this order: " + "; ".join(
+            f"{w.removeprefix('Excluded: ')} (n = {fmt_count(s['n'])})" for s, w in excluded
         )
+        text += "."
     else:
         text += " No response was excluded by quality screening."
+    if flagged:
+        text += " Flagged by quality screening but kept: " + "; ".join(
+            f"{w.removeprefix('Flagged, kept: ')} (n = {fmt_count(s['n'])})" for s, w in flagged
+        )
+        text += "."
     return text
 
 
 def _outcome_phrases(
     results: Mapping[str, Any], spec: Mapping[str, Any], labels: Labels
 ) -> list[str]:
+    """ "Wants to stop (answer “Yes”)" per outcome: its label and the answers that count as 1."""
     positives = {
         o.get("name"): o.get("positive") for o in spec.get("outcomes", []) if isinstance(o, Mapping)
     }
@@ -114,13 +129,15 @@ def _outcome_phrases(
             names.append(record["outcome"])
     phrases = []
     for name in names:
-        positive = positives.get(name)
-        coded = f" (1 = {', '.join(map(str, positive))})" if positive else ""
+        positive = [str(p) for p in positives.get(name) or []]
+        answers = " or ".join(f"“{labels.level(name, p)}”" for p in positive)
+        plural = "s" if len(positive) > 1 else ""
+        coded = f" (answer{plural} {answers})" if positive else ""
         phrases.append(f"{labels.variable(name)}{coded}")
     return phrases
 
 
-def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
+def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any], labels: Labels) -> str:
     models = results["models"]
     kinds = {m["kind"] for m in models}
     text = "Associations were estimated by logistic regression"
@@ -145,7 +162,7 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
     )
     missing = spec.get("missing")
     if missing == "complete":
-        text += "; respondents with a missing value in a model's variables were left out of it"
+        text += "; respondents with a missing answer in a model's variables were left out of it"
     elif missing == "mice":
         text += (
             "; complete-case models are the primary analysis and models pooled over "
@@ -154,54 +171,98 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any]) -> str:
         )
     elif missing:
         text += f"; missing data: {missing}"
-    treated = spec.get("treat_as_missing")
+    treated = [str(t) for t in spec.get("treat_as_missing") or []]
     if treated:
-        text += f"; the answers {', '.join(map(str, treated))} were treated as missing"
+        answers = " and ".join(f"“{labels.answer(t)}”" for t in treated)
+        text += f"; the answer{'s' if len(treated) > 1 else ''} {answers} counted as missing"
     adjust = spec.get("adjust_p")
     if adjust and adjust != "none":
-        text += f"; p values were adjusted for multiple testing ({adjust})"
+        name = {"holm": "Holm", "bh": "Benjamini–Hochberg"}.get(str(adjust), str(adjust))
+        text += f"; p values were adjusted for multiple testing ({name})"
     return text + "."
+
+
+def _sample_size_sentences(results: Mapping[str, Any], labels: Labels) -> list[str]:
+    """The complete cases of each multivariable model, and the models with fewer than 10 events
+    per variable."""
+    sizes = outcome_sizes(results)
+    adjusted = [
+        m
+        for m in results["models"]
+        if m["kind"] == "multivariable" and m.get("missing", "complete") == "complete"
+    ]
+    parts = [
+        f"{labels.variable(m['outcome'])}: n = {n_of(m['n'], sizes.get(m['outcome']))}"
+        for m in adjusted
+    ]
+    sentences = []
+    if parts:
+        sentences.append(
+            "The multivariable models used the respondents with every answer they need "
+            "(complete cases), of those with an answer to the outcome — " + "; ".join(parts) + "."
+        )
+    low = [m for m in adjusted if is_low_epv(m)]
+    if low:
+        sentences.append(epv_warning(low, labels))
+    return sentences
 
 
 def footer_items(
     results: LoadedFile,
     funnel: LoadedFile | None,
-    instrument_source: str | None,
+    questionnaires: Sequence[str] = (),
     further: Sequence[LoadedFile] = (),
 ) -> list[FooterItem]:
-    """Hashes of every input, the spec, versions and the seed."""
-    content = results.content
-    items = [FooterItem("results.json SHA-256", results.sha256)]
-    for extra in further:
-        title = extra.content.get("title") or extra.path
-        items.append(FooterItem(f"results.json SHA-256 ({title})", extra.sha256))
-        items += _recorded_inputs(extra.content.get("inputs"))
+    """Per analysis: its results.json, spec and data files (each file once, by name) with their
+    SHA-256, seed and settings; then the funnel, the questionnaires and the versions.
+
+    `questionnaires` name the questionnaires the report used ("help_us_help_you version 1").
+    """
+    items: list[FooterItem] = []
+    seen: set[tuple[str, str]] = set()
+    for index, loaded in enumerate([results, *further]):
+        content = loaded.content
+        title = str(content.get("title") or loaded.path.parent.name)
+        kind = "Main analysis" if index == 0 else "Further analysis"
+        items.append(FooterItem(kind, title, is_heading=True))
+        items.append(FooterItem("results.json SHA-256", loaded.sha256, is_hash=True))
+        spec = spec_of(content)
+        if spec.get("spec"):
+            items.append(FooterItem("Analysis spec", _file_name(str(spec["spec"]))))
+        if content.get("spec_sha256"):
+            items.append(FooterItem("Analysis spec SHA-256", str(content["spec_sha256"]), True))
+        for name, digest in _recorded_inputs(content.get("inputs")):
+            label = f"{name} SHA-256"
+            if (name, digest) in seen:
+                items.append(FooterItem(label, "as above"))
+                continue
+            seen.add((name, digest))
+            items.append(FooterItem(label, digest, is_hash=True))
+        if content.get("seed") is not None:
+            items.append(FooterItem("Seed", str(content["seed"])))
+        elif index == 0:
+            items.append(FooterItem("Seed", "none (the analysis used no random numbers)"))
+        if index == 0:
+            items += [
+                FooterItem(f"Setting {key}", _setting(spec[key]))
+                for key in _SETTINGS_SHOWN
+                if spec.get(key) not in (None, "", [])
+            ]
     if funnel is not None:
-        items.append(FooterItem("funnel.json SHA-256", funnel.sha256))
-    items += _recorded_inputs(content.get("inputs"))
-    spec = spec_of(content)
-    if spec.get("spec"):
-        items.append(FooterItem("Analysis spec", str(spec["spec"])))
-    shown = [k for k in _SETTINGS_SHOWN if spec.get(k) not in (None, "", [])]
-    if shown:
-        items.append(FooterItem("Settings", "; ".join(f"{k}: {_setting(spec[k])}" for k in shown)))
-    for key in ("spec_sha256", "seed"):
-        if content.get(key) is not None:
-            items.append(FooterItem(humanise(key), str(content[key])))
-    if instrument_source:
-        items.append(FooterItem("Questionnaire", instrument_source))
-    versions, _ = software_versions(content)
+        items.append(FooterItem("Invitation funnel", "", is_heading=True))
+        items.append(FooterItem("funnel.json SHA-256", funnel.sha256, is_hash=True))
+    items.append(FooterItem("Software", "", is_heading=True))
+    items += [FooterItem("Questionnaire", name) for name in questionnaires]
+    versions, _ = software_versions(results.content)
     if "helpseek" in versions:
         items.append(FooterItem("helpseek version (analysis)", versions["helpseek"]))
     items.append(FooterItem("helpseek version (report)", __version__))
-    if content.get("seed") is None:
-        items.append(
-            FooterItem(
-                "Seed",
-                "none recorded (the analysis used no random numbers or did not record its seed)",
-            )
-        )
     return items
+
+
+def _file_name(path: str) -> str:
+    """A path's last part: the report names files, it never shows where they were on a disk."""
+    return path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or path
 
 
 _SETTINGS_SHOWN = (
@@ -223,14 +284,15 @@ def _setting(value: object) -> str:
     return str(value)
 
 
-def _recorded_inputs(inputs: object) -> list[FooterItem]:
+def _recorded_inputs(inputs: object) -> list[tuple[str, str]]:
+    """(file name, SHA-256) of each input results.json lists."""
     if isinstance(inputs, Mapping):
         inputs = [{"path": k, "sha256": v} for k, v in inputs.items()]
     if not isinstance(inputs, list):
         return []
-    items = []
+    found = []
     for record in inputs:
         if isinstance(record, Mapping) and record.get("sha256"):
-            name = record.get("path") or record.get("name") or "input"
-            items.append(FooterItem(f"{name} SHA-256", str(record["sha256"])))
-    return items
+            name = str(record.get("path") or record.get("name") or "input")
+            found.append((_file_name(name), str(record["sha256"])))
+    return found

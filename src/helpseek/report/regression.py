@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from helpseek.report.formatting import MISSING, fmt_count, fmt_or_ci, fmt_p
+from helpseek.report.formatting import MISSING, fmt_count, fmt_number, fmt_or_ci, fmt_p
 from helpseek.report.labels import Labels
-from helpseek.report.tables import Row, Table, ci_method_name
+from helpseek.report.tables import EPV_WARNING, Row, Table, ci_method_name, epv_of, is_low_epv
 
 Model = Mapping[str, Any]
 Term = Mapping[str, Any]
@@ -47,8 +47,13 @@ def regression_table(
     *,
     id_prefix: str = "table2",
     title: str = "Table 2",
+    size: tuple[int, int] | None = None,
 ) -> Table:
-    """Table 2 for one outcome from its univariable and multivariable models in `models`."""
+    """Table 2 for one outcome from its univariable and multivariable models in `models`.
+
+    `size` is (events, respondents with an answer to the outcome) in the analysed sample: the
+    multivariable model's n is shown beside it, so the complete-case loss is read where the n is.
+    """
     univariable = [m for m in models if m["outcome"] == outcome and m["kind"] == "univariable"]
     adjusted = next(
         (m for m in models if m["outcome"] == outcome and m["kind"] == "multivariable"), None
@@ -62,14 +67,24 @@ def regression_table(
         rows += _variable_rows(variable, uv_model, adjusted, labels, has_q)
     per_model = ("OR (95% CI)", "p") + (("p (adjusted)",) if has_q else ())
     width = len(per_model)
+    adjusted_label = "Multivariable"
+    if adjusted is not None:
+        adjusted_label += f" ({_n_of(adjusted['n'], size)})"
     return Table(
         f"{id_prefix}-{outcome}",
         f"{title} — {labels.variable(outcome)}: odds ratios",
         ("Characteristic", "N") + per_model + ("a" + per_model[0],) + per_model[1:],
         tuple(rows),
-        _footnotes(univariable, adjusted, labels, ci_method, has_q),
-        spanners=(("", 2), ("Univariable", width), ("Multivariable", width)),
+        _footnotes(univariable, adjusted, labels, ci_method, has_q, size),
+        spanners=(("", 2), ("Univariable", width), (adjusted_label, width)),
     )
+
+
+def _n_of(n: int, size: tuple[int, int] | None) -> str:
+    """ "n = 1,902 of 3,597, 53%" (the n of those with an answer to the outcome), or "n = 12"."""
+    if size is None or size[1] <= 0 or n == size[1]:
+        return f"n = {fmt_count(n)}"
+    return f"n = {fmt_count(n)} of {fmt_count(size[1])}, {100 * n / size[1]:.0f}%"
 
 
 def _variables(univariable: Sequence[Model], adjusted: Model | None) -> list[str]:
@@ -122,19 +137,21 @@ def _variable_rows(
         (t["reference"] for t in [*uv_terms.values(), *mv_terms.values()] if t["reference"]),
         None,
     )
-    if reference is not None:
-        rows.append(
-            Row(
-                (labels.level(variable, reference), "", REFERENCE, "")
-                + pad
-                + (REFERENCE, "")
-                + pad,
-                "reference",
-                {"variable": variable, "level": reference},
-            )
-        )
     levels = list(mv_terms) + [lv for lv in uv_terms if lv not in mv_terms]
-    for level in levels:
+    shown = [reference] if reference is not None else []
+    for level in labels.ordered(variable, shown + [lv for lv in levels if lv is not None]):
+        if level == reference:
+            rows.append(
+                Row(
+                    (labels.level(variable, level), "", REFERENCE, "")
+                    + pad
+                    + (REFERENCE, "")
+                    + pad,
+                    "reference",
+                    {"variable": variable, "level": level},
+                )
+            )
+            continue
         rows.append(
             _level_row(
                 variable, level, labels.level(variable, level), "", uv_terms, mv_terms, has_q
@@ -172,16 +189,22 @@ def _footnotes(
     labels: Labels,
     ci_method: str | None,
     has_q: bool,
+    size: tuple[int, int] | None = None,
 ) -> tuple[str, ...]:
     notes = []
     if adjusted is not None:
         variables = ", ".join(labels.variable(v) for v in _variables([], adjusted))
-        missing = "multiple imputation" if adjusted.get("missing") == "mice" else "complete cases"
         notes.append(
-            f"aOR: adjusted odds ratio from one multivariable model with all of: {variables}; "
-            f"n analysed = {fmt_count(adjusted['n'])}, events = {fmt_count(adjusted['events'])} "
-            f"({missing})."
+            f"aOR: adjusted odds ratio from one multivariable model with all of: {variables}."
         )
+        notes.append(_adjusted_n_note(adjusted, size))
+        if is_low_epv(adjusted):
+            notes.append(
+                "Warning: Events per variable in the multivariable model: "
+                f"{fmt_number(epv_of(adjusted), digits=1)}, below {EPV_WARNING}: the adjusted "
+                "estimates may be unstable and biased away from 1, and their intervals "
+                "unreliable; read them with caution."
+            )
     if univariable and univariable[0].get("missing") == "mice":
         notes.append("N: respondents in each univariable model (missing answers imputed).")
     elif univariable:
@@ -198,6 +221,25 @@ def _footnotes(
     if has_q:
         notes.append("p (adjusted): adjusted for multiple testing as set in the analysis spec.")
     return tuple(notes)
+
+
+def _adjusted_n_note(adjusted: Model, size: tuple[int, int] | None) -> str:
+    n, events = adjusted["n"], adjusted["events"]
+    if adjusted.get("missing") == "mice":
+        return (
+            f"Multivariable model: n = {fmt_count(n)}, events = {fmt_count(events)} "
+            "(multiple imputation of the missing answers)."
+        )
+    text = f"Multivariable model: n analysed = {fmt_count(n)}, events = {fmt_count(events)}"
+    if size is None or size[1] <= 0:
+        return text + " (complete cases)."
+    left_out = size[1] - n
+    return (
+        f"{text}: the complete cases among the {fmt_count(size[1])} respondents with an answer "
+        f"to the outcome ({100 * n / size[1]:.0f}%); {fmt_count(left_out)} "
+        f"({100 * left_out / size[1]:.0f}%) were left out for a missing answer to at least one "
+        "characteristic."
+    )
 
 
 def _ci_methods(univariable: Sequence[Model], adjusted: Model | None, fallback: str | None) -> str:

@@ -18,26 +18,15 @@ import jinja2
 from helpseek.instrument.model import Instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.report.checklist import ChecklistItem, cherries
+from helpseek.report.contents import labels_of, result_tables
 from helpseek.report.figures import Figure, flow_figure, forest_figure, prevalence_figure
 from helpseek.report.funnel import funnel_figure, funnel_tables
-from helpseek.report.labels import Labels, labels_from
+from helpseek.report.labels import Labels
 from helpseek.report.load import LoadedFile, load_funnel, load_results
-from helpseek.report.methods import (
-    FooterItem,
-    ci_method_of,
-    footer_items,
-    methods_paragraphs,
-    spec_of,
-)
-from helpseek.report.regression import complete_case, imputed, outcomes_of, regression_table
-from helpseek.report.samples import (
-    comparison_tables,
-    descriptive_tables,
-    missingness_table,
-    table1_tables,
-)
+from helpseek.report.methods import FooterItem, footer_items, methods_paragraphs
+from helpseek.report.regression import complete_case
 from helpseek.report.supplement import SupplementSection, supplement_section
-from helpseek.report.tables import Table, diagnostics_table, flow_table, prevalence_table
+from helpseek.report.tables import Table
 
 
 @dataclass(frozen=True)
@@ -95,62 +84,53 @@ class ReportResult:
 def build_page(
     results: LoadedFile,
     funnel: LoadedFile | None = None,
-    instrument: Instrument | None = None,
+    instrument: Instrument | Sequence[Instrument] | None = None,
     further: Sequence[LoadedFile] = (),
 ) -> ReportPage:
     """The report's content from loaded inputs (no file is written); `further` are extra analyses
-    (e.g. the second sample) shown after the main one."""
+    (e.g. the second sample) shown after the main one; `instrument` is the questionnaire (or the
+    questionnaires) the data came from, for labels and the CHERRIES items (about the first)."""
+    instruments = _as_list(instrument)
     content = results.content
-    labels = labels_from(instrument, spec_of(content))
+    labels = labels_of(content, instruments)
+    tables = result_tables(content, labels)
     primary = complete_case(content["models"])
-    sensitivity = imputed(content["models"])
     funnel_content = funnel.content if funnel else None
     overall = [p for p in content["prevalence"] if p.get("group") is None]
     return ReportPage(
-        title=_title(content, instrument),
-        flow_figure=flow_figure(content["flow"]),
-        flow_table=flow_table(content["flow"]),
-        prevalence_table=prevalence_table(content["prevalence"], labels)
-        if content["prevalence"]
-        else None,
+        title=_title(content, instruments[0] if instruments else None),
+        flow_figure=flow_figure(content["flow"], tables.steps),
+        flow_table=tables.flow,
+        prevalence_table=tables.prevalence,
         prevalence_figure=prevalence_figure(overall, labels) if overall else None,
-        table1=tuple(table1_tables(content, labels)),
-        missingness=missingness_table(content, labels),
-        table2=_regression_tables(primary, labels, content, "table2", "Table 2"),
+        table1=tables.table1,
+        missingness=tables.missingness,
+        table2=tables.table2,
         forest=tuple(forest_figure(m, labels) for m in primary if m["kind"] == "multivariable"),
-        sensitivity=_regression_tables(
-            sensitivity, labels, content, "mi", "Sensitivity analysis, multiple imputation"
-        ),
-        diagnostics=diagnostics_table(primary, labels) if primary else None,
+        sensitivity=tables.sensitivity,
+        diagnostics=tables.diagnostics,
         analysis_notes=tuple(str(n) for n in content.get("notes") or []),
-        descriptive=tuple(descriptive_tables(content, labels)),
-        comparison=tuple(comparison_tables(content, labels)),
+        descriptive=tables.descriptive,
+        comparison=tables.comparison,
         supplements=tuple(
-            supplement_section(i, extra, instrument) for i, extra in enumerate(further, start=1)
+            supplement_section(i, extra, instruments) for i, extra in enumerate(further, start=1)
         ),
         funnel=tuple(funnel_tables(funnel_content)) if funnel_content else (),
         funnel_figure=funnel_figure(funnel_content) if funnel_content else None,
-        methods=tuple(methods_paragraphs(content, labels)),
-        cherries=tuple(cherries(content, funnel_content, instrument)),
+        methods=tuple(methods_paragraphs(content, labels, tables.steps)),
+        cherries=tuple(cherries(content, funnel_content, instruments[0] if instruments else None)),
         footer=tuple(
-            footer_items(results, funnel, instrument.source if instrument else None, further)
+            footer_items(
+                results, funnel, [f"{i.form_id} version {i.version}" for i in instruments], further
+            )
         ),
     )
 
 
-def _regression_tables(
-    models: Sequence[Mapping[str, Any]],
-    labels: Labels,
-    content: Mapping[str, Any],
-    id_prefix: str,
-    title: str,
-) -> tuple[Table, ...]:
-    return tuple(
-        regression_table(
-            outcome, models, labels, ci_method_of(content), id_prefix=id_prefix, title=title
-        )
-        for outcome in outcomes_of(models)
-    )
+def _as_list(instrument: Instrument | Sequence[Instrument] | None) -> list[Instrument]:
+    if instrument is None:
+        return []
+    return [instrument] if isinstance(instrument, Instrument) else list(instrument)
 
 
 def build_report(
@@ -159,7 +139,7 @@ def build_report(
     *,
     funnel: Path | None = None,
     docx: Path | None = None,
-    instrument: Instrument | None = None,
+    instrument: Instrument | Sequence[Instrument] | None = None,
 ) -> ReportResult:
     """Read the inputs, write the HTML report to `out` (and the tables to `docx` when given).
 
@@ -182,14 +162,18 @@ def build_report(
 
 def render_html(page: ReportPage) -> str:
     """The report as one HTML document (no script, no external resource)."""
-    environment = jinja2.Environment(
+    return template_environment().get_template("report.html").render(page=page)
+
+
+def template_environment() -> jinja2.Environment:
+    """The report's Jinja2 templates, autoescaped."""
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("helpseek.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return environment.get_template("report.html").render(page=page)
 
 
 def _title(content: Mapping[str, Any], instrument: Instrument | None) -> str:

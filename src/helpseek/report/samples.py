@@ -19,7 +19,7 @@ from helpseek.report.formatting import (
     fmt_percent_ci,
 )
 from helpseek.report.labels import Labels
-from helpseek.report.tables import Row, Table, ci_method_name
+from helpseek.report.tables import Row, Table, ci_method_name, outcome_sizes
 
 Record = Mapping[str, Any]
 
@@ -35,16 +35,23 @@ _DICHOTOMY = ("selected", "not selected")
 
 
 def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
-    """Table 1 per outcome: n (%) of each level among those with and without the outcome."""
+    """Table 1 per outcome: n (%) of each level among those with and without the outcome.
+
+    The column sizes are the outcome groups of the analysed sample (the prevalence rows), not
+    the answers to any one characteristic: those missing it are in its Missing column.
+    """
     records = [r for r in content.get("table1") or [] if isinstance(r, Mapping)]
     outcomes: list[str] = []
     for record in records:
         if record.get("outcome") not in outcomes:
             outcomes.append(record["outcome"])
+    sizes = outcome_sizes(content)
     tables = []
     for outcome in outcomes:
         mine = [r for r in records if r["outcome"] == outcome]
         names = {"1": "Yes", "0": "No"}
+        size = sizes.get(outcome)
+        groups = {"1": size[0], "0": size[1] - size[0]} if size else None
         tables.append(
             bivariate_table(
                 f"table1-{outcome}",
@@ -52,6 +59,7 @@ def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
                 mine,
                 labels,
                 names,
+                groups,
             )
         )
     return tables
@@ -63,8 +71,12 @@ def comparison_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]
     if not isinstance(comparison, Mapping) or not comparison.get("items"):
         return []
     groups = [str(g) for g in comparison.get("groups", [])]
+    sizes = comparison.get("sizes")
+    known = None
+    if isinstance(sizes, list) and len(sizes) == len(groups):
+        known = {g: int(n) for g, n in zip(groups, sizes, strict=True) if isinstance(n, int)}
     title = "Comparison of samples: " + " vs ".join(groups)
-    return [bivariate_table("comparison", title, comparison["items"], labels, {})]
+    return [bivariate_table("comparison", title, comparison["items"], labels, {}, known)]
 
 
 def bivariate_table(
@@ -73,15 +85,17 @@ def bivariate_table(
     records: Sequence[Record],
     labels: Labels,
     group_names: Mapping[str, str],
+    group_sizes: Mapping[str, int] | None,
 ) -> Table:
-    """Rows per variable (label row with p and test, one row per level); a column per group."""
+    """Rows per variable (label row with p and test, one row per level); a column per group.
+
+    `group_sizes` are the sizes of the samples the columns describe; without them the header
+    says no n rather than a number that is not the group's size.
+    """
     first = records[0]
     columns = (
         ("Characteristic",)
-        + tuple(
-            f"{group_names.get(str(g), str(g))} (n = {fmt_count(size)})"
-            for g, size in zip(first["groups"], first["group_sizes"], strict=True)
-        )
+        + tuple(_group_header(str(g), group_names, group_sizes) for g in first["groups"])
         + ("Missing", "p", "Test")
     )
     width = len(first["groups"])
@@ -106,25 +120,34 @@ def bivariate_table(
                 {"variable": variable},
             )
         )
-        for line in [] if is_dichotomy else lines:
+        by_level = {str(line["level"]): line for line in lines}
+        for level in [] if is_dichotomy else labels.ordered(variable, list(by_level)):
             rows.append(
                 Row(
-                    (_level_label(variable, line["level"], labels),)
-                    + _group_cells(line, width)
+                    (_level_label(variable, level, labels),)
+                    + _group_cells(by_level[level], width)
                     + ("", "", ""),
                     "level",
-                    {"variable": variable, "level": str(line["level"])},
+                    {"variable": variable, "level": level},
                 )
             )
     notes = [
         (
-            "n (%) of the respondents in each column (for an option of a multiple-choice "
-            "question: those who selected it); numbers: median (Q1, Q3). Missing: respondents "
-            "with no answer, left out of the column percentages and the test."
+            "n: respondents in each column. n (%) of each answer among those in the column who "
+            "answered the question (for an option of a multiple-choice question: those who "
+            "selected it); numbers: median (Q1, Q3). Missing: respondents with no answer, left out "
+            "of the percentages and the test."
         ),
         "Tests: " + "; ".join(dict.fromkeys(tests)) + ".",
     ]
     return Table(table_id, title, columns, tuple(rows), tuple(notes))
+
+
+def _group_header(group: str, names: Mapping[str, str], sizes: Mapping[str, int] | None) -> str:
+    name = names.get(group, group)
+    if sizes is None or group not in sizes:
+        return name
+    return f"{name} (n = {fmt_count(sizes[group])})"
 
 
 def _bivariate_label(variable: str, labels: Labels) -> str:
@@ -196,7 +219,8 @@ def descriptive_tables(content: Mapping[str, Any], labels: Labels) -> list[Table
         rows.append(
             Row((labels.variable(variable), "", "", answered), "group", {"variable": variable})
         )
-        for share in record.get("shares", []):
+        shares = {str(share["level"]): share for share in record.get("shares", [])}
+        for share in (shares[level] for level in labels.ordered(variable, list(shares))):
             methods.add(ci_method_name(str(record.get("ci_method"))))
             rows.append(
                 Row(

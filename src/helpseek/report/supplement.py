@@ -1,19 +1,17 @@
 """Further analyses shown after the main one: each extra results.json (for example the programme
 participants described by the program_feedback spec, or two samples compared side by side) becomes
-one section with its own flow, prevalence, Table 1, Table 2, descriptions and comparison.
+one section with its own tables (contents.result_tables), named after its title.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from helpseek.instrument.model import Instrument
-from helpseek.report.labels import labels_from
+from helpseek.report.contents import labels_of, result_tables
 from helpseek.report.load import LoadedFile
-from helpseek.report.methods import ci_method_of, spec_of
-from helpseek.report.regression import complete_case, outcomes_of, regression_table
-from helpseek.report.samples import comparison_tables, descriptive_tables, table1_tables
-from helpseek.report.tables import Table, flow_table, prevalence_table
+from helpseek.report.tables import Table
 
 
 @dataclass(frozen=True)
@@ -27,27 +25,18 @@ class SupplementSection:
 
 
 def supplement_section(
-    index: int, loaded: LoadedFile, instrument: Instrument | None = None
+    index: int, loaded: LoadedFile, instruments: Sequence[Instrument] = ()
 ) -> SupplementSection:
     """The section of the `index`-th extra results.json (ids prefixed "s<index>-")."""
     content = loaded.content
-    labels = labels_from(instrument, spec_of(content))
-    models = complete_case(content["models"])
-    tables: list[Table] = [flow_table(content["flow"])]
-    if content["prevalence"]:
-        tables.append(prevalence_table(content["prevalence"], labels))
-    tables += table1_tables(content, labels)
-    tables += [
-        regression_table(outcome, models, labels, ci_method_of(content))
-        for outcome in outcomes_of(models)
-    ]
-    tables += descriptive_tables(content, labels)
-    tables += comparison_tables(content, labels)
+    tables = result_tables(content, labels_of(content, instruments)).all
     prefix = f"s{index}-"
     title = str(content.get("title") or f"Further analysis {index}")
+    # the folder and file name only: where the file was on someone's disk is not the reader's concern
+    source = "/".join(p for p in (loaded.path.parent.name, loaded.path.name) if p)
     return SupplementSection(
         f"supplement-{index}",
         title,
-        loaded.path.name if loaded.path.name != "results.json" else str(loaded.path),
+        source,
         tuple(replace(t, id=prefix + t.id, title=f"{t.title} ({title})") for t in tables),
     )

@@ -45,32 +45,49 @@ class Table:
     spanners: tuple[tuple[str, int], ...] = ()
 
 
-def flow_table(flow: Sequence[Mapping[str, Any]]) -> Table:
-    """The sample flow: one row per step, as results.json lists them."""
+def flow_table(flow: Sequence[Mapping[str, Any]], steps: Sequence[str]) -> Table:
+    """The sample flow: one row per step, in words (`steps`, see wording.step_words)."""
     rows = tuple(
-        Row((humanise(step["step"]), fmt_count(step["n"])), attrs={"step": step["step"]})
-        for step in flow
+        Row((text, fmt_count(step["n"])), attrs={"step": step["step"]})
+        for step, text in zip(flow, steps, strict=True)
     )
     return Table(
         "flow",
         "Sample flow",
         ("Step", "n"),
         rows,
-        ("Each step as recorded by helpseek analyze; exclusions are counted per flag.",),
+        (
+            (
+                "Exclusions are counted per screening rule, in the order the rules were applied; "
+                "flagged responses were kept."
+            ),
+        ),
     )
+
+
+def outcome_sizes(content: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """(events, denominator) of each outcome in the analysed sample: the overall prevalence rows.
+
+    These are the outcome groups every table of that outcome describes (Table 1's columns, the
+    complete-case share of Table 2's models).
+    """
+    return {
+        str(p["outcome"]): (int(p["n"]), int(p["denominator"]))
+        for p in content.get("prevalence") or []
+        if p.get("group") is None
+    }
 
 
 def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
     """Prevalence of each outcome with its CI, overall and per group (e.g. per language)."""
-    has_groups = any(record.get("group") is not None for record in prevalence)
+    grouped = [r for r in prevalence if r.get("group") is not None]
+    by = {str(r.get("group_column")) for r in grouped}
+    # one grouping column (the usual `by: language`): it heads the column, its values fill it
+    column = next(iter(by)) if len(by) == 1 and None not in by and "None" not in by else None
     columns = (
         ("Outcome",)
-        + (("Group",) if has_groups else ())
-        + (
-            "n",
-            "Denominator",
-            "% (95% CI)",
-        )
+        + ((labels.variable(column) if column else "Group",) if grouped else ())
+        + ("n", "Denominator", "% (95% CI)")
     )
     rows = []
     previous = None
@@ -78,7 +95,12 @@ def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) ->
         # the outcome is named on its first row only, so the per-group rows read as a block
         name = labels.variable(record["outcome"]) if record["outcome"] != previous else ""
         previous = record["outcome"]
-        group = (group_name(record),) if has_groups else ()
+        group: tuple[str, ...] = ()
+        if grouped:
+            if column and record.get("group") is not None:
+                group = (labels.level(column, str(record["group"])),)
+            else:
+                group = (group_name(record, labels),)
         attrs = {"outcome": record["outcome"]}
         if record.get("group") is not None:
             attrs["group"] = str(record["group"])
@@ -100,17 +122,25 @@ def prevalence_table(prevalence: Sequence[Mapping[str, Any]], labels: Labels) ->
     return Table("prevalence", "Prevalence of each outcome", columns, tuple(rows), notes)
 
 
-def group_name(record: Mapping[str, Any]) -> str:
-    """ "all" for an overall row, else "language = de" (the analysis' `by` column and value)."""
+def group_name(record: Mapping[str, Any], labels: Labels | None = None) -> str:
+    """ "All" for an overall row, else the group in words: "Language: Deutsch (de)"."""
     if record.get("group") is None:
-        return "all"
-    column = record.get("group_column")
-    return f"{column} = {record['group']}" if column else str(record["group"])
+        return "All"
+    labels = labels or Labels()
+    column, group = record.get("group_column"), str(record["group"])
+    if not column:
+        return group
+    return f"{labels.variable(column)}: {labels.level(column, group)}"
 
 
-def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Table:
+def diagnostics_table(
+    models: Sequence[Mapping[str, Any]],
+    labels: Labels,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
+) -> Table:
     """One column per multivariable model (per univariable model when there is none), one row per
-    diagnostic, so that many diagnostics stay readable on paper."""
+    diagnostic, so that many diagnostics stay readable on paper. `sizes` (outcome_sizes) puts each
+    model's n beside the respondents with an answer to its outcome."""
     chosen = [m for m in models if m["kind"] == "multivariable"] or list(models)
     keys: list[str] = []
     for model in chosen:
@@ -118,7 +148,10 @@ def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Ta
     columns = ("Diagnostic",) + tuple(_model_name(m, labels) for m in chosen)
     rows = [
         Row(("Method",) + tuple(fit_method_name(m["method"]) for m in chosen)),
-        Row(("n analysed",) + tuple(fmt_count(m["n"]) for m in chosen), attrs={"key": "n"}),
+        Row(
+            ("n analysed",) + tuple(n_of(m["n"], (sizes or {}).get(m["outcome"])) for m in chosen),
+            attrs={"key": "n"},
+        ),
         Row(("Events",) + tuple(fmt_count(m["events"]) for m in chosen), attrs={"key": "events"}),
     ]
     for key in ("converged", "separation"):
@@ -137,18 +170,59 @@ def diagnostics_table(models: Sequence[Mapping[str, Any]], labels: Labels) -> Ta
                 attrs={"key": key},
             )
         )
-    return Table(
-        "diagnostics",
-        "Model diagnostics",
-        columns,
-        tuple(rows),
+    notes = [
         (
-            (
-                "Events per variable: the rarer outcome class per model column. "
-                "Hosmer–Lemeshow with 10 groups."
-            ),
+            "n analysed: respondents with every answer the model needs (complete cases), of "
+            "those with an answer to the outcome."
         ),
+        (
+            "Events per variable: the rarer outcome class per model column. Hosmer–Lemeshow "
+            "with 10 groups."
+        ),
+    ]
+    low = [m for m in chosen if is_low_epv(m)]
+    if low:
+        notes.append(epv_warning(low, labels))
+    return Table("diagnostics", "Model diagnostics", columns, tuple(rows), tuple(notes))
+
+
+#: Below this many events per model column, estimates may be unstable and biased away from 1
+#: (Peduzzi et al. 1996); van Smeden et al. 2016 show the rule is rough, so it is a warning only.
+EPV_WARNING = 10
+
+
+def epv_of(model: Mapping[str, Any]) -> float | None:
+    diagnostics = model.get("diagnostics") or {}
+    found = diagnostics.get("epv", diagnostics.get("events_per_variable"))
+    return float(found) if isinstance(found, int | float) else None
+
+
+def is_low_epv(model: Mapping[str, Any]) -> bool:
+    epv = epv_of(model)
+    return epv is not None and epv < EPV_WARNING
+
+
+def epv_warning(models: Sequence[Mapping[str, Any]], labels: Labels) -> str:
+    """The warning for models with fewer than 10 events per variable."""
+    listed = "; ".join(
+        f"{_model_name(m, labels)} {fmt_number(epv_of(m), digits=1)}" for m in models
     )
+    return (
+        f"Warning: fewer than {EPV_WARNING} events per variable ({listed}): the estimates may be "
+        "unstable and biased away from 1, and their intervals unreliable; consider fewer "
+        "characteristics or Firth's penalised likelihood."
+    )
+
+
+def n_of(n: int, size: tuple[int, int] | None) -> str:
+    """A model's n beside the respondents with an answer to its outcome.
+
+    >>> n_of(1902, (1980, 3597)), n_of(3597, (1980, 3597)), n_of(12, None)
+    ('1,902 of 3,597 (53%)', '3,597', '12')
+    """
+    if size is None or size[1] <= 0 or n == size[1]:
+        return fmt_count(n)
+    return f"{fmt_count(n)} of {fmt_count(size[1])} ({100 * n / size[1]:.0f}%)"
 
 
 #: Diagnostics keys already shown from the model's own fields.
@@ -241,7 +315,8 @@ def _diagnostic_value(key: str, value: object) -> str:
     if isinstance(value, float) and (key.endswith("_p") or key == "p"):
         return fmt_p(value)
     if isinstance(value, float) and key in ("events_per_variable", "epv"):
-        return fmt_number(value, digits=1)
+        text = fmt_number(value, digits=1)
+        return f"{text} (below {EPV_WARNING})" if value < EPV_WARNING else text
     if isinstance(value, list | dict):
         return fmt_count(len(value)) if value else "none"
     return fmt_number(value)

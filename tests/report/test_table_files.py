@@ -1,0 +1,108 @@
+"""The tables `helpseek analyze` writes under results/tables/ are the report's tables (issue 11,
+defect 6): the same cells (labels, numbers, p format) as the HTML report of the same results.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lxml import html as lxml_html
+from typer.testing import CliRunner
+
+from helpseek.cli.main import app
+from helpseek.instrument import load_instrument
+
+_spec = importlib.util.spec_from_file_location(
+    "survey_frame", Path(__file__).parents[1] / "analysis" / "survey_frame.py"
+)
+assert _spec is not None and _spec.loader is not None
+survey_frame = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(survey_frame)
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """`helpseek analyze` with the bundled spec on an export of help_us_help_you, then `helpseek
+    report` of its results (without --instrument: the labels come with results.json)."""
+    folder = tmp_path_factory.mktemp("tables")
+    data = folder / "survey.csv"
+    survey_frame.make_survey_frame(800, seed=4).to_csv(data, index=False)
+    runner = CliRunner()
+    out = folder / "results"
+    done = runner.invoke(
+        app, ["analyze", "--data", str(data), "--spec", "help_seeking", "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    report = folder / "report.html"
+    done = runner.invoke(app, ["report", "--results", str(out), "--out", str(report)])
+    assert done.exit_code == 0, done.output
+    return out, lxml_html.fromstring(report.read_bytes())
+
+
+def html_cells(table: Any) -> tuple[list[str], list[list[str]]]:
+    """The header (spanner and column joined as "Univariable: OR (95% CI)") and the body cells."""
+    spanners: list[str] = []
+    rows = table.xpath("./thead/tr")
+    if len(rows) == 2:
+        for th in rows[0].xpath("./th"):
+            spanners += [th.text_content()] * int(th.get("colspan", "1"))
+    columns = [th.text_content() for th in rows[-1].xpath("./th")]
+    if spanners:
+        columns = [f"{s}: {c}" if s else c for s, c in zip(spanners, columns, strict=True)]
+    body = [[c.text_content() for c in tr.xpath("./th|./td")] for tr in table.xpath("./tbody/tr")]
+    return columns, body
+
+
+def test_table_files__every_table_of_the_report_is_written_with_the_same_cells(
+    analysed: tuple[Path, Any],
+) -> None:
+    out, tree = analysed
+    report_tables = tree.xpath(
+        "//table[contains(@class, 'results')][not(contains(@class, 'checklist'))]"
+    )
+    shown = {t.get("id"): t for t in report_tables}
+    written = sorted(p.stem for p in (out / "tables").glob("*.csv"))
+    # Then every table of the report (bar the checklist) is a file, and nothing else is
+    assert written == sorted(shown)
+    for name in written:
+        header, body = html_cells(shown[name])
+        rows = list(csv.reader(io.StringIO((out / "tables" / f"{name}.csv").read_text("utf-8"))))
+        # the same header and the same cells, character for character
+        assert rows[0] == header, name
+        assert rows[1:] == body, name
+
+
+def test_table_files__markdown_html_and_latex_carry_the_same_cells(
+    analysed: tuple[Path, Any],
+) -> None:
+    out, tree = analysed
+    header, body = html_cells(tree.get_element_by_id("table2-sought_help"))
+    markdown = (out / "tables" / "table2-sought_help.md").read_text("utf-8")
+    fragment = lxml_html.fragment_fromstring(
+        (out / "tables" / "table2-sought_help.html").read_text("utf-8"), create_parent="div"
+    )
+    assert html_cells(fragment.xpath(".//table")[0]) == (header, body)
+    latex = (out / "tables" / "table2-sought_help.tex").read_text("utf-8")
+    for row in body:
+        assert "| " + " | ".join(row) + " |" in markdown.replace("**", "")
+        for cell in row:
+            assert cell.replace("–", "--").replace("<", "\\textless{}") in latex
+
+
+def test_table_files__show_questionnaire_labels_not_raw_codes(analysed: tuple[Path, Any]) -> None:
+    out, _ = analysed
+    form = load_instrument("help_us_help_you")
+    text = (out / "tables" / "table2-want_stop.csv").read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    first_cells = [r[0] for r in rows[1:]]
+    # Then the levels read as the questionnaire says them, never as choice names
+    for choice in form.question("age_group").choices:
+        if choice.name != "prefer_not":
+            assert choice.label.get("en") in first_cells
+            assert choice.name not in first_cells
+    assert "want_stop = yes" not in text and "18_plus" not in text
