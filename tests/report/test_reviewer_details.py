@@ -17,7 +17,7 @@ from lxml import html as lxml_html
 from helpseek.analysis import run_analysis, spec_from_mapping, write_results
 from helpseek.instrument import load_instrument
 from helpseek.report import build_report
-from helpseek.report.figures import forest_layout
+from helpseek.report.forest import forest_layout
 
 MAIN = load_instrument("help_us_help_you")
 PROGRAMME = load_instrument("program_feedback")
@@ -229,7 +229,7 @@ def test_reproducibility__each_input_once_no_absolute_path_settings_readable(stu
 def test_forest_figure__a_bound_results_json_does_not_give_is_left_out_and_said(
     real_case: Any,
 ) -> None:
-    from helpseek.report.figures import forest_figure
+    from helpseek.report.forest import forest_figure
     from helpseek.report.labels import Labels
 
     # Given a model where one profile bound was not found (null in results.json)

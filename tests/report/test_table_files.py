@@ -16,6 +16,8 @@ from typer.testing import CliRunner
 
 from helpseek.cli.main import app
 from helpseek.instrument import load_instrument
+from helpseek.report.table_files import to_csv, to_html, to_latex, to_markdown
+from helpseek.report.tables import Row, Table
 
 _spec = importlib.util.spec_from_file_location(
     "survey_frame", Path(__file__).parents[1] / "analysis" / "survey_frame.py"
@@ -106,3 +108,49 @@ def test_table_files__show_questionnaire_labels_not_raw_codes(analysed: tuple[Pa
             assert choice.label.get("en") in first_cells
             assert choice.name not in first_cells
     assert "want_stop = yes" not in text and "18_plus" not in text
+
+
+HOSTILE = Table(
+    "t",
+    "A & B <test> | 50%",
+    ("Characteristic", "OR (95% CI)", "p"),
+    (
+        Row(("race_x", "", "0.040"), "group"),
+        Row(("a|b_c", "Reference", ""), "reference"),
+        Row(("<script>", "1.20 (1.00–1.50)", "<0.001"), "level"),
+    ),
+    ("50% note <x> & y_z",),
+    spanners=(("", 1), ("Univariable", 2)),
+)
+
+
+def test_markdown__bold_characteristic_rows_and_escaped_pipes() -> None:
+    text = to_markdown(HOSTILE)
+    assert text.startswith("**A & B <test> \\| 50%**")
+    assert "| Characteristic | Univariable: OR (95% CI) | Univariable: p |" in text
+    assert "| **race_x** |  | 0.040 |" in text and "| a\\|b_c | Reference |  |" in text
+
+
+def test_html__escapes_text_and_has_no_script() -> None:
+    text = to_html(HOSTILE)
+    assert "<caption>A &amp; B &lt;test&gt; | 50%</caption>" in text
+    assert "&lt;script&gt;" in text and "<script" not in text
+    assert '<th colspan="2" scope="colgroup">Univariable</th>' in text
+
+
+def test_latex__escapes_specials_and_spans_the_spanner() -> None:
+    text = to_latex(HOSTILE)
+    assert "\\caption{A \\& B \\textless{}test\\textgreater{} | 50\\%}" in text
+    assert " & \\multicolumn{2}{c}{Univariable} \\\\" in text
+    assert "\\textbf{race\\_x} &  & 0.040 \\\\" in text
+    assert "\\textless{}script\\textgreater{} & 1.20 (1.00--1.50) & \\textless{}0.001" in text
+    assert "50\\% note \\textless{}x\\textgreater{} \\& y\\_z" in text
+
+
+def test_csv__one_header_row_then_the_cells() -> None:
+    assert list(csv.reader(io.StringIO(to_csv(HOSTILE)))) == [
+        ["Characteristic", "Univariable: OR (95% CI)", "Univariable: p"],
+        ["race_x", "", "0.040"],
+        ["a|b_c", "Reference", ""],
+        ["<script>", "1.20 (1.00–1.50)", "<0.001"],
+    ]

@@ -19,7 +19,8 @@ from helpseek.instrument.model import Instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.report.checklist import ChecklistItem, cherries
 from helpseek.report.contents import labels_of, result_tables
-from helpseek.report.figures import Figure, flow_figure, forest_figure, prevalence_figure
+from helpseek.report.figures import Figure, flow_figure, prevalence_figure
+from helpseek.report.forest import forest_figure
 from helpseek.report.funnel import funnel_figure, funnel_tables
 from helpseek.report.labels import Labels
 from helpseek.report.load import LoadedFile, load_funnel, load_results
