@@ -85,11 +85,21 @@ def test_levels__follow_the_questionnaire_and_the_reference_is_marked_in_place(
     assert cells[1] == cells[3] == "Reference"
 
 
-def test_forest_plot__terms_in_the_order_of_table2(study: Any) -> None:
+@pytest.mark.parametrize(
+    ("variable", "label"),
+    [
+        ("age_group", "Age group"),
+        ("frequency", "Frequency of use"),
+        ("age_first_exposure", "Age at first exposure"),
+    ],
+)
+def test_forest_plot__terms_in_the_order_of_table2(study: Any, variable: str, label: str) -> None:
     alt = study.tree.get_element_by_id("forest-want_stop").xpath("./img")[0].get("alt")
-    shown = [c.label.get("en") for c in MAIN.question("age_group").choices]
-    positions = [alt.index(f"Age group: {label} ") for label in shown if f": {label} " in alt]
-    assert positions == sorted(positions) and len(positions) == 4
+    choices = [c for c in MAIN.question(variable).choices if c.name != "prefer_not"]
+    shown = [f"{label}: {c.label.get('en')} " for c in choices]
+    positions = [alt.index(text) for text in shown if text in alt]
+    # every level but the reference is plotted, in the questionnaire's order
+    assert positions == sorted(positions) and len(positions) == len(choices) - 1
 
 
 # -- programme descriptives ----------------------------------------------------------------------
