@@ -54,8 +54,9 @@ def test_load_spec__unknown_key_and_bad_choice__lists_both_with_near_miss(tmp_pa
                 key="outcome",
                 where="the spec",
                 hint=' Did you mean "outcomes"?',
-                known="title, include, screening, screening_options, treat_as_missing, by, outcomes, "
-                "predictors, models, ci, proportion_ci, missing, imputations, adjust_p, firth, describe, compare",
+                known="title, include, include_label, screening, screening_options, treat_as_missing, "
+                "by, outcomes, predictors, models, ci, proportion_ci, missing, imputations, adjust_p, "
+                "firth, describe, compare",
             )
         ),
         str(problem("ANALYSIS-003", where, field="ci", value="bootstrap", allowed="wald, profile")),

@@ -63,6 +63,15 @@ def test_choice_flag_predictor__no_and_yes_without_a_questionnaire(tmp_path: Pat
     assert first_cells(rows_of(tree, "table2-y", "x__a")) == ["No", "Yes"]
 
 
+def test_table1__outcome_groups_are_named_by_the_answers_they_hold(study: Any) -> None:
+    # want_stop is 1 for "Yes" and 0 for "No" or "Not sure" ("Prefer not to say" is missing)
+    table = study.tree.get_element_by_id("table1-want_stop")
+    columns = [th.text_content() for th in table.xpath("./thead/tr/th")]
+    assert columns[1].startswith("Yes (n = ") and columns[2].startswith("No / Not sure (n = ")
+    sought = study.tree.get_element_by_id("table1-sought_help")
+    assert [th.text_content() for th in sought.xpath("./thead/tr/th")][2].startswith("No (n = ")
+
+
 # -- level order and the reference ---------------------------------------------------------------
 
 

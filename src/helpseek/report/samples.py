@@ -19,6 +19,7 @@ from helpseek.report.formatting import (
     fmt_percent_ci,
 )
 from helpseek.report.labels import Labels
+from helpseek.report.methods import spec_of
 from helpseek.report.tables import Row, Table, ci_method_name, outcome_sizes
 
 Record = Mapping[str, Any]
@@ -49,7 +50,7 @@ def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
     tables = []
     for outcome in outcomes:
         mine = [r for r in records if r["outcome"] == outcome]
-        names = {"1": "Yes", "0": "No"}
+        names = outcome_groups(outcome, spec_of(content), labels)
         size = sizes.get(outcome)
         groups = {"1": size[0], "0": size[1] - size[0]} if size else None
         tables.append(
@@ -63,6 +64,36 @@ def table1_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
             )
         )
     return tables
+
+
+def outcome_groups(outcome: str, settings: Mapping[str, Any], labels: Labels) -> dict[str, str]:
+    """Names of an outcome's two groups as the respondents answered: {"1": "Yes", "0": "No / Not
+    sure"} when the questionnaire lists the answers, else Yes / No.
+
+    >>> outcome_groups("w", {"outcomes": [{"name": "w", "positive": ["yes"]}],
+    ...     "treat_as_missing": ["prefer_not"]},
+    ...     Labels(levels={("w", "no"): "No", ("w", "unsure"): "Not sure"},
+    ...            orders={"w": ("yes", "no", "unsure", "prefer_not")}))
+    {'1': 'Yes', '0': 'No / Not sure'}
+    """
+    spec = next(
+        (
+            o
+            for o in settings.get("outcomes") or []
+            if isinstance(o, Mapping) and o.get("name") == outcome
+        ),
+        {},
+    )
+    positive = [str(p) for p in spec.get("positive") or []]
+    missing = {str(m) for m in settings.get("treat_as_missing") or []}
+    others = [
+        level
+        for level in labels.orders.get(outcome, ())
+        if level not in positive and level not in missing
+    ]
+    yes = " / ".join(labels.level(outcome, p) for p in positive) or "Yes"
+    no = " / ".join(labels.level(outcome, o) for o in others) or "No"
+    return {"1": yes, "0": no}
 
 
 def comparison_tables(content: Mapping[str, Any], labels: Labels) -> list[Table]:
