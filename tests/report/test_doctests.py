@@ -8,7 +8,16 @@ import importlib
 
 import pytest
 
-MODULES = ("formatting", "labels", "wording", "tables", "samples", "figures", "forest", "table_files")
+MODULES = (
+    "formatting",
+    "labels",
+    "wording",
+    "tables",
+    "samples",
+    "figures",
+    "forest",
+    "table_files",
+)
 
 
 @pytest.mark.parametrize("name", MODULES)
