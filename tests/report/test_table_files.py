@@ -154,3 +154,38 @@ def test_csv__one_header_row_then_the_cells() -> None:
         ["a|b_c", "Reference", ""],
         ["<script>", "1.20 (1.00–1.50)", "<0.001"],
     ]
+
+
+def test_table_files__labels_come_from_the_codebook_when_no_questionnaire_is_known(
+    tmp_path: Path,
+) -> None:
+    from helpseek.data import write_dataset
+    from helpseek.synth import draw_respondents, load_truth, to_dataset, walk_all
+
+    # Given an export whose questionnaire helpseek does not know (not bundled, not given), with
+    # the codebook written next to it
+    form = load_instrument("help_us_help_you")
+    draw = draw_respondents(form, load_truth(None, form), 300, 5)
+    data = tmp_path / "export.csv"
+    write_dataset(to_dataset(walk_all(form, draw), form), data)
+    text = data.read_text(encoding="utf-8").replace("help_us_help_you", "our_own_form")
+    data.write_text(text, encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "include: \"uses == 'yes'\"\ntreat_as_missing: [prefer_not]\nby: null\nci: wald\n"
+        "outcomes: [{name: sought_help, positive: [yes]}]\n"
+        "predictors: [{name: age_group, reference: 18_24}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results"
+    done = CliRunner().invoke(
+        app, ["analyze", "--data", str(data), "--spec", str(spec), "--out", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    # Then the tables name the answers as the codebook (the questionnaire's words) does
+    rows = list(csv.reader(io.StringIO((out / "tables" / "table1-sought_help.csv").read_text())))
+    question = form.question("age_group")
+    choices = [c for c in question.choices if c.name != "prefer_not"]
+    assert [r[0] for r in rows[1:]] == [question.label.get("en")] + [
+        c.label.get("en") for c in choices
+    ]
