@@ -8,6 +8,7 @@ must agree, and each variable's missing answers stay in its Missing column.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,35 @@ def test_comparison__column_n_is_each_sample_size_not_the_first_items_answers(
         f"Sample A (n = {sizes['a']:,})",
         f"Sample B (n = {sizes['b']:,})",
     ]
+
+
+def test_study_table1__column_n_counted_with_pandas_from_the_exported_data(study: Any) -> None:
+    """The demo's study (bundled spec: include rule, screening flags, "prefer not" as missing):
+    each outcome's Table 1 columns carry the analysed sample's groups, counted here with pandas
+    from the exported CSV and its screening flags, in the HTML and in the .docx."""
+    from helpseek.analysis import load_spec
+    from helpseek.data import read_table
+    from helpseek.instrument import load_instrument
+    from helpseek.quality import options_for, screen
+
+    spec = load_spec("help_seeking")
+    form = load_instrument("help_us_help_you")
+    exported = pd.read_csv(study.data["main"], dtype=str, keep_default_na=False, na_values=[""])
+    table = read_table(study.data["main"])
+    flags = screen(table, options_for(form, spec.screening_options), form).frame
+    assert len(flags) == len(exported)
+    # Given the analysed sample: included by the rule, not excluded by the spec's flags
+    analysed = (exported["uses"] == "yes").to_numpy().copy()
+    for name in spec.screening:
+        analysed &= ~flags[f"flag_{name}"].astype(bool).to_numpy()
+    assert 0 < analysed.sum() < len(exported)
+    sample = exported[analysed]
+    headers = [[c.text for c in t.rows[0].cells] for t in docx.Document(str(study.docx)).tables]
+    for outcome in ("want_stop", "sought_help", "accessed_help_any"):
+        answers = sample[outcome]
+        yes = int((answers == "yes").sum())
+        other = int((answers.notna() & ~answers.isin(["yes", "prefer_not"])).sum())
+        shown = header(study.tree, f"table1-{outcome}")[1:3]
+        # Then the HTML columns carry those sizes, and so does the .docx
+        assert [re.sub(r"^.*\(n = ", "", h) for h in shown] == [f"{yes:,})", f"{other:,})"]
+        assert ["Characteristic", *shown, "Missing", "p", "Test"] in headers, outcome
