@@ -320,6 +320,11 @@ catalogue: dict[str, str] = {
     "reviewed language as code=YYYY-MM-DD, separated by spaces, e.g. de=2026-11-30 fi=2026-12-01.",
     "INSTRUMENT-051": 'The language "{lang_code}" is listed both as machine_translated and as reviewed. '
     "Keep it in one of the two columns: reviewed once a translator has checked every text.",
+    "INSTRUMENT-052": 'The questionnaire "{form}" is incomplete in {language} ({lang_code}): {n} of '
+    '{total} texts are missing (the first: {first}, "{text}"). Respondents who choose {language} '
+    "would read them in the default language. Complete the translation (`helpseek translate export "
+    "--instrument {form} --lang {lang_code}`, then `helpseek translate import`), or field it as it "
+    "is with --allow-incomplete {lang_code}.",
     # --- TRANSLATE: translation files (gettext PO) and helpseek translate -------------------------
     "TRANSLATE-001": '"{path}" is not a readable translation file: {reason}. Use the PO file that '
     "`helpseek translate export` wrote, saved as UTF-8 by a translation tool or a text editor.",
@@ -384,6 +389,10 @@ catalogue: dict[str, str] = {
     "program). Stop that program, or pass another --port. Nothing was created.",
     "WEB-011": "helpseek serve cannot listen on {host} port {port}: {reason}. Pass an address this "
     "machine has (127.0.0.1 behind tor) and a port you may use (1024 or above unless you are root).",
+    "WEB-020": "The survey pages have no {language} ({lang_code}) text for {n} of their {total} "
+    'strings (the first: "{first}"). Respondents who choose {language} would read them in English. '
+    "Complete the translation (`helpseek translate export --ui --lang {lang_code}`, then "
+    "`helpseek translate import`), or serve it as it is with --allow-incomplete {lang_code}.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

@@ -54,3 +54,6 @@ class Settings:
     # connections until the file descriptors ran out (issue 12; benchmarks/slow_clients.py).
     read_timeout_s: float = 30.0
     max_connections: int = 512
+    # Languages fielded although some of their texts are missing ("*" = any); the others must be
+    # complete, or the server refuses to start (issue 15: a respondent never meets English by surprise).
+    allow_incomplete: tuple[str, ...] = field(default_factory=tuple)

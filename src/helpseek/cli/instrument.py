@@ -42,19 +42,29 @@ def list_instruments() -> None:
 def check(
     source: Source,
     strict: bool = typer.Option(False, "--strict", help="Treat warnings as errors."),
+    allow_incomplete: Annotated[
+        list[str],
+        typer.Option(
+            "--allow-incomplete",
+            help="A language to field although some of its texts are missing (repeat it, or "
+            "'*' for any): its gaps become warnings.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
 ) -> None:
     """Check a questionnaire before it goes live; every problem names file, sheet, row and column.
 
     Checks names, types, choice lists, every condition and calculation (syntax, unknown names,
-    answers from later pages, circular calculations), translations in every language, and runs
-    pyxform's own conversion. Exit status 1 when there is an error, 0 otherwise.
+    answers from later pages, circular calculations), translations in every language and their
+    files, and runs pyxform's own conversion. A language with missing texts is an error
+    (INSTRUMENT-052) unless --allow-incomplete names it. Exit status 1 when there is an error.
 
-    Example: helpseek instrument check survey.xlsx
+    Example: helpseek instrument check survey.xlsx --allow-incomplete fr
     """
     from helpseek.cli.main import run_or_exit
     from helpseek.instrument import check_instrument
 
-    problems = run_or_exit(lambda: check_instrument(source))
+    allowed = tuple(c.strip() for item in allow_incomplete for c in item.split(",") if c.strip())
+    problems = run_or_exit(lambda: check_instrument(source, allow_incomplete=allowed))
     for problem in problems:
         typer.echo(str(problem))
     errors = sum(1 for p in problems if p.is_error)

@@ -81,6 +81,15 @@ def serve(
         help="Open connections per worker process; over it, the one that has waited longest "
         "for its request is closed to make room.",
     ),
+    allow_incomplete: Annotated[
+        list[str],
+        typer.Option(
+            "--allow-incomplete",
+            help="Field this language although some of its texts are missing (they show in "
+            "English). Repeat it, or separate codes by commas; '*' for any. Without it, serve "
+            "refuses to start while a language is incomplete.",
+        ),
+    ] = [],  # noqa: B006 - typer reads the default, it is never mutated
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).
 
@@ -108,6 +117,9 @@ def serve(
         circuit_burst=circuit_burst,
         read_timeout_s=read_timeout,
         max_connections=max_connections,
+        allow_incomplete=tuple(
+            c.strip() for item in allow_incomplete for c in item.split(",") if c.strip()
+        ),
     )
     run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
     had_secret = secret_file.exists()
@@ -185,7 +197,7 @@ def worker_app() -> Any:
     data = json.loads(os.environ[_SETTINGS_ENV])
     data["public_key_paths"] = tuple(Path(p) for p in data["public_key_paths"])
     data["secret_key_file"] = Path(data["secret_key_file"])
-    for name in ("instrument_names", "recipients"):
+    for name in ("instrument_names", "recipients", "allow_incomplete"):
         data[name] = tuple(data[name])
     return _create(Settings(**data))
 

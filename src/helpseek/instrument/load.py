@@ -6,6 +6,7 @@ check it.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from helpseek.languages import TranslationFile, canonical_code, check_translation
@@ -13,6 +14,7 @@ from helpseek.problems import InputError, Location, Problem, near_miss, problem
 
 from .build import build_instrument
 from .check import check_logic
+from .completeness import completeness_problems
 from .conformance import pyxform_problems
 from .model import Instrument
 from .read import Sheets, read_xlsform
@@ -115,8 +117,14 @@ def check_sheets(sheets: Sheets, *, path: Path | None = None) -> list[Problem]:
     return problems + pyxform_problems(sheets, path)
 
 
-def check_instrument(source: str | Path) -> list[Problem]:
-    """Every error and warning of a form file or bundled name; never raises for bad input."""
+def check_instrument(
+    source: str | Path, *, allow_incomplete: Collection[str] | None = None
+) -> list[Problem]:
+    """Every error and warning of a form file or bundled name; never raises for bad input.
+
+    With `allow_incomplete` (a collection, possibly empty) the completeness gate applies too: a
+    language with missing texts is an error (INSTRUMENT-052) unless named there ("*" = any).
+    """
     try:
         base = read_base_form(source)
         files = read_translations(source, base)
@@ -125,7 +133,12 @@ def check_instrument(source: str | Path) -> list[Problem]:
     path = resolve_source(source)
     sheets = apply_translations(base, files)
     problems = check_sheets(sheets, path=None if path.suffix.lower() in YAML_SUFFIXES else path)
-    return _with_file_problems(problems, base, files)
+    problems = _with_file_problems(problems, base, files)
+    if allow_incomplete is not None:
+        instrument, _ = build_instrument(sheets)
+        if instrument is not None:
+            problems += completeness_problems(instrument, allow_incomplete, name=str(source))
+    return problems
 
 
 def _with_file_problems(

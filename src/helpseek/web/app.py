@@ -19,7 +19,9 @@ from starlette.middleware import Middleware
 from starlette.types import Scope
 
 from helpseek.instrument import Instrument, load_instrument
-from helpseek.problems import InputError, Location, problem
+from helpseek.instrument.completeness import ALL_LANGUAGES, completeness_problems
+from helpseek.languages import endonym, language_info
+from helpseek.problems import InputError, Location, Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
 from helpseek.web.circuits import circuit_middleware
@@ -27,7 +29,7 @@ from helpseek.web.connections import COUNTS, QuietProtocolErrors
 from helpseek.web.failsafe import FailsafeMiddleware
 from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
-from helpseek.web.i18n import load_catalogue
+from helpseek.web.i18n import Catalogue, load_catalogue
 from helpseek.web.pages import MessagePage
 from helpseek.web.render import Renderer
 from helpseek.web.routes import ROUTES
@@ -45,7 +47,10 @@ def create_app(
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
     recipients = load_public_keys(settings.public_key_paths, settings.recipients)
-    instruments = _by_slug([load_instrument(name) for name in settings.instrument_names])
+    loaded = [load_instrument(name) for name in settings.instrument_names]
+    instruments = _by_slug(loaded)
+    catalogue = load_catalogue()
+    _refuse_incomplete_languages(settings, loaded, catalogue)
     try:
         secret = load_or_create_secret(settings.secret_key_file)
     except (OSError, ValueError) as error:
@@ -59,7 +64,7 @@ def create_app(
     survey = Survey(
         settings, store, recipients, secret, instruments, clock, rng or random.SystemRandom()
     )
-    renderer = Renderer(settings, load_catalogue(), next(iter(instruments.values())))
+    renderer = Renderer(settings, catalogue, next(iter(instruments.values())))
 
     def server_error_page(scope: Scope) -> tuple[int, bytes]:
         page = MessagePage(renderer.chrome(renderer.language(None)), 500, "msg_server_error")
@@ -88,6 +93,36 @@ def create_app(
     app.state.survey = survey
     app.state.renderer = renderer
     return app
+
+
+def _refuse_incomplete_languages(
+    settings: Settings, instruments: list[Instrument], catalogue: Catalogue
+) -> None:
+    """Every language a questionnaire offers has all its texts and all the survey pages' strings,
+    unless `allow_incomplete` names it (issue 15); InputError lists every gap otherwise."""
+    allowed = set(settings.allow_incomplete)
+    problems: list[Problem] = []
+    for name, instrument in zip(settings.instrument_names, instruments, strict=True):
+        problems += completeness_problems(instrument, allowed, name=name)
+    names = {lang.code: lang.name for i in instruments for lang in reversed(i.languages)}
+    total = len(catalogue.table.source)
+    for code, name in names.items():
+        missing = catalogue.missing(code)
+        if missing and code not in allowed and ALL_LANGUAGES not in allowed:
+            first = catalogue.text("en", missing[0])
+            problems.append(
+                problem(
+                    "WEB-020",
+                    language=endonym(code) if language_info(code) else name,
+                    lang_code=code,
+                    n=len(missing),
+                    total=total,
+                    first=first if len(first) <= 50 else first[:49] + "…",
+                )
+            )
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise InputError(errors)
 
 
 def _by_slug(instruments: list[Instrument]) -> dict[str, Instrument]:

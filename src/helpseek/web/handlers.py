@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from helpseek.instrument import Instrument
+from helpseek.languages import language_info
 from helpseek.web.forms import FormRejected, read_form
 from helpseek.web.pages import EndPage, LandingPage, LanguageLink, QuestionPage
 from helpseek.web.render import Renderer
@@ -25,14 +27,7 @@ async def landing(request: Request) -> Response:
     if instrument is None:
         return renderer.message(404, "msg_not_found", request.query_params.get("lang"))
     language = renderer.language(request.query_params.get("lang"), instrument)
-    base = request.url.path
-    links = tuple(
-        LanguageLink(
-            code, renderer.catalogue.language_name(code), f"{base}?lang={code}", code == language
-        )
-        for code in instrument.language_codes
-        if renderer.catalogue.has_language(code)
-    )
+    links = _language_links(instrument, request.url.path, language)
     is_machine = language in instrument.language_codes and (
         instrument.language(language).is_machine_translated
     )
@@ -75,6 +70,21 @@ async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 400
     key = {404: "msg_not_found", 405: "msg_method"}.get(status, "msg_bad_request")
     return renderer.message(status, key, request.query_params.get("lang"))
+
+
+def _language_links(instrument: Instrument, base: str, current: str) -> tuple[LanguageLink, ...]:
+    """Every language of the questionnaire by its own name (the registry's endonym, else the
+    form's name for it), each a plain link with its own lang and dir."""
+    return tuple(
+        LanguageLink(
+            lang.code,
+            info.endonym if (info := language_info(lang.code)) else lang.name,
+            f"{base}?lang={lang.code}",
+            lang.code == current,
+            "rtl" if lang.is_rtl else "ltr",
+        )
+        for lang in instrument.languages
+    )
 
 
 def _respond(renderer: Renderer, step: Step, language: str | None) -> Response:

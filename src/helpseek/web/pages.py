@@ -23,9 +23,12 @@ class LanguageLink:
     """One entry of the language picker: a plain link, never Accept-Language."""
 
     code: str
-    name: str
+    name: str  # the language's own name (endonym), in its own script
     href: str
     is_current: bool
+    direction: str = (
+        "ltr"  # of the name itself: an Arabic name in an English page reads right to left
+    )
 
 
 @dataclass(frozen=True)

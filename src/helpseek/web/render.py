@@ -38,9 +38,12 @@ class Renderer:
         )
 
     def language(self, requested: str | None, instrument: Instrument | None = None) -> str:
-        """The UI language: the requested one if supported, else the configured or form default."""
+        """The UI language: the requested one if the survey pages or the questionnaire have it
+        (create_app refused any that is incomplete and not allowed), else the default."""
         instrument = instrument or self.default
-        if requested and self.catalogue.has_language(requested):
+        if requested and (
+            self.catalogue.has_language(requested) or requested in instrument.language_codes
+        ):
             return requested
         fallback = self.settings.default_language or instrument.default_language
         return fallback if self.catalogue.has_language(fallback) else "en"
