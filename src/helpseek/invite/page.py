@@ -25,6 +25,7 @@ class Link:
     label: str
     language: str = ""
     is_current: bool = False
+    direction: str = "ltr"  # of the label: a language's name reads in its own direction
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def build_interstitial(
             config.language_names.get(other, other),
             language=other,
             is_current=other == language,
+            direction=config.directions.get(other, "ltr"),
         )
         for other in config.languages
     )
