@@ -35,9 +35,12 @@ choices:
 """
 
 
-def test_show__lists_pages_questions_hints_and_choices_in_the_language() -> None:
+def test_show__lists_pages_questions_hints_and_choices_source_and_translation_side_by_side() -> (
+    None
+):
+    # issue 15: a translation is read next to the text it translates
     text = to_text(instrument_from_yaml(FORM), "es")
-    assert text.splitlines()[:4] == [
+    assert text.splitlines()[:5] == [
         "Formulario",
         "Questionnaire shown, version 1",
         "Language: Español (es)",
@@ -45,11 +48,27 @@ def test_show__lists_pages_questions_hints_and_choices_in_the_language() -> None
             "This translation is a machine-drafted text: have it reviewed by a translator before the "
             "survey goes live."
         ),
+        "Each text is shown in English (en), then in Español (es).",
     ]
     assert (
-        "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    ¿Usa?\n    Hint: Una respuesta\n"
-        "      [yes] Sí\n      [no] No\n" in text
+        "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    en: Uses?\n    es: ¿Usa?\n"
+        "    Hint: en: One answer\n          es: Una respuesta\n"
+        "      [yes] en: Yes\n            es: Sí\n      [no] en: No\n           es: No\n" in text
     )
+
+
+def test_show__default_language__each_text_once() -> None:
+    text = to_text(instrument_from_yaml(FORM), "en")
+    assert (
+        "Page 1 (uses)\n  - uses (select_one yes_no, required)\n    Uses?\n    Hint: One answer\n"
+        in text
+    )
+    assert "es:" not in text
+
+
+def test_show__a_missing_translation__is_marked_missing() -> None:
+    text = to_text(instrument_from_yaml(FORM.replace(', es: "¿Por qué?"', "")), "es")
+    assert "    en: Why?\n    es: (missing)\n" in text
 
 
 def test_show__simple_conditions_are_put_in_words() -> None:

@@ -78,13 +78,28 @@ def check(
 def show(
     source: Source,
     lang: str = typer.Option("", "--lang", help="Language code, e.g. es (default: the form's)."),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Write an HTML file instead: source and translation side by side in two "
+            "columns, page by page (for ethics boards; prints, opens in a word processor).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Print the questionnaire as readable text, page by page, for translators and ethics boards.
 
-    Example: helpseek instrument show help_us_help_you --lang es
+    With --lang (not the default language), every text is shown in the source language and in
+    the translation, one under the other, with the language's review status.
+
+    Examples:
+      helpseek instrument show help_us_help_you --lang es
+      helpseek instrument show help_us_help_you --lang ar --out ethics-ar.html
     """
     from helpseek.cli.main import run_or_exit
     from helpseek.instrument import load_instrument, to_text
+    from helpseek.instrument.bilingual import to_html
 
     instrument = run_or_exit(lambda: load_instrument(source))
     if lang and lang not in instrument.language_codes:
@@ -92,7 +107,15 @@ def show(
         raise typer.BadParameter(
             f'"{lang}" is not a language of {source} ({codes}).', param_hint="--lang"
         )
-    typer.echo(to_text(instrument, lang or None), nl=False)
+    if out is None:
+        typer.echo(to_text(instrument, lang or None), nl=False)
+        return
+    if not lang or lang == instrument.default_language:
+        raise typer.BadParameter(
+            "--out needs --lang with a translated language", param_hint="--lang"
+        )
+    out.write_text(to_html(instrument, lang), encoding="utf-8")
+    typer.echo(f"Wrote {out}", err=True)
 
 
 @instrument_app.command("export")

@@ -1,7 +1,9 @@
 """Readable text of an instrument, page by page, for translators and ethics boards.
 
-Simple conditions are put in words (`Shown if: answer to "uses" is "Yes"`); anything else is
-shown as the expression itself, so nothing is hidden or paraphrased wrongly.
+In a language other than the default, each text is shown twice, source then translation, each
+line marked with its language code, so a reviewer reads them side by side. Simple conditions are
+put in words (`Shown if: answer to "uses" is "Yes"`); anything else is shown as the expression
+itself, so nothing is hidden or paraphrased wrongly.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _choice_label(instrument: Instrument, name: str, value: str, language: str) 
 
 
 def to_text(instrument: Instrument, language: str | None = None) -> str:
-    """Every page, question, hint, type, choices and condition in one language."""
+    """Every page, question, hint, type, choices and condition; in a language other than the
+    default, every text in the default language and in `language`, one under the other."""
     lang = language or instrument.default_language
     lines = _header(instrument, lang)
     for number, page in enumerate(instrument.pages, start=1):
@@ -81,11 +84,10 @@ def to_text(instrument: Instrument, language: str | None = None) -> str:
     if instrument.help_resources:
         lines += ["", "Help shown on every page and at the end:"]
         for resource in instrument.help_resources:
-            description = _t(resource.description, instrument, lang)
-            lines.append(
-                f"  - {_t(resource.label, instrument, lang)}: {resource.url}"
-                + (f" ({description})" if description else "")
-            )
+            lines.append(f"  - {resource.id}: {resource.url}")
+            lines += _pair(instrument, resource.label, lang, "    ")
+            if resource.description:
+                lines += _pair(instrument, resource.description, lang, "    ")
     if instrument.inconsistencies:
         lines += ["", "Declared inconsistent answer patterns (flagged for analysts):"]
         for name, expression in instrument.inconsistencies:
@@ -114,13 +116,38 @@ def _header(instrument: Instrument, lang: str) -> list[str]:
                 "This translation is a machine-drafted text: have it reviewed by a "
                 "translator before the survey goes live."
             )
+        elif language.reviewed_on is not None:
+            lines.append(f"Reviewed by a translator on {language.reviewed_on.isoformat()}.")
+        if lang != instrument.default_language:
+            lines.append(
+                f"Each text is shown in {_name(instrument, instrument.default_language)} "
+                f"({instrument.default_language}), then in {language.name} ({lang})."
+            )
     return lines
+
+
+def _name(instrument: Instrument, code: str) -> str:
+    return instrument.language(code).name if code in instrument.language_codes else code
+
+
+def _pair(
+    instrument: Instrument, text: Translations, lang: str, indent: str, prefix: str = ""
+) -> list[str]:
+    """One line for the default language; two (source, then `lang`) for any other."""
+    default = instrument.default_language
+    if lang == default:
+        return [f"{indent}{prefix}{_t(text, instrument, lang)}"]
+    translated = text.by_language.get(lang, "")
+    return [
+        f"{indent}{prefix}{default}: {_t(text, instrument, default)}",
+        f"{indent}{' ' * len(prefix)}{lang}: {translated or '(missing)'}",
+    ]
 
 
 def _page(instrument: Instrument, page: Page, number: int, lang: str) -> list[str]:
     lines = [f"Page {number} ({page.id})"]
     if page.label:
-        lines.append(f"  {_t(page.label, instrument, lang)}")
+        lines += _pair(instrument, page.label, lang, "  ")
     for condition in page.relevant:
         lines.append(f"  Page shown if: {condition_in_words(condition, instrument, lang)}")
     for question in page.questions:
@@ -137,21 +164,20 @@ def _question(instrument: Instrument, question: Question, lang: str) -> list[str
         flags.append(f"required if {condition_in_words(question.required, instrument, lang)}")
     if question.is_randomized:
         flags.append("choices in random order")
-    lines = [
-        f"  - {question.name} ({', '.join(flags)})",
-        f"    {_t(question.label, instrument, lang)}",
-    ]
+    lines = [f"  - {question.name} ({', '.join(flags)})"]
+    lines += _pair(instrument, question.label, lang, "    ")
     if question.hint:
-        lines.append(f"    Hint: {_t(question.hint, instrument, lang)}")
+        lines += _pair(instrument, question.hint, lang, "    ", "Hint: ")
     for choice in question.choices:
-        lines.append(f"      [{choice.name}] {_t(choice.label, instrument, lang)}")
+        lines += _pair(instrument, choice.label, lang, "      ", f"[{choice.name}] ")
     if question.choice_filter:
         lines.append(f"    Choices shown if: {question.choice_filter}")
     if question.relevant:
         lines.append(f"    Shown if: {condition_in_words(question.relevant, instrument, lang)}")
     if question.constraint:
-        message = _t(question.constraint_message, instrument, lang)
-        lines.append(
-            f"    Accepted if: {question.constraint}" + (f" ({message})" if message else "")
-        )
+        lines.append(f"    Accepted if: {question.constraint}")
+        if question.constraint_message:
+            lines += _pair(instrument, question.constraint_message, lang, "    ", "Message: ")
+    if question.required_message:
+        lines += _pair(instrument, question.required_message, lang, "    ", "If unanswered: ")
     return lines
