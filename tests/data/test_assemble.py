@@ -28,14 +28,15 @@ def test_assemble__one_full_response__one_row_with_meta_columns_in_contract_orde
     frame = assemble(records, [form_v1]).frame
     assert list(frame.columns) == [
         "response_id", "instrument", "instrument_version", "language", "status", "submitted_on",
-        "duration_s", "pages_submitted", "last_page", "stop", "age", "reasons",
+        "duration_s", "pages_submitted", "last_page", "language_review", "stop", "age", "reasons",
         "reasons__tokenalpha", "reasons__tokenbeta", "why", "hours", "adult", "unanswered",
     ]  # fmt: skip
     row = frame.iloc[0].to_dict()
     assert row == {
         "response_id": "r1", "instrument": "study", "instrument_version": "1", "language": "en",
         "status": "complete", "submitted_on": "2026-11-30", "duration_s": 60,
-        "pages_submitted": 5, "last_page": "hours", "stop": "yes", "age": 30,
+        "pages_submitted": 5, "last_page": "hours", "language_review": "source", "stop": "yes",
+        "age": 30,
         "reasons": "tokenbeta", "reasons__tokenalpha": 0, "reasons__tokenbeta": 1,
         "why": "tokenalpha words", "hours": 2.5, "adult": 1, "unanswered": "",
     }  # fmt: skip

@@ -40,6 +40,8 @@ _META_LABELS = {
     "duration_s": "Sum of the rounded page durations (seconds)",
     "pages_submitted": "Pages submitted",
     "last_page": "Last page submitted",
+    "language_review": "Review status of that language's translation: source, reviewed, "
+    "machine-draft or not stated (issue 15)",
 }
 _META_STORAGE: dict[str, Storage] = {"duration_s": "integer", "pages_submitted": "integer"}
 _STORAGE: dict[str, Storage] = {
@@ -158,6 +160,7 @@ def _row(pages: list[PageRecord], instrument: Instrument) -> _Row:
         "duration_s": sum(p.page_seconds for p in pages),
         "pages_submitted": len(pages),
         "last_page": last.page_id,
+        "language_review": language_review(instrument, last.language),
     }
     unanswered = []
     for question in instrument.questions:
@@ -166,6 +169,16 @@ def _row(pages: list[PageRecord], instrument: Instrument) -> _Row:
         elif shown_last.get(question.name) is False and state.is_relevant(question.name):
             unanswered.append(question.name)
     return _Row(values, unanswered)
+
+
+def language_review(instrument: Instrument, language: str) -> str:
+    """`source` for the questionnaire's own language, else the review status of its translation
+    in this questionnaire version (`reviewed`, `machine-draft`, `not stated`)."""
+    if language == instrument.default_language:
+        return "source"
+    if language in instrument.language_codes:
+        return instrument.language(language).review_status
+    return "not stated"
 
 
 def _date(text: str) -> date | None:

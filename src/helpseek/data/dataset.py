@@ -37,6 +37,7 @@ META_COLUMNS: tuple[str, ...] = (
     "duration_s",
     "pages_submitted",
     "last_page",
+    "language_review",
 )
 UNANSWERED = "unanswered"
 

@@ -19,7 +19,7 @@ _PREFERRED = {
                "parameters", "default", "battery"),
     "choices": ("list_name", "name", "label"),
     "settings": ("form_id", "version", "form_title", "default_language", "machine_translated",
-                 "rtl"),  # then form_title_<code> (see yamlform.py)
+                 "reviewed", "rtl"),  # then form_title_<code> (see yamlform.py)
     "help": ("id", "url", "label", "description"),
     "checks": ("name", "expression", "message"),
 }  # fmt: skip

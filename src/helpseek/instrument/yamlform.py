@@ -199,6 +199,14 @@ def _settings_cells(settings: Mapping[str, Any], builder: _Columns) -> dict[str,
             ]
             if codes:
                 cells[flag] = " ".join(codes)
+        # `de: {name: Deutsch, reviewed: 2026-11-30}` -> settings column reviewed "de=2026-11-30"
+        reviewed = [
+            f"{code}={spec['reviewed']}"
+            for code, spec in declared.items()
+            if isinstance(spec, Mapping) and spec.get("reviewed")
+        ]
+        if reviewed:
+            cells["reviewed"] = " ".join(reviewed)
     for key in settings:
         if key not in (*SETTINGS_COLUMNS, "languages"):
             builder.problems.append(

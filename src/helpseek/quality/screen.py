@@ -21,7 +21,7 @@ from helpseek.quality.text import is_gibberish, redact
 FLAGS = ("speeding", "straightlining", "duplicates", "inconsistent", "gibberish", "identifying")
 METADATA = frozenset({
     "response_id", "instrument", "instrument_version", "language", "status", "submitted_on",
-    "duration_s", "pages_submitted", "last_page", "unanswered",
+    "duration_s", "pages_submitted", "last_page", "language_review", "unanswered",
 })  # fmt: skip
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.-]*)\}")
 

@@ -126,8 +126,11 @@ def _from_instrument(instrument: Instrument | None) -> dict[str, str]:
         return {}
     answered = [q for q in instrument.questions if q.is_answered]
     per_page = [n for page in instrument.pages if (n := sum(q.is_answered for q in page.questions))]
+    status = {"machine-draft": ", machine-translated", "not stated": ""}
     languages = ", ".join(
-        f"{lang.name} ({lang.code}{', machine-translated' if lang.is_machine_translated else ''})"
+        f"{lang.name} ({lang.code}"
+        + (f", reviewed {lang.reviewed_on}" if lang.reviewed_on else status[lang.review_status])
+        + ")"
         for lang in instrument.languages
     )
     conditional = sum(1 for q in answered if q.relevant or q.group_relevant)

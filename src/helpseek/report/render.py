@@ -23,6 +23,7 @@ from helpseek.report.figures import Figure, flow_figure, prevalence_figure
 from helpseek.report.forest import forest_figure
 from helpseek.report.funnel import funnel_figure, funnel_tables
 from helpseek.report.labels import Labels
+from helpseek.report.languages import languages_paragraph
 from helpseek.report.load import LoadedFile, load_funnel, load_results
 from helpseek.report.methods import FooterItem, footer_items, methods_paragraphs
 from helpseek.report.regression import complete_case
@@ -118,7 +119,7 @@ def build_page(
         ),
         funnel=tuple(funnel_tables(funnel_content)) if funnel_content else (),
         funnel_figure=funnel_figure(funnel_content) if funnel_content else None,
-        methods=tuple(methods_paragraphs(content, labels, tables.steps)),
+        methods=_methods(content, labels, tables.steps, instruments[0] if instruments else None),
         cherries=tuple(cherries(content, funnel_content, instruments[0] if instruments else None)),
         footer=tuple(
             footer_items(
@@ -132,6 +133,17 @@ def _as_list(instrument: Instrument | Sequence[Instrument] | None) -> list[Instr
     if instrument is None:
         return []
     return [instrument] if isinstance(instrument, Instrument) else list(instrument)
+
+
+def _methods(
+    content: Mapping[str, Any], labels: Labels, steps: Sequence[str], instrument: Instrument | None
+) -> tuple[str, ...]:
+    """The methods paragraphs, with the languages' review status after the sample (issue 15)."""
+    paragraphs = methods_paragraphs(content, labels, steps)
+    languages = languages_paragraph(instrument, content)
+    if languages:
+        paragraphs.insert(1, languages)
+    return tuple(paragraphs)
 
 
 def build_report(
