@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from helpseek.cli.main import app
 from helpseek.instrument import check_instrument, load_instrument
 from helpseek.instrument.load import BUNDLED_DIR
-from helpseek.languages import read_translation_file
+from helpseek.languages import known_codes, read_translation_file
 from helpseek.problems import catalogue
 
 NAME = "help_us_help_you"
@@ -315,3 +315,14 @@ def test_import__drops_names_a_po_editor_put_in_the_header(
     assert result.exit_code == 0, result.output
     stored = (form.parent / "translations" / NAME / "de.po").read_text()
     assert "Jane" not in stored and "Team X" not in stored and "Last-Translator" not in stored
+
+
+def test_status__names_the_languages_helpseek_knows_that_have_no_file_yet(
+    runner: CliRunner,
+) -> None:
+    result = runner.invoke(app, ["translate", "status"])
+    assert result.exit_code == 0, result.output
+    folder = BUNDLED_DIR / "translations" / NAME
+    absent = [c for c in known_codes() if c != "en" and not (folder / f"{c}.po").exists()]
+    expected = f"instrument {NAME}: no file yet for {' '.join(absent)}"
+    assert (expected in result.stderr) == bool(absent)

@@ -121,13 +121,14 @@ def status(
     ] = [],  # noqa: B006 - typer reads the default, it is never mutated
 ) -> None:
     """List every language of the questionnaires, the survey pages and the invitation: review
-    status, texts translated, missing, translated from an older English text, marked fuzzy.
+    status, texts translated, missing, translated from an older English text, marked fuzzy; then
+    (on stderr) the languages helpseek knows that have no file yet.
 
     Example: helpseek translate status --lang el
     """
     from helpseek.cli.main import run_or_exit
     from helpseek.instrument import bundled_instruments
-    from helpseek.languages import endonym
+    from helpseek.languages import endonym, known_codes
     from helpseek.translate import translation_status
 
     names = instrument or bundled_instruments()
@@ -144,6 +145,11 @@ def status(
             f"{row.texts}\t{row.language} {endonym(row.language)}\t{row.review}\t"
             f"{row.translated}/{row.total}\t{row.missing}\t{row.stale}\t{row.fuzzy}"
         )
+    for target in targets:
+        absent = [c for c in known_codes() if c != target.source_language and c not in target.files]
+        shown = [c for c in absent if not lang or c == lang]
+        if shown:
+            typer.echo(f"{target.texts}: no file yet for {' '.join(shown)}", err=True)
 
 
 def _one_kind(instrument: str, ui: bool, invite: bool) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from helpseek.problems import Location, Problem, near_miss, problem
 
@@ -89,6 +90,7 @@ def _edits(a: str, b: str) -> int:
     return previous[-1]
 
 
+@cache  # column names repeat on every row of every form: parse each once
 def split_translated(column: str) -> tuple[str, Language] | None:
     """'label::English (en)' -> ('label', Language('en', 'English')); plain columns -> None."""
     match = _TRANSLATED.match(column)

@@ -160,6 +160,7 @@ def apply_translations(sheets: Sheets, files: tuple[TranslationFile, ...]) -> Sh
         return sheets
     slots = {slot.key: slot for slot in text_slots(sheets)}
     codes = {f.language for f in files}
+    source = source_language(sheets)
     added: dict[tuple[str, int], dict[str, str]] = {}
     for translation in files:
         name = endonym(translation.language)
@@ -167,7 +168,7 @@ def apply_translations(sheets: Sheets, files: tuple[TranslationFile, ...]) -> Sh
             slot = slots.get(key)
             if slot is None:
                 continue  # reported by check_instrument (TRANSLATE-012)
-            column = _column(slot, name, translation.language, source_language(sheets))
+            column = _column(slot, name, translation.language, source)
             added.setdefault((slot.sheet, slot.row), {})[column] = text
     sheets = _with_cells(sheets, codes, added)
     return _with_review_settings(sheets, files)

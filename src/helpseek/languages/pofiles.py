@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -114,7 +115,11 @@ class TranslationFile:
 
 
 def read_translation_file(path: Path, *, file: str | None = None) -> TranslationFile:
-    """Read a PO file; raises InputError naming the file, line and entry of every problem."""
+    """Read a PO file; raises InputError naming the file, line and entry of every problem.
+
+    Bytes read before are not parsed again (a questionnaire is loaded by every collector process
+    and many times in tests; parsing, not reading, is the cost).
+    """
     name = file or str(path)
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -125,6 +130,12 @@ def read_translation_file(path: Path, *, file: str | None = None) -> Translation
         raise InputError([problem("CLI-001", Location(name), path=name)]) from None
     except OSError as error:
         raise InputError([problem("CLI-002", Location(name), path=name, reason=error)]) from None
+    return _parsed(data, name)
+
+
+@lru_cache(maxsize=256)
+def _parsed(data: bytes, name: str) -> TranslationFile:
+    """Keyed by the bytes themselves: a changed file is parsed again, whatever its timestamps."""
     return parse_translation(data, name)
 
 
