@@ -85,3 +85,27 @@ def test_serve_cli__incomplete_language__exit_1_with_the_fix(
     assert result.exit_code == 1
     assert "--allow-incomplete sw" in result.output and "[WEB-020]" in result.output
     assert not (tmp_path / "r.db").exists()
+
+
+PLAIN = """
+| survey |
+| | type | name | label |
+| | integer | age | Age? |
+"""
+
+
+def test_form_naming_no_language__served_with_english_page_strings(
+    tmp_path: Path, public_key_file: Path, portal: BlockingPortal
+) -> None:
+    # Regression: a form with a plain `label` column (language "default") was refused (WEB-020)
+    application = create_app(
+        make_settings(tmp_path, public_key_file, form(tmp_path, PLAIN)), clock=Clock(START)
+    )
+    client = InProcessClient(application, portal)
+    try:
+        landing = Respondent(client).open("/?lang=default")
+        assert '<html lang="en" dir="ltr">' in landing.html
+        assert 'lang="default"' not in landing.html
+    finally:
+        client.close()
+        application.state.survey.store.close()

@@ -20,7 +20,7 @@ from starlette.types import Scope
 
 from helpseek.instrument import Instrument, load_instrument
 from helpseek.instrument.completeness import ALL_LANGUAGES, completeness_problems
-from helpseek.languages import endonym, language_info
+from helpseek.languages import endonym, is_language_code, language_info
 from helpseek.problems import InputError, Location, Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
@@ -104,7 +104,14 @@ def _refuse_incomplete_languages(
     problems: list[Problem] = []
     for name, instrument in zip(settings.instrument_names, instruments, strict=True):
         problems += completeness_problems(instrument, allowed, name=name)
-    names = {lang.code: lang.name for i in instruments for lang in reversed(i.languages)}
+    # A form without language codes (a plain `label` column: code "default") is shown with the
+    # English page strings, as before; only real language codes need their own.
+    names = {
+        lang.code: lang.name
+        for i in instruments
+        for lang in reversed(i.languages)
+        if is_language_code(lang.code)
+    }
     total = len(catalogue.table.source)
     for code, name in names.items():
         missing = catalogue.missing(code)

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from helpseek.instrument import Instrument
-from helpseek.languages import language_info
+from helpseek.languages import is_language_code, language_info
 from helpseek.web.forms import FormRejected, read_form
 from helpseek.web.pages import EndPage, LandingPage, LanguageLink, QuestionPage
 from helpseek.web.render import Renderer
@@ -84,6 +84,7 @@ def _language_links(instrument: Instrument, base: str, current: str) -> tuple[La
             "rtl" if lang.is_rtl else "ltr",
         )
         for lang in instrument.languages
+        if is_language_code(lang.code)  # not the "default" of a form that names no language
     )
 
 

@@ -8,6 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from helpseek.instrument.model import Instrument
+from helpseek.languages import is_language_code
 from helpseek.settings import Settings
 from helpseek.web.i18n import Catalogue, is_rtl
 from helpseek.web.pages import Chrome, EndPage, HelpLink, LandingPage, MessagePage, QuestionPage
@@ -41,9 +42,8 @@ class Renderer:
         """The UI language: the requested one if the survey pages or the questionnaire have it
         (create_app refused any that is incomplete and not allowed), else the default."""
         instrument = instrument or self.default
-        if requested and (
-            self.catalogue.has_language(requested) or requested in instrument.language_codes
-        ):
+        is_fielded = requested in instrument.language_codes and is_language_code(requested or "")
+        if requested and (self.catalogue.has_language(requested) or is_fielded):
             return requested
         fallback = self.settings.default_language or instrument.default_language
         return fallback if self.catalogue.has_language(fallback) else "en"
