@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpseek.languages import StringTable, load_string_table
+from helpseek.languages import StringTable, endonym, load_string_table
 from helpseek.languages import is_rtl as _is_rtl
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -38,6 +38,10 @@ class Catalogue:
 
     def has_language(self, language: str) -> bool:
         return self.table.has_language(language)
+
+    def language_name(self, language: str) -> str:
+        """The language's own name (the registry's endonym), as the language list shows it."""
+        return endonym(language)
 
     def missing(self, language: str) -> tuple[str, ...]:
         """Keys without a translation in `language` (shown in English if fielded anyway)."""
