@@ -291,7 +291,8 @@ def differences(ours: View, theirs: View, instrument: Instrument) -> list[str]:
 def _comparable(texts: dict[str, str]) -> dict[str, str]:
     """Single-language texts compare by text alone: pyxform writes a label without translations
     under no language ("*"), or "default"; helpseek under the one language's code. pyxform makes
-    smart quotes plain in texts too; helpseek keeps them there (instrument README)."""
+    smart quotes plain in texts too, and no-break spaces plain in workbooks; helpseek keeps both
+    there (instrument README), so texts compare with whitespace of any kind as one space."""
     plain = {k: _plain_quotes(" ".join(v.split())) for k, v in texts.items()}
     if len(plain) == 1:
         return {"*": next(iter(plain.values()))}

@@ -148,6 +148,60 @@ def test_export__pyxform_converts_a_form_with_our_extra_sheets_and_columns(
     assert check_instrument(out) == []
 
 
+NBSP = "\u00a0"
+
+
+def test_export__no_break_spaces_in_texts_survive_the_spreadsheet(tmp_path: Path) -> None:
+    # Given a form whose texts hold no-break spaces (French "Usage ?", "10 000"): title, label,
+    # hint, constraint message, choice, help resource and check message
+    texts = {
+        '"A tiny form"': f'"A{NBSP}tiny form"',
+        '"Uses?"': f'"Uses{NBSP}?"',
+        '"Pick one"': f'"Pick{NBSP}one"',
+        '"16 or more"': f'"16{NBSP}or more"',
+        '"Yes", es': f'"Yes{NBSP}!", es',
+        "description: {en: Free,": f'description: {{en: "Free{NBSP}of charge",',
+        '"Sought but no use"': f'"Sought{NBSP}but no use"',
+    }
+    source = YAML_FORM
+    for old, typed in texts.items():
+        assert old in source
+        source = source.replace(old, typed)
+    yaml_path = tmp_path / "f.yaml"
+    yaml_path.write_text(source, encoding="utf-8")
+    form = load_instrument(yaml_path)
+    assert form.question("uses").label.get("en") == f"Uses{NBSP}?"
+    # When it is exported to .xlsx and read back (pyxform's reader makes them plain spaces)
+    out = export_xlsx(read_form(yaml_path), tmp_path / "f.xlsx")
+    # Then every text keeps its no-break space: the same instrument
+    read_back = load_instrument(out)
+    assert read_back.question("uses").choices[0].label.get("en") == f"Yes{NBSP}!"
+    assert read_back.help_resources[0].description.get("en") == f"Free{NBSP}of charge"
+    assert read_back == form
+
+
+def test_xlsx__a_label_typed_with_a_no_break_space_keeps_it_and_a_type_reads_as_pyxform(
+    tmp_path: Path,
+) -> None:
+    # Given a workbook as Excel users type it: a no-break space inside the type (pyxform reads it
+    # as a space, pyxform#83) and in a translated label
+    book = Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label::English (en)", "label::Français (fr)"])
+    survey.append([f"select_one{NBSP}yn", "ok", f"1.3{NBSP}OK?", f"D'accord{NBSP}?"])
+    choices = book.create_sheet("choices")
+    choices.append(["list_name", "name", "label::English (en)", "label::Français (fr)"])
+    choices.append(["yn", "yes", "Yes", f"Oui{NBSP}!"])
+    path = tmp_path / "typed.xlsx"
+    book.save(path)
+    # When it loads, Then the type means select_one and the texts are as typed
+    question = load_instrument(path).question("ok")
+    assert question.type == "select_one"
+    assert question.label.by_language == {"en": f"1.3{NBSP}OK?", "fr": f"D'accord{NBSP}?"}
+    assert question.choices[0].label.get("fr") == f"Oui{NBSP}!"
+
+
 def test_export__a_text_starting_with_equals_is_not_a_formula(tmp_path: Path) -> None:
     form = instrument_from_yaml(YAML_FORM.replace('hint: {en: "Pick one"', 'hint: {en: "=1+1"'))
     assert form.question("uses").hint.get("en") == "=1+1"

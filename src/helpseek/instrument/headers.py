@@ -42,6 +42,11 @@ EXPRESSION_COLUMNS = frozenset(
     {"relevant", "relevance", "constraint", "calculation", "calculate", "required",
      "choice_filter", "default", "expression", "repeat_count", "trigger"}
 )  # fmt: skip
+#: Cells holding what respondents read (canonical names, before any `::language`).
+TEXT_COLUMNS = frozenset(
+    {"label", "hint", "guidance_hint", "constraint_message", "required_message", "form_title",
+     "description", "message"}
+)  # fmt: skip
 _SMART_QUOTES = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'}
 _SMART = re.compile("|".join(_SMART_QUOTES))
 _SPACES = re.compile(r"( )+")
@@ -93,6 +98,16 @@ def _snake(text: str) -> str:
 
 def _join(base: str, rest: list[str]) -> str:
     return "::".join([base, *rest]) if rest else base
+
+
+def is_text_column(column: str) -> bool:
+    """Whether a canonical column holds text people read (settings' form_title_<code> too).
+
+    >>> [is_text_column(c) for c in ("label::Français (fr)", "form_title_zh-Hans", "name")]
+    [True, True, False]
+    """
+    base = column.split("::")[0].strip().lower()
+    return base in TEXT_COLUMNS or base.startswith("form_title_")
 
 
 def clean_cell(value: str, *, collapse_spaces: bool) -> str:

@@ -1,13 +1,17 @@
 """Form files -> sheet rows with their spreadsheet row numbers (header row = 1).
 
 XLSForm `.xlsx`/`.xls`/`.csv`/`.md` go through pyxform's readers; our extra sheets (`help`,
-`checks`), which pyxform skips, are read alongside. The bundled YAML form lives in `yamlform.py`.
+`checks`), which pyxform skips, are read alongside. pyxform's .xlsx/.xls readers make every
+no-break space a plain one (pyxform#83: Excel leaves them in type cells); text cells get theirs back
+from the sheet as typed (French "Nom ?", "1.3 Household"). The bundled YAML form lives in
+`yamlform.py`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,10 +22,13 @@ from pyxform import xls2json_backends as backends
 
 from helpseek.problems import InputError, Location, problem
 
-from .headers import EXPRESSION_COLUMNS, canonical_headers, clean_cell
+from .headers import EXPRESSION_COLUMNS, canonical_headers, clean_cell, is_text_column
 
 XLSFORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv", ".md")
 EXTRA_SHEETS = ("help", "checks")
+PYXFORM_SHEETS = ("survey", "choices", "settings")
+NBSP = "\u00a0"
+_RUNS = re.compile(r"( )+")
 NO = frozenset({"no", "false", "false()"})
 # Random or hostile files must not exhaust memory before we even look at them.
 MAX_FORM_BYTES = 20 * 1024 * 1024
@@ -91,7 +98,7 @@ def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool 
             # they do not change the cell values we read.
             warnings.simplefilter("ignore")
             definition = backends.get_xlsform(io.BytesIO(data), file_type=suffix)
-            extras = _extra_sheets(data, suffix)
+            tables = _tables(data, suffix)
     # pyxform's readers raise many exception types on malformed files (zip, xml, unicode,
     # index errors); for us they all mean "this is not a readable form".
     except Exception as error:  # noqa: BLE001
@@ -99,21 +106,27 @@ def read_xlsform(source: Path | str, *, file: str | None = None, markdown: bool 
         raise InputError(
             [problem("INSTRUMENT-001", Location(name), path=name, reason=reason)]
         ) from None
+    extras = {sheet: _as_dicts(tables.get(sheet, [])) for sheet in EXTRA_SHEETS}
     found = {
         sheet: _header_names(getattr(definition, f"{sheet}_header", None))
-        for sheet in ("survey", "choices", "settings")
+        for sheet in PYXFORM_SHEETS
     }
-    found.update({sheet: tuple(extras.get(sheet, ((), ()))[0]) for sheet in EXTRA_SHEETS})
+    found.update({sheet: tuple(extras[sheet][0]) for sheet in EXTRA_SHEETS})
     canonical = {sheet: canonical_headers(names) for sheet, names in found.items()}
-    settings = to_rows(definition.settings, canonical["settings"])
+    dicts = {sheet: getattr(definition, sheet, None) for sheet in PYXFORM_SHEETS}
+    dicts.update({sheet: extras[sheet][1] for sheet in EXTRA_SHEETS})
+    if suffix in (".xlsx", ".xls"):
+        for sheet, typed in tables.items():
+            dicts[sheet] = _as_typed(dicts[sheet], typed, canonical[sheet])
+    settings = to_rows(dicts["settings"], canonical["settings"])
     collapse = (settings[0].get("clean_text_values") if settings else "").lower() not in NO
     return Sheets(
         file=name,
-        survey=to_rows(definition.survey, canonical["survey"], collapse_spaces=collapse),
-        choices=to_rows(definition.choices, canonical["choices"]),
+        survey=to_rows(dicts["survey"], canonical["survey"], collapse_spaces=collapse),
+        choices=to_rows(dicts["choices"], canonical["choices"]),
         settings=settings,
-        help=to_rows(extras.get("help", ((), ()))[1], canonical["help"]),
-        checks=to_rows(extras.get("checks", ((), ()))[1], canonical["checks"]),
+        help=to_rows(dicts["help"], canonical["help"]),
+        checks=to_rows(dicts["checks"], canonical["checks"]),
         sheet_names=tuple(str(s) for s in definition.sheet_names or ()),
         headers={sheet: tuple(dict.fromkeys(canonical[sheet].values())) for sheet in found},
     )
@@ -169,21 +182,45 @@ def _header_names(header: Any) -> tuple[str, ...]:
 Table = tuple[list[str], list[dict[str, str]]]
 
 
-def _extra_sheets(data: bytes, suffix: str | None) -> dict[str, Table]:
-    """Our own sheets (help, checks), which pyxform's readers skip: name -> (header, row dicts)."""
-    readers = {".md": _md_tables, ".csv": _csv_tables, ".xlsx": _xlsx_tables, ".xls": _xls_tables}
-    tables = readers[suffix or ".xlsx"](data)
-    return {
-        name.lower(): _as_dicts(rows)
-        for name, rows in tables.items()
-        if name.lower() in EXTRA_SHEETS
-    }
+def _tables(data: bytes, suffix: str | None) -> dict[str, list[list[Any]]]:
+    """The cells as typed of our own sheets (help, checks), which pyxform's readers skip, and,
+    from a workbook, of pyxform's sheets too (for their no-break spaces): lowered name -> rows."""
+    if suffix in (".md", ".csv"):
+        tables = (_md_tables if suffix == ".md" else _csv_tables)(data)
+        return {name.lower(): rows for name, rows in tables.items() if name.lower() in EXTRA_SHEETS}
+    reader = _xls_tables if suffix == ".xls" else _xlsx_tables
+    return reader(data, EXTRA_SHEETS + PYXFORM_SHEETS)
+
+
+def _header_key(header: Any) -> str:
+    """A header cell as pyxform's readers key a row's cells by it."""
+    return _RUNS.sub(" ", str(header).strip()) if header not in (None, "") else ""
+
+
+def _as_typed(dicts: Any, typed: list[list[Any]], canonical: Mapping[str, str]) -> Any:
+    """pyxform's row dicts with each text cell's no-break spaces as the sheet has them (pyxform's
+    row i is the sheet's row i + 2); other cells and non-text columns as pyxform read them."""
+    if not dicts or not typed:
+        return dicts
+    header = [_header_key(h) for h in typed[0]]
+    texts = [(i, key) for i, key in enumerate(header) if is_text_column(canonical.get(key, key))]
+    kept = []
+    for index, cells in enumerate(dicts):
+        row = typed[index + 1] if index + 1 < len(typed) else []
+        if isinstance(cells, Mapping) and any(isinstance(v, str) and NBSP in v for v in row):
+            cells = dict(cells)
+            for i, key in texts:
+                value = row[i] if i < len(row) else None
+                if isinstance(value, str) and cells.get(key) == value.strip().replace(NBSP, " "):
+                    cells[key] = value.strip()
+        kept.append(cells)
+    return kept
 
 
 def _as_dicts(rows: list[list[Any]]) -> Table:
     if not rows:
         return [], []
-    header = [str(h).strip() if h not in (None, "") else "" for h in rows[0]]
+    header = [_header_key(h) for h in rows[0]]
     dicts = [
         {header[i]: _cell_text(v) for i, v in enumerate(row) if i < len(header) and header[i]}
         for row in rows[1:]
@@ -215,26 +252,26 @@ def _csv_tables(data: bytes) -> dict[str, list[list[Any]]]:
     return tables
 
 
-def _xlsx_tables(data: bytes) -> dict[str, list[list[Any]]]:
+def _xlsx_tables(data: bytes, wanted: tuple[str, ...]) -> dict[str, list[list[Any]]]:
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         return {
-            name: [list(r) for r in workbook[name].iter_rows(values_only=True)]
+            name.lower(): [list(r) for r in workbook[name].iter_rows(values_only=True)]
             for name in workbook.sheetnames
-            if name.lower() in EXTRA_SHEETS
+            if name.lower() in wanted
         }
     finally:
         workbook.close()
 
 
-def _xls_tables(data: bytes) -> dict[str, list[list[Any]]]:
+def _xls_tables(data: bytes, wanted: tuple[str, ...]) -> dict[str, list[list[Any]]]:
     import xlrd
 
     book = xlrd.open_workbook(file_contents=data)
     return {
-        sheet.name: [sheet.row_values(i) for i in range(sheet.nrows)]
+        sheet.name.lower(): [sheet.row_values(i) for i in range(sheet.nrows)]
         for sheet in book.sheets()
-        if sheet.name.lower() in EXTRA_SHEETS
+        if sheet.name.lower() in wanted
     }
