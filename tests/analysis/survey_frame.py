@@ -12,6 +12,12 @@ from scipy import special
 
 YES_NO = np.array(["yes", "no", "prefer_not"], dtype=object)
 OFTEN = np.array(["never", "sometimes", "often", "prefer_not"], dtype=object)
+_SEED = {"en": 0.3, "es": 0.08, "ru": 0.08, "de": 0.06, "pt": 0.05, "fr": 0.05, "ar": 0.03,
+         "fi": 0.02}  # fmt: skip
+_OTHERS = ("el", "nl", "sv", "hi", "fa", "ta", "ja", "zh-Hans", "zh-Hant", "uk", "ne", "it", "pl",
+           "bs", "sr", "hr", "et")  # fmt: skip
+#: The 25 languages of the bundled questionnaires, English most answered.
+LANGUAGE_SHARES = _SEED | {code: (1 - sum(_SEED.values())) / len(_OTHERS) for code in _OTHERS}
 
 
 def _pick(
@@ -28,12 +34,7 @@ def make_survey_frame(n: int, seed: int = 1) -> pd.DataFrame:
         "response_id": [f"r{i:07d}" for i in range(n)],
         "instrument": "help_us_help_you",
         "instrument_version": "1",
-        "language": _pick(
-            rng,
-            ["en", "es", "ru", "de", "pt", "fi", "ar"],
-            [0.4, 0.15, 0.15, 0.1, 0.08, 0.07, 0.05],
-            n,
-        ),
+        "language": _pick(rng, list(LANGUAGE_SHARES), list(LANGUAGE_SHARES.values()), n),
         "status": "complete",
         "submitted_on": "2026-11-01",
         "uses": np.where(users, "yes", _pick(rng, ["no", "prefer_not"], [0.8, 0.2], n)),

@@ -24,17 +24,16 @@ from helpseek.instrument import (
 )
 from helpseek.instrument.export import export_xlsx
 from helpseek.instrument.load import BUNDLED_DIR, read_form
-from helpseek.languages import is_rtl, read_translation_file
+from helpseek.languages import is_rtl, known_codes, read_translation_file
 
 BUNDLED = ("help_us_help_you", "no_need_for_help", "program_feedback")
-#: English, then every language with a translation file (issue 15: 25 when all are drafted).
+#: English, then every language with a translation file (issue 15: all 25 are drafted).
 TRANSLATED = tuple(
     sorted(
         (p.stem for p in (BUNDLED_DIR / "translations" / BUNDLED[0]).glob("*.po")), key=str.lower
     )
 )
 LANGUAGES = ("en", *TRANSLATED)
-SEED_LANGUAGES = ("en", "es", "ru", "de", "pt", "fi", "ar")
 #: Questionnaires that open with the screening item `uses` (programme participants are not screened).
 SCREENED = ("help_us_help_you", "no_need_for_help")
 
@@ -182,9 +181,9 @@ def test_check__each_bundled_questionnaire__reports_no_missing_translation(name:
 def test_languages__are_english_then_each_translation_file_with_its_review_status(
     name: str, instrument: Instrument
 ) -> None:
-    # Every bundled questionnaire has the same languages: at least the seed study's seven
+    # Every bundled questionnaire has the same languages: all 25 the study's respondents read
     assert instrument.language_codes == LANGUAGES
-    assert set(SEED_LANGUAGES) <= set(LANGUAGES)
+    assert sorted(LANGUAGES) == sorted(known_codes())
     # And each translated language carries the review status of its file's header
     for code in TRANSLATED:
         path = BUNDLED_DIR / "translations" / name / f"{code}.po"
@@ -194,7 +193,7 @@ def test_languages__are_english_then_each_translation_file_with_its_review_statu
             not review.is_reviewed,
             review.reviewed_on,
         )
-    # And Arabic and Persian (when present) run right to left, nothing else
+    # And Arabic and Persian run right to left, nothing else
     rtl = {lang.code for lang in instrument.languages if lang.is_rtl}
     assert rtl == {code for code in LANGUAGES if code in ("ar", "fa")}
     assert rtl == {code for code in LANGUAGES if is_rtl(code)}
