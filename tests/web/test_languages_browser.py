@@ -1,7 +1,9 @@
 """Every bundled questionnaire walked to the end in every bundled language, in one real headless
 Chromium with JavaScript off (one context per language), checking on every page that the text
-shown is that language's translation and that the page's lang and dir are right (issue 15).
-Right-to-left pages are checked as laid out, not only as marked."""
+shown is that language's translation and that the page's lang and dir are right, that the walk
+showed every text of the questionnaire (notes, hints, options, help resources), and that message
+pages speak the language too (issue 15). Right-to-left pages are checked as laid out, not only
+as marked."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from .live import LiveServer
 pytestmark = pytest.mark.browser
 
 INSTRUMENTS = {name: load_instrument(name) for name in bundled_instruments()}
-LANGUAGES = INSTRUMENTS["help_us_help_you"].language_codes
+FIRST = "help_us_help_you"
+LANGUAGES = INSTRUMENTS[FIRST].language_codes
 UI = load_catalogue()
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -62,6 +65,7 @@ READ_PAGE = """() => {
     startGap: Math.round(document.documentElement.dir === 'rtl'
       ? box.right - text.right : text.left - box.left),
     text: document.querySelector('main').innerText,
+    footer: (document.querySelector('footer.help') || {innerText: ''}).innerText,
     names: [...document.querySelectorAll('main [name]')].map(e => e.name),
   };
 }"""
@@ -96,6 +100,28 @@ def check_texts(found: dict[str, object], instrument: Instrument, language: str)
         for choice in question.choices:
             assert normal(choice.label.get(language)) in shown, (question.name, choice.name)
     return questions
+
+
+def check_message(page, language: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    """A message page: its heading and message in `language`, with its lang and dir."""
+    shown = normal(str(read_page(page, language)["text"]))
+    assert normal(UI.text(language, "msg_heading")) in shown, (language, key)
+    assert normal(UI.text(language, key)) in shown, (language, key)
+
+
+def respondent_texts(instrument: Instrument, language: str) -> list[tuple[str, str]]:
+    """(where, text) of every text of the questionnaire a respondent reads in `language`: page
+    and question labels (notes too), hints, options, help resources."""
+    texts = [(f"page {p.id}", p.label.get(language)) for p in instrument.pages if p.label]
+    for q in instrument.questions:
+        if q.type != "calculate":
+            texts += [(q.name, q.label.get(language))]
+            texts += [(f"{q.name} hint", q.hint.get(language))] if q.hint else []
+            texts += [(f"{q.name}/{c.name}", c.label.get(language)) for c in q.choices]
+    for resource in instrument.help_resources:
+        texts += [(f"help {resource.id}", resource.label.get(language))]
+        texts += [(f"help {resource.id} description", resource.description.get(language))]
+    return [(where, normal(text)) for where, text in texts]
 
 
 def answers(questions: list[Question]) -> list[tuple[str, str]]:
@@ -138,8 +164,11 @@ def test_every_questionnaire__walked_in_every_language_with_javascript_off(
             # And every page shows their language's text, set from its side, until the end
             assert click(page, "main form button[type=submit]") == 200
             pages = 0
+            shown = [str(found["text"])]
             while page.locator("button[value=next]").count():
-                questions = check_texts(read_page(page, language), instrument, language)
+                found = read_page(page, language)
+                shown.append(str(found["text"]))
+                questions = check_texts(found, instrument, language)
                 page.evaluate(FILL, answers(questions))
                 assert click(page, "button[value=next]") == 200, (name, language, pages)
                 pages += 1
@@ -147,6 +176,19 @@ def test_every_questionnaire__walked_in_every_language_with_javascript_off(
             assert pages >= 3
             end = read_page(page, language)
             assert normal(UI.text(language, "end_text")) in normal(str(end["text"]))
+            # And the walk showed the whole questionnaire: every text a respondent reads in it
+            shown += [str(end["text"]), str(end["footer"])]
+            text = normal(" ".join(shown))
+            assert [w for w, t in respondent_texts(instrument, language) if t not in text] == []
+        # And a message page speaks their language too: a page that is not there, and a page
+        # whose hidden token was changed on the way
+        assert page.goto(f"{server.url}/survey/no_such_survey?lang={language}").status == 404
+        check_message(page, language, "msg_not_found")
+        assert page.goto(f"{server.url}/survey/{FIRST}?lang={language}").status == 200
+        assert click(page, "main form button[type=submit]") == 200
+        page.evaluate("() => { document.querySelector('main [name=token]').value = 'changed' }")
+        assert click(page, "button[value=next]") == 403
+        check_message(page, language, "msg_invalid_token")
         # And nothing was fetched from anywhere but the survey
         assert outside == []
     finally:

@@ -1,12 +1,16 @@
-"""Round trip (issue 15): export a language, edit it with translate-toolkit (not our PO writer),
-import it, and the survey serves the edited text."""
+"""Round trip (issue 15): export a language, edit it with a PO library we did not write
+(translate-toolkit; polib, which our writer also uses, as a translator's script would), import it,
+and the survey serves the edited text."""
 
 from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
+import polib
+import pytest
 from anyio.from_thread import BlockingPortal
 from translate.storage import pypo
 
@@ -25,29 +29,48 @@ USES = (
 )
 
 
+REVIEWED = "reviewed 2026-12-01"
+
+
 def edit_units(path: Path, targets: dict[str, str]) -> None:
+    """translate-toolkit: set the targets by context, mark the file reviewed, save."""
     with path.open("rb") as handle:
         store = pypo.pofile(handle)
     for unit in store.units:
         if unit.getcontext() in targets:
             unit.target = targets[unit.getcontext()]
-    store.updateheader(add=True, **{"X-Helpseek-Review": "reviewed 2026-12-01"})
+    store.updateheader(add=True, **{"X-Helpseek-Review": REVIEWED})
     with path.open("wb") as handle:
         store.serialize(handle)
 
 
+def edit_with_polib(path: Path, targets: dict[str, str]) -> None:
+    """polib: the same edit, as a team's script would make it."""
+    po = polib.pofile(str(path))
+    for entry in po:
+        if entry.msgctxt in targets:
+            entry.msgstr = targets[entry.msgctxt]
+    po.metadata["X-Helpseek-Review"] = REVIEWED
+    po.save(str(path))
+
+
+EDITORS = {"translate-toolkit": edit_units, "polib": edit_with_polib}
+
+
+@pytest.mark.parametrize("editor", EDITORS)
 def test_round_trip__edited_german__is_what_the_survey_serves(
-    tmp_path: Path, public_key_file: Path, portal: BlockingPortal
+    tmp_path: Path, public_key_file: Path, portal: BlockingPortal, editor: str
 ) -> None:
     # Given a research team's copy of the questionnaire with its translation files
     form = tmp_path / f"{NAME}.yaml"
     shutil.copy(BUNDLED_DIR / f"{NAME}.yaml", form)
     shutil.copytree(BUNDLED_DIR / "translations" / NAME, tmp_path / "translations" / NAME)
-    # When German is exported, edited in translate-toolkit (reviewed), and imported
+    # When German is exported, edited in a PO library (marked reviewed), and imported
     exported = write_export(instrument_target(form), "de", tmp_path / "out" / "de.po")
-    edit_units(exported, {"settings/form_title": TITLE, "survey/uses/label": USES})
+    edit: Callable[[Path, dict[str, str]], None] = EDITORS[editor]
+    edit(exported, {"settings/form_title": TITLE, "survey/uses/label": USES})
     result = import_translation(exported, instrument_target(form))
-    assert (result.translated, str(result.review)) == (result.total, "reviewed 2026-12-01")
+    assert (result.translated, str(result.review)) == (result.total, REVIEWED)
     # Then the survey server shows the edited title and question in German
     app = create_app(
         make_settings(tmp_path, public_key_file, str(form)),
@@ -79,4 +102,4 @@ def test_round_trip__edited_ui_string__is_in_the_catalogue_the_server_loads(tmp_
     catalogue = load_catalogue(folder)
     assert catalogue.text("de", "next") == "Nächste Seite"
     assert catalogue.table.review("de") is not None
-    assert str(catalogue.table.review("de")) == "reviewed 2026-12-01"
+    assert str(catalogue.table.review("de")) == REVIEWED
