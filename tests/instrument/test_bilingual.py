@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import lxml.html
+import pytest
 from typer.testing import CliRunner
 
 from helpseek.cli.main import app
-from helpseek.instrument import instrument_from_yaml, load_instrument
+from helpseek.instrument import bundled_instruments, instrument_from_yaml, load_instrument
 from helpseek.instrument.bilingual import to_html
 from helpseek.instrument.completeness import respondent_texts
+from helpseek.languages import is_rtl
 
 FORM = """
 settings:
@@ -31,21 +33,31 @@ def rows(html: str) -> list[list[lxml.html.HtmlElement]]:
     return [row.findall("td") for row in doc.iter("tr") if row.findall("td")]
 
 
-def test_html__every_respondent_text_is_one_row_source_beside_translation() -> None:
-    arabic = load_instrument("help_us_help_you")
-    table = rows(to_html(arabic, "ar"))
+BUNDLED = {name: load_instrument(name) for name in bundled_instruments()}
+TRANSLATIONS = [
+    (name, code) for name, form in BUNDLED.items() for code in form.language_codes if code != "en"
+]
+
+
+@pytest.mark.parametrize(("name", "language"), TRANSLATIONS)
+def test_html__every_respondent_text_is_one_row_source_beside_translation(
+    name: str, language: str
+) -> None:
+    form = BUNDLED[name]
+    table = rows(to_html(form, language))
     pairs = [(cells[1].text_content(), cells[2].text_content()) for cells in table]
     # Every text a respondent can see (bar the title, which heads the document) has its row
     expected = [
-        (text.by_language["en"], text.by_language["ar"])
-        for where, text in respondent_texts(arabic)
+        (text.by_language["en"], text.by_language[language])
+        for where, text in respondent_texts(form)
         if text and where != "title"
     ]
     assert sorted(pairs) == sorted(expected)
-    # And each cell says its language and direction
+    # And each cell says its language and direction (Arabic and Persian right to left)
+    direction = "rtl" if is_rtl(language) else "ltr"
     assert {
         (c[1].get("lang"), c[1].get("dir"), c[2].get("lang"), c[2].get("dir")) for c in table
-    } == {("en", "ltr", "ar", "rtl")}
+    } == {("en", "ltr", language, direction)}
 
 
 def test_html__states_the_review_status_and_marks_missing_texts() -> None:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from helpseek.instrument import instrument_from_yaml, to_text
+import pytest
+
+from helpseek.instrument import bundled_instruments, instrument_from_yaml, load_instrument, to_text
+from helpseek.instrument.completeness import respondent_texts
+
+BUNDLED = {name: load_instrument(name) for name in bundled_instruments()}
+TRANSLATIONS = [
+    (name, code) for name, form in BUNDLED.items() for code in form.language_codes if code != "en"
+]
 
 FORM = """
 settings:
@@ -80,3 +88,24 @@ def test_show__simple_conditions_are_put_in_words() -> None:
 def test_show__other_conditions_are_shown_as_written() -> None:
     text = to_text(instrument_from_yaml(FORM), "en")
     assert "    Shown if: string-length(${uses}) > 1\n" in text
+
+
+@pytest.mark.parametrize(("name", "language"), TRANSLATIONS)
+def test_show__every_bundled_translation__each_text_in_english_and_in_the_language(
+    name: str, language: str
+) -> None:
+    # Given a bundled questionnaire shown in one of its translations (`instrument show --lang`)
+    form = BUNDLED[name]
+    shown = to_text(form, language).splitlines()
+    # Then every text a respondent reads, the title too, is there as "en: ..." then "xx: ..."
+    missing = [
+        where
+        for where, text in respondent_texts(form)
+        if text
+        and not any(
+            line.endswith(f"en: {text.by_language['en']}")
+            and shown[i + 1].strip() == f"{language}: {text.by_language[language]}"
+            for i, line in enumerate(shown[:-1])
+        )
+    ]
+    assert missing == []

@@ -123,6 +123,8 @@ def _header(instrument: Instrument, lang: str) -> list[str]:
                 f"Each text is shown in {_name(instrument, instrument.default_language)} "
                 f"({instrument.default_language}), then in {language.name} ({lang})."
             )
+            if instrument.title:
+                lines += _pair(instrument, instrument.title, lang, "", "Title ")
     return lines
 
 
