@@ -50,6 +50,7 @@ SCRIPTS = (
         ("--stores", "sqlite", "--workers", "1", "--respondents", "32", "--seconds", "3"),
     ),
     Script("export_bench.py", ("--records", "100000"), ("--records", "24000", "--repeats", "1")),
+    Script("analysis_bench.py", (), ("--rows", "2000", "--repeats", "1", "--no-r")),
 )
 
 

@@ -21,19 +21,21 @@ def _separated() -> tuple[np.ndarray, pd.DataFrame]:
     return y, pd.DataFrame({"group": group, "age": age})
 
 
-def test_fit_logistic__separation_with_firth_auto__uses_firth_and_matches_firthmodels() -> None:
+@pytest.mark.parametrize(("ci", "ci_method"), [("profile", "profile penalised"), ("wald", "wald")])
+def test_fit_logistic__separation_with_firth_auto__uses_firth_and_matches_firthmodels(
+    ci: str, ci_method: str
+) -> None:
     y, frame = _separated()
     design = build_design(
         frame, [Predictor("group", "categorical", ("a", "b", "c")), Predictor("age", "numeric")]
     )
-    # When fitted with firth: auto
-    result = fit_logistic(y, design, outcome="y", firth="auto")
+    # When fitted with firth: auto and the spec's ci (issue 16: ci: wald is honoured under Firth)
+    result = fit_logistic(y, design, outcome="y", firth="auto", ci=ci)
     # Then Firth was used, the table will say so, and the numbers are firthmodels' own
-    assert (
-        result.method == "firth" and result.separation and result.ci_method == "profile penalised"
-    )
+    # (pl=True: profile penalised intervals and penalised LR p; pl=False: Wald, as logistf)
+    assert result.method == "firth" and result.separation and result.ci_method == ci_method
     assert any("group=c" in w for w in result.warnings)
-    reference = FirthLogit(y, design.matrix).fit(pl=True, maxiter=100)
+    reference = FirthLogit(y, design.matrix).fit(pl=ci == "profile", maxiter=100)
     interval = np.asarray(reference.conf_int())
     for index, term in enumerate((result.intercept, *result.terms)):
         assert term.estimate == pytest.approx(reference.params[index], rel=1e-9)

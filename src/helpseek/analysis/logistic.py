@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from firthmodels import detect_separation
 from firthmodels.adapters.statsmodels import FirthLogit
-from scipy import stats
+from scipy import special, stats
 
 from helpseek.analysis.coding import Column, Design
 from helpseek.analysis.diagnostics import Diagnostics, diagnose
-from helpseek.analysis.profile import newton_logit, profile_interval
+from helpseek.analysis.profile import NewtonFit, newton_logit, profile_interval
+from helpseek.analysis.separation import separated_columns
 from helpseek.problems import InputError, problem
 
 
@@ -135,8 +134,13 @@ def fit_logistic(
     firth: str = "auto",
     level: float = 0.95,
     with_diagnostics: bool = True,
+    weights: np.ndarray | None = None,
 ) -> LogisticResult:
     """Fit one logistic model; Firth when `firth="always"`, or `"auto"` and separation is detected.
+
+    `weights` are frequency weights: row i stands for weights[i] identical rows (the covariate
+    patterns of patterns.py), and every number is the one the expanded rows would give.
+    Intervals are `ci` ("wald" or "profile"), for ML and Firth fits alike.
 
     | firth  | separation found | fit used | note in `warnings`             |
     |--------|------------------|----------|--------------------------------|
@@ -146,14 +150,16 @@ def fit_logistic(
     | never  | yes              | ML       | separation: ORs not finite     |
     """
     X = design.matrix
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     aliased = _aliased_columns(X)
     if aliased:
         terms_text = ", ".join(_term_name(design.columns[i]) for i in aliased)
         raise InputError(
-            [problem("ANALYSIS-015", kind=kind, outcome=outcome, n=len(y), terms=terms_text)]
+            [problem("ANALYSIS-015", kind=kind, outcome=outcome, n=int(w.sum()), terms=terms_text)]
         )
-    separation = [_term_name(design.columns[i]) for i in _separation(X, y)]
-    fit, notes = _choose_and_fit(X, y, separation, ci, firth, level)
+    ml = newton_logit(X, y, weights=w, max_iter=100)  # also the proof of no separation
+    separation = [_term_name(design.columns[i]) for i in separated_columns(X, y, w, ml)]
+    fit, notes = _choose_and_fit(X, y, w, ml, separation, ci, firth, level)
     notes += [
         f"the profile-likelihood {side} bound of {_term_name(design.columns[j])} was not found "
         "(no verified root of the profile deviance); it is left empty, not guessed"
@@ -164,30 +170,39 @@ def fit_logistic(
         for i, c in enumerate(design.columns)
     ]  # fmt: skip
     factor_p = {
-        v: _factor_lr_p(design, y, v, fit) for v in design.variables if len(design.indices(v)) > 1
+        v: _factor_lr_p(design, y, w, v, fit)
+        for v in design.variables
+        if len(design.indices(v)) > 1
     }
     diagnostics = None
     if with_diagnostics:
-        diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable")
+        diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable", w)
     return LogisticResult(
-        outcome, kind, fit.method, fit.ci_method, len(y), int(y.sum()), terms[0], tuple(terms[1:]),
+        outcome, kind, fit.method, fit.ci_method, int(w.sum()), int(w @ y), terms[0], tuple(terms[1:]),
         factor_p, fit.converged, bool(separation), tuple(notes), diagnostics, level=level,
     )  # fmt: skip
 
 
 def _choose_and_fit(
-    X: np.ndarray, y: np.ndarray, separation: list[str], ci: str, firth: str, level: float
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    ml: NewtonFit,
+    separation: list[str],
+    ci: str,
+    firth: str,
+    level: float,
 ) -> tuple[_Fit, list[str]]:
     """The fit the table in fit_logistic's docstring asks for, and the notes that explain it."""
     notes = [f"separation detected ({', '.join(separation)})"] if separation else []
     if firth == "always" or (firth == "auto" and separation):
         if separation and firth == "auto":
             notes.append("Firth's penalised likelihood used because of separation")
-        fit = _fit_firth(X, y, level)
+        fit = _fit_firth(X, y, w, ci, level)
     else:
         if separation:
             notes.append("separation: unpenalised odds ratios are not finite; use firth: auto")
-        fit = _fit_mle(X, y, ci, level)
+        fit = _fit_mle(X, y, w, ml, ci, level)
     return fit, notes + list(fit.warnings)
 
 
@@ -203,17 +218,6 @@ def _aliased_columns(X: np.ndarray) -> list[int]:
         else:
             aliased.append(j)
     return aliased
-
-
-def _separation(X: np.ndarray, y: np.ndarray) -> list[int]:
-    """Indices of the columns whose ML estimate is infinite (Konis' linear programme)."""
-    if X.shape[1] < 2:
-        return []
-    result = detect_separation(X[:, 1:], y, fit_intercept=True)
-    if not result.separation:
-        return []
-    directions = np.asarray(result.directions)
-    return [i + 1 for i, d in enumerate(directions[:-1]) if d != 0] or [0]
 
 
 def _term_name(column: Column) -> str:
@@ -236,14 +240,15 @@ class _Fit:
     missing_bounds: tuple[tuple[int, str], ...] = ()  # (column, "lower" | "upper") not found
 
 
-def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = sm.Logit(y, X).fit(method="newton", maxiter=100, tol=1e-10, disp=False)
-    params, se = np.asarray(result.params), np.asarray(result.bse)
-    converged = bool(result.mle_retvals["converged"])
-    notes = sorted({f"statsmodels: {w.message}".split("\n")[0] for w in caught})
-    if not converged:
+def _fit_mle(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, fit: NewtonFit, ci: str, level: float
+) -> _Fit:
+    """The ML fit (profile.newton_logit on the weighted patterns) with SEs from the observed
+    information, as statsmodels' Logit and R's glm, and Wald or profile intervals."""
+    params = fit.params
+    se = _standard_errors(X, w, params)
+    notes = []
+    if not fit.converged:
         notes.append(
             "the fit did not converge in 100 Newton iterations: estimates are not reliable"
         )
@@ -251,21 +256,42 @@ def _fit_mle(X: np.ndarray, y: np.ndarray, ci: str, level: float) -> _Fit:
     low, high = params - z * se, params + z * se
     missing_bounds: list[tuple[int, str]] = []
     if ci == "profile":
-        llf = float(result.llf)
-        bounds = [profile_interval(X, y, params, se, llf, j, level) for j in range(X.shape[1])]
+        bounds = [
+            profile_interval(X, y, params, se, fit.llf, j, level, weights=w)
+            for j in range(X.shape[1])
+        ]
         low, high = np.array([b.low for b in bounds]), np.array([b.high for b in bounds])
         missing_bounds = [(j, side) for j, b in enumerate(bounds) for side in b.notes]
-    p = 2 * stats.norm.sf(np.abs(params / se))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = 2 * stats.norm.sf(np.abs(params / se))
     return _Fit(
-        "mle", ci, params, se, low, high, p, float(result.llf), float(result.llf), converged,
+        "mle", ci, params, se, low, high, p, fit.llf, fit.llf, fit.converged,
         tuple(notes), tuple(missing_bounds),
     )  # fmt: skip
 
 
-def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
+def _standard_errors(X: np.ndarray, w: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """sqrt(diag(inverse observed information)); NaN where the information is singular."""
+    p = special.expit(X @ params)
+    information = (X * (w * p * (1 - p))[:, None]).T @ X
+    try:
+        covariance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        return np.full(X.shape[1], np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.sqrt(np.diag(covariance))
+
+
+def _fit_firth(X: np.ndarray, y: np.ndarray, w: np.ndarray, ci: str, level: float) -> _Fit:
+    """Firth's penalised likelihood (firthmodels) on the rows the patterns stand for; profile
+    penalised intervals and penalised LR p-values with ci: profile, Wald ones with ci: wald
+    (logistf's pl = TRUE / FALSE)."""
+    counts = w.astype(np.int64)
+    rows_X, rows_y = np.repeat(X, counts, axis=0), np.repeat(y, counts)
+    profile = ci == "profile"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = FirthLogit(y, X).fit(pl=True, maxiter=100)
+        result = FirthLogit(rows_y, rows_X).fit(pl=profile, maxiter=100)
         interval = np.asarray(result.conf_int(alpha=1 - level))
     params = np.asarray(result.params)
     notes = sorted({f"firthmodels: {w.message}".split("\n")[0] for w in caught})
@@ -273,10 +299,10 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
     if not converged:
         notes.append("the Firth fit did not converge: estimates are not reliable")
     eta = X @ params
-    llf_plain = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    llf_plain = float(np.sum(w * (y * eta - np.logaddexp(0.0, eta))))
     return _Fit(
         "firth",
-        "profile penalised",
+        "profile penalised" if profile else "wald",
         params,
         np.asarray(result.bse),
         interval[:, 0],
@@ -289,16 +315,19 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, level: float) -> _Fit:
     )
 
 
-def _factor_lr_p(design: Design, y: np.ndarray, variable: str, fit: _Fit) -> float:
+def _factor_lr_p(design: Design, y: np.ndarray, w: np.ndarray, variable: str, fit: _Fit) -> float:
     """Likelihood-ratio p of dropping all columns of `variable` (penalised LR under Firth)."""
     reduced = design.without(variable)
     df = len(design.indices(variable))
     if fit.method == "firth":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            llf_reduced = float(FirthLogit(y, reduced.matrix).fit(pl=False, maxiter=100).llf)
+            counts = w.astype(np.int64)
+            rows_X, rows_y = np.repeat(reduced.matrix, counts, axis=0), np.repeat(y, counts)
+            llf_reduced = float(FirthLogit(rows_y, rows_X).fit(pl=False, maxiter=100).llf)
     else:
-        llf_reduced = newton_logit(reduced.matrix, y).llf
+        keep = [i for i in range(len(design.columns)) if design.columns[i].variable != variable]
+        llf_reduced = newton_logit(reduced.matrix, y, start=fit.params[keep], weights=w).llf
     statistic = max(2 * (fit.llf - llf_reduced), 0.0)
     return float(stats.chi2.sf(statistic, df))
 

@@ -15,6 +15,7 @@ from helpseek.analysis.coding import Column, Predictor, build_design
 from helpseek.analysis.imputation import SEED, impute_chained
 from helpseek.analysis.logistic import LogisticResult, fit_logistic, with_adjusted
 from helpseek.analysis.multiplicity import adjust_p
+from helpseek.analysis.patterns import OutcomeData, code_predictors
 from helpseek.analysis.pooling import pool_rubin
 from helpseek.analysis.spec import AnalysisSpec, OutcomeSpec
 
@@ -30,15 +31,17 @@ def fit_models(
 ) -> list[LogisticResult]:
     """Every model the spec asks for, in order: per outcome, univariable then multivariable."""
     results: list[LogisticResult] = []
+    coded = code_predictors(frame, predictors)  # once, shared by every model of every outcome
     for outcome in spec.outcomes:
         column = f"outcome:{outcome.name}"
+        data = OutcomeData(frame[column], coded)
         sets = _predictor_sets(predictors, spec.models)
         for kind, chosen in sets:
             progress(
                 f"{kind} model of {outcome.name}"
                 + (f" ({chosen[0].name})" if kind == "univariable" else "")
             )
-            fitted = _fit_complete(frame, column, chosen, outcome, kind, spec, notes)
+            fitted = _fit_complete(data, chosen, outcome, kind, spec, notes)
             if fitted is not None:
                 results.append(fitted)
         if spec.missing == "mice" and predictors:
@@ -59,31 +62,42 @@ def _predictor_sets(
 
 
 def _fit_complete(
-    frame: pd.DataFrame,
-    column: str,
+    data: OutcomeData,
     chosen: list[Predictor],
     outcome: OutcomeSpec,
     kind: str,
     spec: AnalysisSpec,
     notes: list[str],
 ) -> LogisticResult | None:
-    rows = frame[[column] + [p.name for p in chosen]].dropna()
-    present = _present_levels(rows, chosen, outcome.name, kind, notes)
+    mask = data.complete(chosen)
+    present = _present_levels(data, mask, chosen, outcome.name, kind, notes)
     if present is None:
         return None
-    y = rows[column].to_numpy(float)
-    if y.min() == y.max():
+    if len(data.outcome_values(mask)) < 2:
         notes.append(
             f"{kind} model of {outcome.name} ({', '.join(p.name for p in chosen)}) skipped: "
             "the outcome has one value in its complete cases"
         )
         return None
-    design = build_design(rows, present)
-    return fit_logistic(y, design, outcome=outcome.name, kind=kind, ci=spec.ci, firth=spec.firth)
+    patterns = data.patterns(present, mask)
+    return fit_logistic(
+        patterns.y,
+        patterns.design,
+        outcome=outcome.name,
+        kind=kind,
+        ci=spec.ci,
+        firth=spec.firth,
+        weights=patterns.weights,
+    )
 
 
 def _present_levels(
-    rows: pd.DataFrame, chosen: list[Predictor], outcome: str, kind: str, notes: list[str]
+    data: OutcomeData,
+    mask: np.ndarray,
+    chosen: list[Predictor],
+    outcome: str,
+    kind: str,
+    notes: list[str],
 ) -> list[Predictor] | None:
     """Predictors restricted to the levels present in these complete cases (None: cannot fit)."""
     out = []
@@ -91,9 +105,8 @@ def _present_levels(
         if p.kind == "numeric":
             out.append(p)
             continue
-        seen = set(rows[p.name])
-        levels = tuple(lv for lv in p.levels if lv in seen)
-        if p.levels[0] not in seen:
+        levels = data.present_levels(p, mask)
+        if p.levels[0] not in levels:
             notes.append(
                 f"{kind} model of {outcome} skipped: its complete cases have no "
                 f'"{p.levels[0]}", the reference level of {p.name}'
@@ -107,7 +120,7 @@ def _present_levels(
         if len(levels) < len(p.levels):
             notes.append(
                 f"{kind} model of {outcome}: levels of {p.name} absent from its complete cases "
-                f"were left out ({', '.join(lv for lv in p.levels if lv not in seen)})"
+                f"were left out ({', '.join(lv for lv in p.levels if lv not in levels)})"
             )
         out.append(Predictor(p.name, p.kind, levels))
     return out

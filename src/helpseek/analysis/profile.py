@@ -47,17 +47,19 @@ def newton_logit(
 
     Converged when the Newton decrement (the likelihood gain a full step promises) is below
     `tol * (1 + |llf|)`. The log-likelihood is concave, so from any start the accepted steps climb
-    to the one optimum (when it is finite).
+    to the one optimum (when it is finite). Each iteration costs two passes over X (the Hessian and
+    the step's linear predictor); eta = X beta + offset is carried along, not recomputed.
     """
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
     w = np.ones(n) if weights is None else weights
     beta = _initial(X, y, off, w) if start is None else np.asarray(start, dtype=float).copy()
-    llf = _loglik(X, y, off, beta, w)
+    eta = X @ beta + off if k else off
+    llf = _loglik_eta(y, eta, w)
     if k == 0:
         return NewtonFit(beta, llf, True)
     for _ in range(max_iter):
-        p = special.expit(X @ beta + off)
+        p = special.expit(eta)
         grad = X.T @ (w * (y - p))
         hess = (X * (w * p * (1 - p))[:, None]).T @ X
         try:
@@ -69,10 +71,10 @@ def newton_logit(
         # a saturated fit (every p at 0 or 1) has a zero Hessian and a zero "step": not converged
         solved = np.linalg.norm(hess @ step - grad) <= 1e-6 * (1 + np.linalg.norm(grad))
         done = solved and float(grad @ step) / 2 <= tol * (1 + abs(llf))
-        accepted = _halve_until_not_worse(X, y, off, w, beta, step, llf)
+        accepted = _halve_until_not_worse(y, w, beta, eta, step, X @ step, llf)
         if accepted is None:
             return NewtonFit(beta, llf, done)
-        beta, llf = accepted
+        beta, eta, llf = accepted
         if done:  # the last, tiny step squares the remaining error (quadratic convergence)
             return NewtonFit(beta, llf, True)
     return NewtonFit(beta, llf, False)
@@ -84,38 +86,38 @@ def _initial(X: np.ndarray, y: np.ndarray, offset: np.ndarray, w: np.ndarray) ->
     mu = (y + 0.5) / 2
     weight = w * mu * (1 - mu)
     working = special.logit(mu) + (y - mu) / weight - offset
-    root = np.sqrt(weight)
-    return np.linalg.lstsq(X * root[:, None], working * root, rcond=None)[0]
+    try:  # the normal equations (cheap); least squares only when they are singular
+        return np.linalg.solve((X * weight[:, None]).T @ X, X.T @ (weight * working))
+    except np.linalg.LinAlgError:
+        root = np.sqrt(weight)
+        return np.linalg.lstsq(X * root[:, None], working * root, rcond=None)[0]
 
 
 def _halve_until_not_worse(
-    X: np.ndarray,
     y: np.ndarray,
-    off: np.ndarray,
     w: np.ndarray,
     beta: np.ndarray,
+    eta: np.ndarray,
     step: np.ndarray,
+    eta_step: np.ndarray,
     llf: float,
-) -> tuple[np.ndarray, float] | None:
-    """beta + scale * step for the largest scale in 1, 1/2, ... 2^-40 that does not lower llf."""
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """(beta, eta, llf) at beta + scale * step for the largest scale in 1, 1/2, ... 2^-40 that does
+    not lower llf (`eta_step` = X step)."""
     slack = 1e-13 * (1 + abs(llf))  # rounding: a converging step may not raise llf measurably
     scale = 1.0
     while scale > 2.0**-40:
-        candidate = beta + scale * step
-        new_llf = _loglik(X, y, off, candidate, w)
+        candidate = eta + scale * eta_step
+        new_llf = _loglik_eta(y, candidate, w)
         if new_llf >= llf - slack:
-            return candidate, new_llf
+            return beta + scale * step, candidate, new_llf
         scale /= 2
     return None
 
 
-def _loglik(
-    X: np.ndarray, y: np.ndarray, offset: np.ndarray, beta: np.ndarray, w: np.ndarray | None = None
-) -> float:
-    eta = X @ beta + offset if X.shape[1] else offset
+def _loglik_eta(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
     # log-likelihood of a Bernoulli model, stable for large |eta|
-    terms = y * eta - np.logaddexp(0.0, eta)
-    return float(np.sum(terms if w is None else w * terms))
+    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def profile_interval(
     llf_hat: float,
     j: int,
     level: float = 0.95,
+    weights: np.ndarray | None = None,
 ) -> ProfileBounds:
     """The exact, verified profile-likelihood interval of coefficient j (either end may be +-inf).
 
@@ -142,7 +145,9 @@ def profile_interval(
     bisection; g'(b) is the score of b_j at the constrained optimum (envelope theorem), so every
     step costs one constrained fit, warm-started from the previous one.
     """
-    profile = _Profile(np.delete(X, j, axis=1), X[:, j], y, llf_hat - stats.chi2.ppf(level, 1) / 2)
+    w = np.ones(len(y)) if weights is None else weights
+    target = llf_hat - stats.chi2.ppf(level, 1) / 2
+    profile = _Profile(np.delete(X, j, axis=1), X[:, j], y, w, target)
     estimate = float(params[j])
     step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
     start = np.delete(params, j)
@@ -157,18 +162,20 @@ def profile_interval(
 
 @dataclass(frozen=True)
 class _Profile:
-    """The profile of one coefficient: the other columns, its column, the outcome and the target."""
+    """The profile of one coefficient: the other columns, its column, the outcome, the frequency
+    weights and the target."""
 
     rest: np.ndarray
     xj: np.ndarray
     y: np.ndarray
+    w: np.ndarray
     target: float
 
     def gap(self, b: float, start: np.ndarray | None) -> tuple[float, float, NewtonFit]:
         """(llf_profile(b) - target, its derivative in b, the constrained fit)."""
-        fit = newton_logit(self.rest, self.y, offset=b * self.xj, start=start)
+        fit = newton_logit(self.rest, self.y, offset=b * self.xj, start=start, weights=self.w)
         p = special.expit(self.rest @ fit.params + b * self.xj)
-        return fit.llf - self.target, float(self.xj @ (self.y - p)), fit
+        return fit.llf - self.target, float(self.xj @ (self.w * (self.y - p))), fit
 
 
 def _end(

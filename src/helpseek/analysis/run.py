@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from helpseek.analysis.bivariate import BivariateResult, categorical_by_group, numeric_by_group
 from helpseek.analysis.coding import Predictor, as_text
@@ -127,8 +128,16 @@ def _settings(spec: AnalysisSpec) -> dict[str, Any]:
 def run_analysis(
     data: pd.DataFrame, spec: AnalysisSpec, progress: Callable[[str], None] | None = None
 ) -> AnalysisResult:
-    """Run every part of `spec` on `data`; raises InputError for bad spec/data combinations."""
-    say = progress or (lambda _message: None)
+    """Run every part of `spec` on `data`; raises InputError for bad spec/data combinations.
+
+    BLAS runs on one thread: the model matrices are small (covariate patterns x columns), and
+    several BLAS threads per process fight each other on a few shared cores (issue 16).
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(data, spec, progress or (lambda _message: None))
+
+
+def _run(data: pd.DataFrame, spec: AnalysisSpec, say: Callable[[str], None]) -> AnalysisResult:
     say("checking the spec against the data")
     prepared = prepare(data, spec)
     frame, predictors = prepared.frame, prepared.predictors
