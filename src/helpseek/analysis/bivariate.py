@@ -14,6 +14,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from helpseek.analysis.fisher import fisher_test
+
+#: The test name of each way fisher_test computed its p.
+FISHER_TESTS = {"exact": "fisher", "monte carlo": "fisher (monte carlo)"}
+
 
 @dataclass(frozen=True)
 class BivariateRow:
@@ -94,14 +99,15 @@ def categorical_by_group(
 
 
 def contingency_test(table: np.ndarray) -> tuple[str, float, float]:
-    """("chi-square" | "fisher" | "none", statistic, p) for a levels x groups table of counts."""
+    """("chi-square" | "fisher" | "fisher (monte carlo)" | "none", statistic, p) for a levels x
+    groups table of counts; "fisher (monte carlo)" only where the exact p is not feasible."""
     table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
     if table.shape[0] < 2 or table.shape[1] < 2:
         return "none", float("nan"), float("nan")
     expected = stats.contingency.expected_freq(table)
     if np.any(expected < 5):
-        result = stats.fisher_exact(table)
-        return "fisher", float("nan"), float(result.pvalue)
+        result = fisher_test(table)  # exact as R's fisher.test (scipy's r x c p is Monte Carlo)
+        return FISHER_TESTS[result.method], float("nan"), result.p
     chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
     return "chi-square", float(chi2), float(p)
 

@@ -12,10 +12,16 @@ from typing import Any
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from helpseek.analysis.bivariate import BivariateResult, categorical_by_group, numeric_by_group
+from helpseek.analysis.bivariate import (
+    FISHER_TESTS,
+    BivariateResult,
+    categorical_by_group,
+    numeric_by_group,
+)
 from helpseek.analysis.coding import Predictor, as_text
 from helpseek.analysis.describe import DescriptionResult, describe_item, item_columns
 from helpseek.analysis.filters import compile_filter
+from helpseek.analysis.fisher import MONTE_CARLO_NOTE
 from helpseek.analysis.imputation import SEED
 from helpseek.analysis.logistic import LogisticResult
 from helpseek.analysis.models import fit_models
@@ -157,6 +163,15 @@ def _run(data: pd.DataFrame, spec: AnalysisSpec, say: Callable[[str], None]) -> 
     items = _blank(frame, spec)
     descriptions = tuple(describe_item(items, item, spec.proportion_ci) for item in spec.describe)
     comparison = _compare(items, spec) if spec.compare else None
+    sampled = [
+        f"Table 1, {b.variable} by {o}" for o, b in table1 if b.test == FISHER_TESTS["monte carlo"]
+    ]
+    sampled += [
+        f"comparison, {b.variable}"
+        for b in (comparison.items if comparison else ())
+        if b.test == FISHER_TESTS["monte carlo"]
+    ]
+    notes += [f"{where}: Fisher's p is a {MONTE_CARLO_NOTE}" for where in sampled]
     return AnalysisResult(
         spec,
         prepared.flow,

@@ -28,6 +28,11 @@ Record = Mapping[str, Any]
 _TEST_NAMES = {
     "chi-square": ("χ²", "χ²: Pearson's chi-square test without continuity correction"),
     "fisher": ("Fisher", "Fisher: Fisher's exact test (used when an expected count is below 5)"),
+    "fisher (monte carlo)": (
+        "Fisher (MC)",
+        "Fisher (MC): Fisher's test with a Monte Carlo p from 99,999 tables, fixed seed "
+        "(where the exact p was not feasible)",
+    ),
     "wilcoxon rank-sum": ("Wilcoxon", "Wilcoxon: Wilcoxon rank-sum (Mann–Whitney) test"),
     "kruskal-wallis": ("Kruskal–Wallis", "Kruskal–Wallis: Kruskal–Wallis rank test"),
     "none": ("—", "—: no test (one level or one group only)"),
