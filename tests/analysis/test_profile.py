@@ -15,6 +15,7 @@ from scipy import stats
 
 from helpseek.analysis import Predictor, build_design, fit_logistic
 from helpseek.analysis.profile import newton_logit, profile_interval
+from helpseek.analysis.venzon import venzon_moolgavkar
 
 MTCARS = Path(__file__).parent / "fixtures" / "outside" / "mtcars.csv"
 
@@ -87,3 +88,38 @@ def test_profile_interval__no_root_can_be_verified__bounds_are_nan_with_notes_no
     # Then neither end is a number: both are reported as not found
     assert np.isnan(bounds.low) and np.isnan(bounds.high)
     assert bounds.notes == ("lower", "upper")
+
+
+@pytest.mark.parametrize("j", [0, 1, 2])
+def test_profile_interval__venzon_moolgavkar__same_bounds_as_the_bracketed_root(j: int) -> None:
+    # Given mtcars am ~ wt + hp, whose profile is far from quadratic (issue 11's defect)
+    X, y = _mtcars()
+    full = newton_logit(X, y)
+    covariance = np.linalg.inv(_information(X, full.params))
+    se = np.sqrt(np.diag(covariance))
+    # When each bound is found by Venzon-Moolgavkar (issue 16) and by the constrained-fit root search
+    fast = profile_interval(X, y, full.params, se, full.llf, j, covariance=covariance)
+    slow = profile_interval(X, y, full.params, se, full.llf, j)
+    # Then both give the same verified bounds
+    assert fast.notes == slow.notes == ()
+    assert (fast.low, fast.high) == pytest.approx((slow.low, slow.high), rel=1e-9)
+    found = [
+        venzon_moolgavkar(X, y, np.ones(len(y)), full.params, covariance, j, target, d)
+        for target in [full.llf - stats.chi2.ppf(0.95, 1) / 2]
+        for d in (-1.0, 1.0)
+    ]
+    assert found == pytest.approx([slow.low, slow.high], rel=1e-9)
+
+
+def test_profile_interval__venzon_moolgavkar_cannot_settle__the_root_search_still_answers() -> None:
+    # Given a quasi-separated predictor: its upper profile bound is infinite, Newton cannot land
+    x = np.array([0.0] * 10 + [1.0] * 10)
+    y = np.array([0.0] * 7 + [1.0] * 3 + [1.0] * 10)
+    X = np.column_stack([np.ones(20), x])
+    fit = newton_logit(X, y, max_iter=100)
+    covariance = np.linalg.inv(_information(X, fit.params))
+    se = np.sqrt(np.diag(covariance))
+    target = fit.llf - stats.chi2.ppf(0.95, 1) / 2
+    assert venzon_moolgavkar(X, y, np.ones(20), fit.params, covariance, 1, target, 1.0) is None
+    bounds = profile_interval(X, y, fit.params, se, fit.llf, 1, covariance=covariance)
+    assert bounds.high == np.inf and np.isfinite(bounds.low)

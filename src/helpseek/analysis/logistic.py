@@ -246,7 +246,9 @@ def _fit_mle(
     """The ML fit (profile.newton_logit on the weighted patterns) with SEs from the observed
     information, as statsmodels' Logit and R's glm, and Wald or profile intervals."""
     params = fit.params
-    se = _standard_errors(X, w, params)
+    covariance = _covariance(X, w, params)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(covariance))
     notes = []
     if not fit.converged:
         notes.append(
@@ -257,7 +259,7 @@ def _fit_mle(
     missing_bounds: list[tuple[int, str]] = []
     if ci == "profile":
         bounds = [
-            profile_interval(X, y, params, se, fit.llf, j, level, weights=w)
+            profile_interval(X, y, params, se, fit.llf, j, level, weights=w, covariance=covariance)
             for j in range(X.shape[1])
         ]
         low, high = np.array([b.low for b in bounds]), np.array([b.high for b in bounds])
@@ -270,16 +272,14 @@ def _fit_mle(
     )  # fmt: skip
 
 
-def _standard_errors(X: np.ndarray, w: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """sqrt(diag(inverse observed information)); NaN where the information is singular."""
+def _covariance(X: np.ndarray, w: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """The inverse observed information (all NaN where the information is singular)."""
     p = special.expit(X @ params)
     information = (X * (w * p * (1 - p))[:, None]).T @ X
     try:
-        covariance = np.linalg.inv(information)
+        return np.linalg.inv(information)
     except np.linalg.LinAlgError:
-        return np.full(X.shape[1], np.nan)
-    with np.errstate(invalid="ignore"):
-        return np.sqrt(np.diag(covariance))
+        return np.full((X.shape[1], X.shape[1]), np.nan)
 
 
 def _fit_firth(X: np.ndarray, y: np.ndarray, w: np.ndarray, ci: str, level: float) -> _Fit:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
+from helpseek.analysis.venzon import venzon_moolgavkar
+
 #: |llf_profile(bound) - target| allowed at a verified bound (log-likelihood units; the deviance
 #: is twice this). The root itself is solved to ~1e-10; this leaves room for a cold refit.
 VERIFY_TOL = 1e-7
@@ -138,12 +140,16 @@ def profile_interval(
     j: int,
     level: float = 0.95,
     weights: np.ndarray | None = None,
+    covariance: np.ndarray | None = None,
 ) -> ProfileBounds:
     """The exact, verified profile-likelihood interval of coefficient j (either end may be +-inf).
 
-    Each end is a root of g(b) = llf_profile(b) - target, found by Newton's method safeguarded by
-    bisection; g'(b) is the score of b_j at the constrained optimum (envelope theorem), so every
-    step costs one constrained fit, warm-started from the previous one.
+    With `covariance` (the inverse information at `params`), each end is first sought by
+    Venzon-Moolgavkar's Newton on the full system (venzon.py: one Hessian per step). Otherwise, or
+    when that end is not verified, it is a root of g(b) = llf_profile(b) - target, found by Newton's
+    method safeguarded by bisection; g'(b) is the score of b_j at the constrained optimum (envelope
+    theorem), so every step costs one constrained fit, warm-started from the previous one. Every
+    end is verified by a cold constrained fit either way.
     """
     w = np.ones(len(y)) if weights is None else weights
     target = llf_hat - stats.chi2.ppf(level, 1) / 2
@@ -153,7 +159,13 @@ def profile_interval(
     start = np.delete(params, j)
     ends, notes = [], []
     for direction, side in ((-1.0, "lower"), (1.0, "upper")):
-        value = _end(profile, estimate, step, direction, start)
+        value = float("nan")
+        if covariance is not None:
+            found = venzon_moolgavkar(X, y, w, params, covariance, j, target, direction)
+            if found is not None and _verified(profile, found, estimate, direction):
+                value = found
+        if np.isnan(value):
+            value = _end(profile, estimate, step, direction, start)
         if np.isnan(value):
             notes.append(side)
         ends.append(value)
