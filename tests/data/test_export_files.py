@@ -193,3 +193,29 @@ def test_round_trip__arbitrary_answers__every_format_returns_them(
     path = tmp_path / f"data{suffix}"
     write_dataset(dataset, path)
     pdt.assert_frame_equal(read_table(path), dataset.frame)
+
+
+def test_read_table__no_codebook__columns_typed_as_to_numeric_on_every_cell(tmp_path: Path) -> None:
+    # Given a CSV without codebook (issue 16: each distinct text is converted once; the reference
+    # is pandas' to_numeric on every cell, as before)
+    columns = {
+        "ints": ["1", "2", "", "2"],
+        "floats": ["1.5", "2", "2", "-3e2"],
+        "mixed": ["1", "yes", "", "1"],
+        "empty": ["", "", "", ""],
+        "plain": ["4", "5", "6", "7"],
+    }
+    path = tmp_path / "plain.csv"
+    pd.DataFrame(columns).to_csv(path, index=False)
+    frame = read_table(path)
+    for name, values in columns.items():
+        text = pd.Series([v or None for v in values], dtype=object)
+        numeric = pd.to_numeric(text, errors="coerce")
+        if numeric.notna().sum() == text.notna().sum() and text.notna().any():
+            pdt.assert_series_equal(frame[name], numeric, check_names=False)
+        else:
+            assert (
+                frame[name].dtype == "string"
+                and frame[name].isna().tolist() == text.isna().tolist()
+            )
+    assert frame["plain"].dtype == "int64" and frame["ints"].dtype == "float64"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,6 +43,49 @@ def test_screen__straightlining__same_answer_across_a_whole_battery() -> None:
     result = screen(frame, ScreeningOptions(batteries={"mental_health": ("m1", "m2", "m3")}))
     assert result.frame["flag_straightlining"].tolist() == [True, False, False]
     assert 'all 3 items of "mental_health" are "often"' in result.frame.loc[0, "flag_reasons"]
+
+
+def test_screen__straightlining__same_rows_as_a_row_by_row_count_of_distinct_answers() -> None:
+    # Given random answers, some missing, in a text battery and a numeric one (issue 16: the
+    # flag is computed column against column; the reference counts distinct answers row by row)
+    rng = np.random.default_rng(16)
+    texts = np.array(["never", "sometimes", "often", None], dtype=object)
+    frame = _frame(**{f"t{i}": list(texts[rng.integers(0, 4, 400)]) for i in range(3)})
+    frame["t1"] = frame["t1"].astype("string")  # as Parquet gives it: missing is pd.NA
+    for i in range(3):
+        frame[f"n{i}"] = rng.integers(1, 3, 400).astype(float)
+    frame.loc[rng.integers(0, 400, 40), "n1"] = np.nan
+    batteries = {"t": ("t0", "t1", "t2"), "n": ("n0", "n1", "n2")}
+    result = screen(frame, ScreeningOptions(batteries=batteries))
+    expected = np.zeros(400, bool)
+    for columns in batteries.values():
+        block = frame[list(columns)].astype(object)
+        expected |= (block.nunique(axis=1) == 1).to_numpy() & block.notna().all(axis=1).to_numpy()
+    assert result.frame["flag_straightlining"].to_numpy().tolist() == expected.tolist()
+    assert 20 < expected.sum() < 200
+
+
+def test_screen__duplicates__same_rows_as_hashing_every_answer_as_text() -> None:
+    # Given random answers (text, numbers, missing) where many rows repeat (issue 16: answers
+    # are coded per column; the reference hashes the text of every cell, as before)
+    rng = np.random.default_rng(17)
+    answers = {f"q{i}": list(rng.choice(["a", "b", None], 300)) for i in range(4)}
+    frame = _frame(**answers)
+    frame["x"] = rng.integers(0, 2, 300).astype(float)
+    frame.loc[rng.integers(0, 300, 30), "x"] = np.nan
+    result = screen(frame, ScreeningOptions(duplicates_min_answered=3))
+    columns = ["q0", "q1", "q2", "q3", "x"]
+    block = frame[columns].astype(object).where(frame[columns].notna(), None).astype(str)
+    keys = pd.util.hash_pandas_object(block, index=False).to_numpy()
+    answered = frame[columns].notna().sum(axis=1).to_numpy() >= 3
+    seen: set[int] = set()
+    expected = []
+    for key, enough in zip(keys, answered):
+        expected.append(bool(enough and key in seen))
+        if enough:
+            seen.add(key)
+    assert result.frame["flag_duplicates"].tolist() == expected
+    assert 20 < sum(expected) < 280
 
 
 def test_screen__battery_column_missing__names_it_with_near_miss() -> None:

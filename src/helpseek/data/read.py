@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 
@@ -108,11 +109,26 @@ def _conform_without_codebook(frame: pd.DataFrame) -> pd.DataFrame:
         column = frame[name]
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             column = column.where(column.notna() & (column != ""), None)
-            numeric = pd.to_numeric(column, errors="coerce")
-            if numeric.notna().sum() == column.notna().sum() and column.notna().any():
+            numeric = _all_numeric(column)
+            if numeric is not None:
                 frame[name] = numeric
             else:
                 frame[name] = pd.array(column, dtype="string")
     if UNANSWERED in frame:
         frame[UNANSWERED] = frame[UNANSWERED].fillna("")
     return frame
+
+
+def _all_numeric(column: pd.Series) -> np.ndarray | None:
+    """The column as numbers when every answer is one (and there is one), else None; each
+    distinct text is converted once (a million rows with a few distinct answers, issue 16)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return None
+    numeric = pd.to_numeric(pd.Series(np.asarray(uniques, dtype=object)), errors="coerce")
+    if numeric.isna().any():
+        return None
+    values = numeric.to_numpy()
+    if (codes < 0).any():  # missing answers: NaN, as to_numeric gives them
+        values = np.append(values.astype(float), np.nan)
+    return values[codes]

@@ -185,14 +185,16 @@ def _straightlining(frame: pd.DataFrame, options: ScreeningOptions) -> Flags:
     for battery, columns in options.batteries.items():
         if len(columns) < options.straightlining_min_items:
             continue
-        block = frame[list(columns)].astype(object)
-        complete = block.notna().all(axis=1).to_numpy()
-        same = (block.nunique(axis=1, dropna=True) == 1).to_numpy() & complete
+        # column against column, not row by row (a million rows in a second, issue 16)
+        values = [frame[c].to_numpy(dtype=object, na_value=None) for c in columns]
+        same = frame[list(columns)].notna().all(axis=1).to_numpy().copy()
+        for other in values[1:]:
+            same &= (other == values[0]).astype(bool)
         for i in np.flatnonzero(same):
             flagged[i] = True
             why[i] = (
                 why[i] + ", " if why[i] else ""
-            ) + f'all {len(columns)} items of "{battery}" are "{block.iat[i, 0]}"'
+            ) + f'all {len(columns)} items of "{battery}" are "{values[0][i]}"'
     return flagged, why
 
 
@@ -206,9 +208,11 @@ def _duplicates(frame: pd.DataFrame, min_answered: int) -> Flags:
     columns = _answer_columns(frame)
     if not columns:
         return np.zeros(n, bool), [""] * n
-    block = frame[columns].astype(object).where(frame[columns].notna(), None).astype(str)
+    # answers compared as text (a missing answer as "None"), each column coded once: no string
+    # per cell, so a million rows stay small and fast (issue 16)
+    codes = pd.DataFrame({i: _text_codes(frame[c]) for i, c in enumerate(columns)})
     answered = frame[columns].notna().sum(axis=1).to_numpy() >= min_answered
-    key = pd.util.hash_pandas_object(block, index=False).to_numpy()
+    key = pd.util.hash_pandas_object(codes, index=False).to_numpy()
     first_of: dict[int, int] = {}
     flagged, why = np.zeros(n, bool), [""] * n
     ids = (
@@ -225,6 +229,13 @@ def _duplicates(frame: pd.DataFrame, min_answered: int) -> Flags:
         else:
             first_of[key[i]] = i
     return flagged, why
+
+
+def _text_codes(column: pd.Series) -> np.ndarray:
+    """One integer per distinct text of the answers (str(value); missing is "None")."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = [str(u) for u in np.asarray(uniques, dtype=object)] + ["None"]
+    return pd.factorize(np.array(texts, dtype=object))[0].astype(np.int32)[codes]
 
 
 def _inconsistent(
