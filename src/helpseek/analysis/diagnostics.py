@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def hosmer_lemeshow(
     df = used - 2
     if df < 1:
         return float("nan"), 0, float("nan")
-    return float(statistic), df, float(stats.chi2.sf(statistic, df))
+    return float(statistic), df, float(special.chdtrc(df, statistic))  # stats.chi2.sf
 
 
 def _quantiles(values: np.ndarray, w: np.ndarray, probs: np.ndarray) -> np.ndarray:

@@ -73,7 +73,7 @@ def _fit_complete(
     present = _present_levels(data, mask, chosen, outcome.name, kind, notes)
     if present is None:
         return None
-    if len(data.outcome_values(mask)) < 2:
+    if not data.has_both_outcomes(mask):
         notes.append(
             f"{kind} model of {outcome.name} ({', '.join(p.name for p in chosen)}) skipped: "
             "the outcome has one value in its complete cases"

@@ -76,8 +76,9 @@ class OutcomeData:
         counts = np.bincount(coded.codes[mask], minlength=len(coded.values))
         return tuple(str(v) for v, c in zip(coded.values, counts) if c > 0)
 
-    def outcome_values(self, mask: np.ndarray) -> set[int]:
-        return {int(v) for v in np.unique(self.y[mask])}
+    def has_both_outcomes(self, mask: np.ndarray) -> bool:
+        events = int(self.y[mask].sum())
+        return 0 < events < int(mask.sum())
 
     def patterns(self, chosen: Sequence[Predictor], mask: np.ndarray) -> Patterns:
         """The complete cases `mask` of the model with `chosen` (levels as given: absent levels are
@@ -93,11 +94,13 @@ def _code(series: pd.Series, predictor: Predictor) -> _Coded:
     if predictor.kind == "numeric":
         codes, uniques = pd.factorize(series.to_numpy(dtype=float), use_na_sentinel=True)
         return _Coded(predictor, codes.astype(np.int64), np.asarray(uniques, dtype=float))
-    values = series.to_numpy(dtype=object)
-    codes = pd.Categorical(values, categories=list(predictor.levels)).codes.astype(np.int64)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    index = {level: i for i, level in enumerate(predictor.levels)}
     # build_design's rule: an answered value that is no level is coded as the reference
-    codes[(codes < 0) & pd.notna(values)] = 0
-    return _Coded(predictor, codes, np.asarray(predictor.levels, dtype=object))
+    lookup = np.array([index.get(u, 0) for u in np.asarray(uniques, dtype=object)] + [-1])
+    return _Coded(
+        predictor, lookup[codes].astype(np.int64), np.asarray(predictor.levels, dtype=object)
+    )
 
 
 def _distinct_rows(
