@@ -70,6 +70,9 @@ def test_analyze__small_spec__writes_results_and_tables_and_prints_the_path(
     assert "flagged, not excluded: identifying" in steps
     assert document["inputs"][0]["path"] == str(data) and len(document["inputs"][0]["sha256"]) == 64
     assert (out / "tables" / "table2-sought_help.md").is_file()
+    # And progress, stderr not being a terminal, is plain lines up to the last step (issue 16)
+    lines = [line for line in _.splitlines() if line.startswith("analysing: ")]
+    assert lines[0].startswith("analysing: 0/6 (0%)") and lines[-1].startswith("analysing: 6/6")
     # And no identifying detail reaches any written file
     for path in out.rglob("*"):
         if path.is_file():
@@ -167,8 +170,8 @@ def test_analyze__pilot_file_of_five_responses__says_too_few_rows_first_and_keep
     # When it is analysed with the bundled spec
     code, _, err = _run("analyze", "--data", str(pilot), "--spec", "help_seeking",
                         "--out", str(tmp_path / "results"))  # fmt: skip
-    # Then the first message is the real cause: too few rows for the models
-    lines = [line for line in err.splitlines() if line.strip()]
+    # Then the first message (after plain progress lines) is the real cause: too few rows
+    lines = [line for line in err.splitlines() if line.strip() and "analysing: " not in line]
     assert code == 1
     assert lines[0].endswith("[ANALYSIS-017]") and "Only 4 rows are left to analyse" in lines[0]
     # And the outcomes with one value come next, and every other problem is one summary line

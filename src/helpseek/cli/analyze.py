@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+
+from helpseek.cli.progress import progress_bars
 
 # The analysis stack (pandas, statsmodels, scipy) takes over a second to load: it is imported in
 # the commands that use it, so that every other `helpseek` command starts without it.
@@ -83,11 +85,12 @@ def analyze(
     frames = [frame for frame, _ in screened]
     combined = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=stderr, transient=True) as bar:
+    with progress_bars(stderr, columns, transient=True) as bar:  # plain lines when not a terminal
         task = bar.add_task("analysing", total=_planned_steps(parsed))
 
         def progress(message: str) -> None:
-            bar.update(task, description=message[:60], advance=1)
+            bar.update(task, description=message[:60])
+            bar.advance(task)
 
         result = run_or_exit(lambda: run_analysis(combined, parsed, progress))
     used = [form for _, form in screened]
