@@ -30,8 +30,10 @@ _TEST_NAMES = {
     "fisher": ("Fisher", "Fisher: Fisher's exact test (used when an expected count is below 5)"),
     "fisher (monte carlo)": (
         "Fisher (MC)",
-        "Fisher (MC): Fisher's test with a Monte Carlo p from 99,999 tables, fixed seed "
-        "(where the exact p was not feasible)",
+        (
+            "Fisher (MC): Fisher's test with a Monte Carlo p from 99,999 tables, fixed seed "
+            "(where the exact p was not feasible)"
+        ),
     ),
     "wilcoxon rank-sum": ("Wilcoxon", "Wilcoxon: Wilcoxon rank-sum (Mann–Whitney) test"),
     "kruskal-wallis": ("Kruskal–Wallis", "Kruskal–Wallis: Kruskal–Wallis rank test"),
