@@ -102,7 +102,12 @@ def _row(
 
 def _store(folder: Path, records: int) -> tuple[str, ResearchIdentity]:
     """A SQLite store holding `records` sealed records of the real form (reused from `folder`)."""
-    from helpseek.store import ResearchIdentity, generate_research_keypair, open_store
+    from helpseek.store import (
+        ResearchIdentity,
+        generate_research_keypair,
+        new_record_id,
+        open_store,
+    )
 
     db, key_file = folder / "responses.db", folder / "identity.txt"
     if db.exists() and key_file.exists():
@@ -121,8 +126,8 @@ def _store(folder: Path, records: int) -> tuple[str, ResearchIdentity]:
         sealed = pool.map(_seal, plaintexts, [key.public_key] * records, chunksize=500)
         with sqlite3.connect(db) as connection:
             connection.executemany(
-                "INSERT INTO sealed_records (submission_key, sealed, stored_on) VALUES (?, ?, ?)",
-                ((os.urandom(32), data, date.today().isoformat()) for data in sealed),
+                "INSERT INTO sealed_records (id, sealed, stored_on) VALUES (?, ?, ?)",
+                ((new_record_id(), data, date.today().isoformat()) for data in sealed),
             )
     return f"sqlite:///{db}", key.identity
 

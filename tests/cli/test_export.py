@@ -11,7 +11,14 @@ from typer.testing import CliRunner
 from helpseek.cli.main import app
 from helpseek.data import read_table
 from helpseek.problems import catalogue
-from helpseek.store import PageRecord, load_public_keys, open_store, seal_page
+from helpseek.store import (
+    PageRecord,
+    StoredRecord,
+    load_public_keys,
+    new_record_id,
+    open_store,
+    seal_page,
+)
 
 PASSPHRASE = "correct horse battery"
 FORM = """
@@ -42,8 +49,9 @@ def survey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         PageRecord("r2", "study", "1", "en", "stop", 1, {}, ("stop",), "2026-11-30", 30),
     ]  # fmt: skip
     with open_store(f"sqlite:///{tmp_path / 'responses.db'}") as store:
-        for n, page in enumerate(pages):
-            store.append(seal_page(page.to_json(), recipients), bytes([n]))
+        store.append(
+            [StoredRecord(new_record_id(), seal_page(p.to_json(), recipients)) for p in pages]
+        )
     return tmp_path
 
 
@@ -115,16 +123,18 @@ def test_export__records_sealed_to_another_key__stop_unless_skip_unreadable(surv
     page = PageRecord(
         "r3", "study", "1", "en", "stop", 1, {"stop": "no"}, ("stop",), "2026-11-30", 5
     )
+    foreign = StoredRecord(new_record_id(), seal_page(page.to_json(), other))
     with open_store(f"sqlite:///{survey / 'responses.db'}") as store:
-        store.append(seal_page(page.to_json(), other), b"other")
+        store.append([foreign])
     # When exporting, the export stops and names the record; with --skip-unreadable it warns
     stopped = runner.invoke(app, export_args(survey, "data.csv"))
     assert stopped.exit_code == 1
-    assert "Sealed record 4 could not be opened: no matching key" in stopped.stderr
+    named = f"Sealed record {foreign.record_id} could not be opened: no matching key"
+    assert named in stopped.stderr
     skipped = runner.invoke(app, [*export_args(survey, "data.csv"), "--skip-unreadable"])
     assert skipped.exit_code == 0
-    assert "Sealed record 4" in skipped.stderr
-    assert list(read_table(survey / "data.csv")["response_id"]) == ["r1", "r2"]
+    assert f"Sealed record {foreign.record_id}" in skipped.stderr
+    assert sorted(read_table(survey / "data.csv")["response_id"]) == ["r1", "r2"]
 
 
 def test_export__processes_below_one__exit_1_with_data_018_and_no_file(survey: Path) -> None:

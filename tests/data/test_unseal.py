@@ -1,4 +1,4 @@
-"""unseal_all: every sealed record of a real store opened with the research identity."""
+"""unseal_all: every sealed record of a real store opened with the research identity; fillers dropped."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from helpseek.data import unseal, unseal_all
 from helpseek.data.unseal import decrypting_processes, open_in_order
 from helpseek.problems import InputError, Problem, catalogue
 from helpseek.store import (
+    FILLER_JSON,
     PageRecord,
     Recipients,
     ResearchKeypair,
     SealedRecord,
     Store,
+    StoredRecord,
     generate_research_keypair,
+    new_record_id,
     open_store,
     seal_page,
 )
@@ -38,41 +41,55 @@ def record(n: int) -> PageRecord:
     )
 
 
-def test_unseal_all__sealed_pages__come_back_in_storage_order_with_progress(
+def _put(store: Store, key: ResearchKeypair, plaintext: bytes) -> int:
+    """Store one record sealed to `key`; returns its id."""
+    record = StoredRecord(new_record_id(), seal_page(plaintext, Recipients((key.public_key,))))
+    store.append([record])
+    return record.record_id
+
+
+def test_unseal_all__pages_and_fillers__only_pages_come_back_with_progress_over_all(
     store: Store, key: ResearchKeypair
 ) -> None:
+    # Given three pages of one response and the two fillers it still holds
     for n in (1, 2, 3):
-        store.append(seal_page(record(n).to_json(), Recipients((key.public_key,))), bytes([n]))
+        _put(store, key, record(n).to_json())
+    for _ in range(2):
+        _put(store, key, FILLER_JSON)
     seen: list[tuple[int, int]] = []
+    # When the store is unsealed
     records = unseal_all(
         store, key.identity, progress=lambda done, total: seen.append((done, total))
     )
-    assert records == [record(1), record(2), record(3)]
-    assert seen == [(1, 3), (2, 3), (3, 3)]
+    # Then the pages come back, the fillers do not, and progress counted every record
+    assert sorted(records, key=lambda r: r.seq) == [record(1), record(2), record(3)]
+    assert seen == [(n, 5) for n in range(1, 6)]
 
 
-def test_unseal_all__record_sealed_to_another_key__listed_as_problem_by_position(
+def test_unseal_all__record_sealed_to_another_key__listed_as_problem_by_id(
     store: Store, key: ResearchKeypair
 ) -> None:
     other = generate_research_keypair()
-    store.append(seal_page(record(1).to_json(), Recipients((key.public_key,))), b"a")
-    store.append(seal_page(record(2).to_json(), Recipients((other.public_key,))), b"b")
-    store.append(seal_page(b"not json", Recipients((key.public_key,))), b"c")
+    _put(store, key, record(1).to_json())
+    foreign = _put(store, other, record(2).to_json())
+    garbage = _put(store, key, b"not json")
     with pytest.raises(InputError) as caught:
         unseal_all(store, key.identity)
     message = catalogue["STORE-004"].format
-    assert [p.message for p in caught.value.problems] == [
-        message(record=2, reason="no matching key"),
-        message(record=3, reason="it is not a helpseek page record (JSONDecodeError)"),
-    ]
+    assert sorted(p.message for p in caught.value.problems) == sorted(
+        [
+            message(record=foreign, reason="no matching key"),
+            message(record=garbage, reason="it is not a helpseek page record (JSONDecodeError)"),
+        ]
+    )
 
 
 def test_unseal_all__skip_unreadable__warns_and_returns_the_rest(
     store: Store, key: ResearchKeypair
 ) -> None:
     other = generate_research_keypair()
-    store.append(seal_page(record(1).to_json(), Recipients((other.public_key,))), b"a")
-    store.append(seal_page(record(2).to_json(), Recipients((key.public_key,))), b"b")
+    _put(store, other, record(1).to_json())
+    _put(store, key, record(2).to_json())
     warnings: list[Problem] = []
     assert unseal_all(store, key.identity, on_unreadable=warnings.append) == [record(2)]
     assert [(w.code, w.severity) for w in warnings] == [("STORE-004", "warning")]
@@ -119,13 +136,19 @@ def test_open_in_order__two_processes__same_plaintexts_and_failures_in_the_same_
 def test_unseal_all__several_processes__same_records_problems_and_progress_as_one(
     store: Store, key: ResearchKeypair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Given 40 pages (two sealed to another key) and 10 fillers
     other = generate_research_keypair()
+    foreign = []
     for n in range(1, 41):
-        to = other if n in (7, 33) else key
-        store.append(seal_page(record(n).to_json(), Recipients((to.public_key,))), bytes([n]))
+        record_id = _put(store, other if n in (7, 33) else key, record(n).to_json())
+        if n in (7, 33):
+            foreign.append(record_id)
+    for _ in range(10):
+        _put(store, key, FILLER_JSON)
     monkeypatch.setattr(unseal, "PARALLEL_FROM_RECORDS", 10)  # a store this small runs in one
     monkeypatch.setattr(unseal, "CHUNK_RECORDS", 6)
     results = []
+    # When it is unsealed in one process and in three
     for processes in (1, 3):
         warnings: list[Problem] = []
         seen: list[tuple[int, int]] = []
@@ -136,12 +159,14 @@ def test_unseal_all__several_processes__same_records_problems_and_progress_as_on
             on_unreadable=warnings.append,
             processes=processes,
         )
-        results.append((records, [w.message for w in warnings], seen))
+        results.append((records, sorted(w.message for w in warnings), seen))
+    # Then both give the same pages in the same order, no filler, each problem by its record's id
     assert results[0] == results[1]
-    assert results[1][0] == [record(n) for n in range(1, 41) if n not in (7, 33)]
+    by_seq = sorted(results[1][0], key=lambda r: r.seq)
+    assert by_seq == [record(n) for n in range(1, 41) if n not in (7, 33)]
     message = catalogue["STORE-004"].format
-    assert results[1][1] == [message(record=n, reason="no matching key") for n in (7, 33)]
-    assert results[1][2] == [(n, 40) for n in range(1, 41)]
+    assert results[1][1] == sorted(message(record=i, reason="no matching key") for i in foreign)
+    assert results[1][2] == [(n, 50) for n in range(1, 51)]
 
 
 def test_decrypting_processes__fewer_than_one__refused_with_data_018() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
@@ -17,13 +16,14 @@ from helpseek.store import (
     Recipients,
     ResearchKeypair,
     SessionUpdate,
+    StoredRecord,
+    new_record_id,
     new_session_key,
     open_store,
     seal_page,
     seal_session_state,
-    unseal_record,
 )
-from helpseek.store.database import head_revision
+from helpseek.store.engine import create_engine, head_revision, migrate
 
 DAY = date(2026, 11, 29)
 
@@ -47,106 +47,6 @@ def test_open_store__new_database__applies_migrations_to_head(store_url: str) ->
     assert tables == {"alembic_version", "sealed_records", "session_states"}
 
 
-def test_append__same_submission_key_twice__stores_the_page_once(
-    store_url: str, research_key: ResearchKeypair
-) -> None:
-    recipients = Recipients((research_key.public_key,))
-    with open_store(store_url, today=lambda: DAY) as store:
-        first = store.append(seal_page(page_json(research_key, "a"), recipients), b"key-1")
-        # When the respondent's browser replays the same POST
-        replay = store.append(seal_page(page_json(research_key, "a"), recipients), b"key-1")
-        other = store.append(seal_page(page_json(research_key, "b", 2), recipients), b"key-2")
-        assert (first, replay, other) == (True, False, True)
-        assert store.count_records() == 2
-        pages = [
-            PageRecord.from_json(unseal_record(r, research_key.identity))
-            for r in store.iter_records()
-        ]
-    assert [(p.seq, p.answers["q_text"]) for p in pages] == [(1, "a"), (2, "b")]
-
-
-def test_append_with_session__page_and_next_state_commit_together(
-    store_url: str, research_key: ResearchKeypair
-) -> None:
-    recipients = Recipients((research_key.public_key,))
-    expires = date(2026, 11, 30)
-    with open_store(store_url, today=lambda: DAY) as store:
-        store.put_session("s1", b"state-0", expires)
-        # When an accepted page is stored with the session's next state
-        stored = store.append(
-            seal_page(page_json(research_key, "a"), recipients),
-            b"key-1",
-            session=SessionUpdate("s1", b"state-1", expires),
-        )
-        # Then both are there
-        assert (stored, store.count_records(), store.get_session("s1")) == (True, 1, b"state-1")
-        # And a replay of that page stores no second copy (the state is written again as sent)
-        replay = store.append(
-            seal_page(page_json(research_key, "a"), recipients),
-            b"key-1",
-            session=SessionUpdate("s1", b"state-1", expires),
-        )
-        assert (replay, store.count_records(), store.get_session("s1")) == (False, 1, b"state-1")
-
-
-def test_append__reopened_store__keeps_every_record_with_its_date_only(
-    store_url: str, research_key: ResearchKeypair
-) -> None:
-    recipients = Recipients((research_key.public_key,))
-    with open_store(store_url, today=lambda: DAY) as store:
-        store.append(seal_page(b"tokenalpha", recipients), b"k")
-    with open_store(store_url) as store:
-        assert store.count_records() == 1
-    engine = sa.create_engine(store_url)
-    with engine.connect() as conn:
-        stored_on = conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalar_one()
-    engine.dispose()
-    assert str(stored_on) == "2026-11-29"
-
-
-def test_append__month_precision__stores_the_first_day_of_the_month(
-    tmp_path: Path, research_key: ResearchKeypair
-) -> None:
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    with open_store(url, today=lambda: DAY, date_precision="month") as store:
-        store.append(seal_page(b"x", Recipients((research_key.public_key,))), b"k")
-    with sqlite3.connect(tmp_path / "r.db") as conn:
-        assert conn.execute("SELECT stored_on FROM sealed_records").fetchone() == ("2026-11-01",)
-
-
-def test_append__plaintext_bytes__are_refused_by_type(store_url: str) -> None:
-    with open_store(store_url) as store, pytest.raises(TypeError):
-        store.append(b"tokenalpha", b"k")  # type: ignore[arg-type]
-
-
-def test_sessions__put_replace_get_delete(store_url: str) -> None:
-    with open_store(store_url, today=lambda: DAY) as store:
-        store.put_session("s1", b"state-1", date(2026, 11, 30))
-        store.put_session("s1", b"state-2", date(2026, 11, 30))
-        assert store.get_session("s1") == b"state-2"
-        assert store.get_session("unknown") is None
-        store.delete_session("s1")
-        store.delete_session("s1")
-        assert store.get_session("s1") is None
-
-
-def test_sessions__past_expiry__are_not_returned_and_are_purged(store_url: str) -> None:
-    today = [DAY]
-    with open_store(store_url, today=lambda: today[0]) as store:
-        store.put_session("old", b"state", DAY)
-        assert store.get_session("old") == b"state"  # valid through its expiry day
-        # When the next day comes
-        today[0] = date(2026, 11, 30)
-        assert store.get_session("old") is None
-        store.put_session("new", b"state", date(2026, 12, 1))
-    engine = sa.create_engine(store_url)
-    with engine.connect() as conn:
-        ids = conn.execute(sa.text("SELECT session_id FROM session_states")).scalars().all()
-    engine.dispose()
-    # Then writing a new session purged the expired one
-    assert ids == ["new"]
-
-
 def test_sqlite_file_and_wal__never_contain_a_submitted_answer_in_plaintext(
     tmp_path: Path, research_key: ResearchKeypair
 ) -> None:
@@ -155,11 +55,10 @@ def test_sqlite_file_and_wal__never_contain_a_submitted_answer_in_plaintext(
     store = open_store(f"sqlite:///{path}")
     recipients = Recipients((research_key.public_key,))
     for n in range(20):
-        store.append(
-            seal_page(page_json(research_key, f"tokenalpha{n}", n + 1), recipients), bytes([n])
-        )
+        sealed = seal_page(page_json(research_key, f"tokenalpha{n}", n + 1), recipients)
         state = seal_session_state(new_session_key(), b'{"q_text": "tokenalpha-in-progress"}')
-        store.put_session(f"s{n}", state, date(2099, 1, 1))
+        page = StoredRecord(new_record_id(), sealed)
+        assert store.save(SessionUpdate(f"s{n}", state, date(2099, 1, 1)), add=[page])
     # When the raw bytes of the database and its write-ahead log are read while the store is open
     wal = tmp_path / "responses.db-wal"
     assert wal.exists()
@@ -223,37 +122,109 @@ def test_open_store__several_collectors_start_at_once__all_open_one_schema(store
         assert store.count_records() == 0
 
 
-def _collector(url: str, public_key: str, worker: int, pages: int) -> int:
-    """One collector process: append its pages, each twice (a replayed POST); count stored."""
-    recipients = Recipients((public_key,))
-    stored = 0
-    with open_store(url) as store:
-        for n in range(pages):
-            sealed = seal_page(f"worker {worker} page {n}".encode(), recipients)
-            key = f"{worker}/{n}".encode()
-            stored += store.append(sealed, key)
-            stored += store.append(sealed, key)
-    return stored
+def test_records__ids_are_random_and_sqlite_keeps_no_hidden_sequence(
+    tmp_path: Path, research_key: ResearchKeypair
+) -> None:
+    # Given 200 records stored one after the other
+    path = tmp_path / "responses.db"
+    recipients = Recipients((research_key.public_key,))
+    with open_store(f"sqlite:///{path}") as store:
+        for n in range(200):
+            sealed = seal_page(page_json(research_key, f"tokenalpha{n}"), recipients)
+            store.append([StoredRecord(new_record_id(), sealed)])
+    # Then SQLite's row id IS the random id (no rowid in arrival order beside it)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT rowid, id FROM sealed_records ORDER BY rowid")).all()
+    engine.dispose()
+    assert all(rowid == record_id for rowid, record_id in rows)
+    # And the ids are spread over the whole 63-bit range, not a count
+    ids = sorted(record_id for _, record_id in rows)
+    assert len(set(ids)) == 200 and ids[0] > 200 and ids[-1] > 2**62
 
 
-@pytest.mark.slow
-def test_append__several_collector_processes__every_page_stored_exactly_once(
+def test_append__same_id_twice__stored_once(store_url: str, research_key: ResearchKeypair) -> None:
+    recipients = Recipients((research_key.public_key,))
+    record = StoredRecord(new_record_id(), seal_page(page_json(research_key, "a"), recipients))
+    other = StoredRecord(new_record_id(), seal_page(page_json(research_key, "b"), recipients))
+    with open_store(store_url, today=lambda: DAY) as store:
+        assert store.append([record]) == 1
+        assert store.append([record, other]) == 1
+        assert sorted(r.record_id for r in store.iter_records()) == sorted(
+            [record.record_id, other.record_id]
+        )
+
+
+def test_append__plaintext_bytes__are_refused_by_type(store_url: str) -> None:
+    with open_store(store_url) as store, pytest.raises(TypeError):
+        store.append([StoredRecord(1, b"tokenalpha")])  # type: ignore[arg-type]
+
+
+def test_append__reopened_store__keeps_every_record_with_its_date_only(
     store_url: str, research_key: ResearchKeypair
 ) -> None:
-    # Given three collector processes appending to one new store at once, each replaying every POST
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(3) as pool:
-        stored = pool.starmap(
-            _collector, [(store_url, research_key.public_key, worker, 30) for worker in range(3)]
-        )
-    # Then each process stored each of its pages once, and the store holds exactly those pages
-    assert stored == [30, 30, 30]
+    recipients = Recipients((research_key.public_key,))
+    with open_store(store_url, today=lambda: DAY) as store:
+        store.append([StoredRecord(new_record_id(), seal_page(b"tokenalpha", recipients))])
     with open_store(store_url) as store:
-        plaintexts = {unseal_record(r, research_key.identity) for r in store.iter_records()}
-        assert store.count_records() == 90
-    assert plaintexts == {f"worker {w} page {n}".encode() for w in range(3) for n in range(30)}
+        assert store.count_records() == 1
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        stored_on = conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalar_one()
+    engine.dispose()
+    assert str(stored_on) == "2026-11-29"
+
+
+def test_append__month_precision__stores_the_first_day_of_the_month(
+    tmp_path: Path, research_key: ResearchKeypair
+) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    sealed = seal_page(b"x", Recipients((research_key.public_key,)))
+    with open_store(url, today=lambda: DAY, date_precision="month") as store:
+        store.append([StoredRecord(new_record_id(), sealed)])
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        stored_on = conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalar_one()
+    engine.dispose()
+    assert str(stored_on) == "2026-11-01"
+
+
+def test_migration_0002__records_in_arrival_order__kept_under_random_ids(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    # Given a store made by an older helpseek: ids 1, 2, 3... in arrival order, submission keys
+    engine = create_engine(store_url)
+    migrate(engine, "0001")
+    recipients = Recipients((research_key.public_key,))
+    blobs = [
+        seal_page(page_json(research_key, f"tokenalpha{n}"), recipients).data for n in range(40)
+    ]
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO sealed_records (id, submission_key, sealed, stored_on) "
+                "VALUES (:id, :key, :sealed, :day)"
+            ),
+            [
+                {"id": n + 1, "key": bytes([n]) * 32, "sealed": b, "day": DAY}
+                for n, b in enumerate(blobs)
+            ],
+        )
+    engine.dispose()
+    # When this helpseek opens it
+    with open_store(store_url) as store:
+        stored = list(store.iter_records())
+    # Then every record is there once, with its date, under a random id
+    assert sorted(r.sealed.data for r in stored) == sorted(blobs)
+    ids = [r.record_id for r in stored]
+    assert len(set(ids)) == 40 and not set(ids) & set(range(1, 41))
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("sealed_records")}
+        days = set(conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalars())
+    engine.dispose()
+    assert columns == {"id", "sealed", "stored_on"}  # the submission key is gone
+    assert {str(d) for d in days} == {"2026-11-29"}
 
 
 def _hold_writer_turn(database: str, taken: Any, release: Any) -> None:
@@ -268,7 +239,7 @@ def _hold_writer_turn(database: str, taken: Any, release: Any) -> None:
     os.close(descriptor)
 
 
-def test_append__sqlite_writer_turn_held_by_another_process__waits_for_it_then_stores(
+def test_save__sqlite_writer_turn_held_by_another_process__waits_for_it_then_stores(
     tmp_path: Path, research_key: ResearchKeypair
 ) -> None:
     # Given a SQLite store, and another process holding the file's writer turn
@@ -285,8 +256,10 @@ def test_append__sqlite_writer_turn_held_by_another_process__waits_for_it_then_s
             page_json(research_key, "tokenalpha"), Recipients((research_key.public_key,))
         )
         done = threading.Event()
-        writer = threading.Thread(target=lambda: (store.append(sealed, b"k1"), done.set()))
-        # When this process appends a page
+        step = SessionUpdate("s1", b"state-1", date(2099, 1, 1))
+        page = StoredRecord(new_record_id(), sealed)
+        writer = threading.Thread(target=lambda: (store.save(step, add=[page]), done.set()))
+        # When this process saves a session step with its page
         writer.start()
         # Then it waits while the other process has the turn, and stores once it is released
         assert not done.wait(0.5)

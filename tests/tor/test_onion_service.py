@@ -11,7 +11,8 @@ import httpx
 import pytest
 from web.walker import walk
 
-from helpseek.store import PageRecord, ResearchKeypair, open_store, unseal_record
+from helpseek.data import unseal_all
+from helpseek.store import PageRecord, ResearchKeypair, open_store
 from helpseek.web.i18n import load_catalogue
 
 from .conftest import CIRCUIT_BURST, OnionSurvey
@@ -26,9 +27,7 @@ def records_with(survey: OnionSurvey, key: ResearchKeypair, text: str) -> list[P
     """Every stored page, unsealed, of the response whose text answers are `text`."""
     store = open_store(f"sqlite:///{survey.server.database}")
     try:
-        records = [
-            PageRecord.from_json(unseal_record(s, key.identity)) for s in store.iter_records()
-        ]
+        records = unseal_all(store, key.identity)  # as export reads them: fillers dropped
     finally:
         store.close()
     ids = {r.response_id for r in records if text in r.answers.values()}

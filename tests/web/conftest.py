@@ -18,13 +18,14 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.applications import Starlette
 
+from helpseek.data import unseal_all
 from helpseek.settings import Settings
 from helpseek.store import (
     PageRecord,
     ResearchKeypair,
+    Store,
     generate_research_keypair,
     open_store,
-    unseal_record,
 )
 from helpseek.web import create_app
 
@@ -239,14 +240,19 @@ def respondent(client: InProcessClient) -> Respondent:
     return Respondent(client)
 
 
+def stored_pages(store: Store, research_key: ResearchKeypair) -> list[PageRecord]:
+    """Every stored page of `store` (fillers dropped), unsealed with the research key as export
+    reads them, by response and then in the order the respondent sent them (record ids are
+    random, so the store itself keeps no order)."""
+    pages = unseal_all(store, research_key.identity)
+    return sorted(pages, key=lambda page: (page.response_id, page.seq))
+
+
 def stored_records(settings: Settings, research_key: ResearchKeypair) -> list[PageRecord]:
     """Every stored page, unsealed with the research key (what export will read)."""
     store = open_store(settings.database_url)
     try:
-        return [
-            PageRecord.from_json(unseal_record(s, research_key.identity))
-            for s in store.iter_records()
-        ]
+        return stored_pages(store, research_key)
     finally:
         store.close()
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpseek.store import PageRecord, ResearchKeypair, open_store, unseal_record
+from helpseek.store import PageRecord, ResearchKeypair, open_store
 
-from .conftest import TOKEN_FORM
+from .conftest import TOKEN_FORM, stored_pages
 from .live import LiveServer
 
 RESPONDENTS = 6  # bounded threads, loopback only
@@ -160,10 +160,7 @@ def test_two_collectors__one_killed_and_restarted__every_acknowledged_page_store
 def _check_store(database_url: str, research_key: ResearchKeypair, book: Book) -> None:
     store = open_store(database_url)
     try:
-        records = [
-            PageRecord.from_json(unseal_record(s, research_key.identity))
-            for s in store.iter_records()
-        ]
+        records = stored_pages(store, research_key)
     finally:
         store.close()
     by_response: dict[str, list[PageRecord]] = defaultdict(list)

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpseek.store import PageRecord, open_store, unseal_record
+from helpseek.store import open_store
 from helpseek.web.i18n import load_catalogue
 
-from .conftest import TOKEN_FORM
+from .conftest import TOKEN_FORM, stored_pages
 from .live import LiveServer
 
 RESPONDENTS = 4  # bounded threads on loopback
@@ -118,10 +118,7 @@ def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
     # And every acknowledged page is stored, exactly once
     store = open_store(f"sqlite:///{server.database}")
     try:
-        records = [
-            PageRecord.from_json(unseal_record(s, research_key.identity))
-            for s in store.iter_records()
-        ]
+        records = stored_pages(store, research_key)
     finally:
         store.close()
     stored_words = [r.answers["words"] for r in records if "words" in r.answers]

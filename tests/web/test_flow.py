@@ -59,11 +59,11 @@ def test_validation__missing_required__same_page_with_message_in_spanish(
     respondent: Respondent,
 ) -> None:
     respondent.start("es", "/survey/tokens")
-    page = respondent.send({"age": "30"})
+    page = respondent.send({"age": "", "agree": "yes"})
     assert page.status == 422
     assert UI.text("es", "err_required") in page.text()
     assert UI.text("es", "error_summary") in page.text()
-    assert 'value="30"' in page.html  # the typed answer is kept
+    assert 'value="yes" checked' in page.html  # the chosen answer is kept
 
 
 def test_validation__out_of_range_number__constraint_message_and_nothing_stored(

@@ -7,29 +7,34 @@ import stat
 import pytest
 
 from helpseek.web.tokens import (
+    Token,
     TokenError,
     TokenExpiredError,
     decode_token,
     encode_token,
     load_or_create_secret,
-    new_token,
+    new_nonce,
 )
 
 SECRET = b"s" * 32
 
 
+def _new_token(issued_at: int) -> Token:
+    return Token(b"i" * 16, b"k" * 32, new_nonce(), issued_at)
+
+
 def _token_text(issued_at: int = 1_000) -> str:
-    return encode_token(new_token(b"i" * 16, b"k" * 32, issued_at), SECRET)
+    return encode_token(_new_token(issued_at), SECRET)
 
 
 def test_token__round_trip__gives_back_session_key_and_nonce() -> None:
-    token = new_token(b"i" * 16, b"k" * 32, 1_000)
+    token = _new_token(1_000)
     decoded = decode_token(encode_token(token, SECRET), SECRET, now=1_010, lifetime_s=60)
     assert decoded == token
 
 
-def test_token__fresh_renders__carry_different_nonces() -> None:
-    assert new_token(b"i" * 16, b"k" * 32, 1).nonce != new_token(b"i" * 16, b"k" * 32, 1).nonce
+def test_token__new_states__carry_different_nonces() -> None:
+    assert new_nonce() != new_nonce()
 
 
 @pytest.mark.parametrize("position", [0, 10, 40, 70, 100])

@@ -44,6 +44,16 @@ class QuestionView:
     def name(self) -> str:
         return self.question.name
 
+    @property
+    def has_choice(self) -> bool:
+        """Whether one of the choices shown is selected (else a page shows "No answer" checked).
+
+        >>> from helpseek.instrument.model import Question
+        >>> QuestionView(Question("q", "select_one"), (), ("",)).has_choice
+        False
+        """
+        return any(c.name in self.values for c in self.choices)
+
 
 @dataclass(frozen=True)
 class PageView:

@@ -2,6 +2,8 @@
 
 Decryption is spread over worker processes (age decryption holds the GIL, so threads would not
 help): records are read in storage order, sent in chunks, and come back in the same order.
+Filler records (sealed and padded like pages, so the store shows the same number of records for
+every response) are dropped here, after decryption: nothing after this step ever sees them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from helpseek.store import (
     ResearchIdentity,
     SealedRecord,
     Store,
+    StoredRecord,
     UnsealError,
+    is_filler,
     unseal_record,
     unseal_records,
 )
@@ -42,11 +46,13 @@ def unseal_all(
     on_unreadable: Callable[[Problem], None] | None = None,
     processes: int | None = None,
 ) -> list[PageRecord]:
-    """Every page record in storage order.
+    """Every page record of the store (fillers dropped), in the store's order (which is no order
+    in time: record ids are random).
 
-    A record that does not open (sealed to another key, altered) or is not a page record is a
-    STORE-004 problem: all of them are raised together as one InputError, unless `on_unreadable`
-    is given, which then receives each one (as a warning) and the rest are returned.
+    A record that does not open (sealed to another key, altered) or is neither a page record nor
+    a filler is a STORE-004 problem naming its id: all of them are raised together as one
+    InputError, unless `on_unreadable` is given, which then receives each one (as a warning) and
+    the rest are returned.
     `processes` decrypt at once (default: one per usable core; 1 decrypts in this process); a
     store of fewer than PARALLEL_FROM_RECORDS records is always decrypted here.
     """
@@ -54,17 +60,20 @@ def unseal_all(
     workers = decrypting_processes(processes, total)
     records: list[PageRecord] = []
     problems: list[Problem] = []
-    opened = open_in_order(store.iter_records(), identity, workers)
+    ids: deque[int] = deque()  # the ids of the records read and not yet back from decryption
+    opened = open_in_order(_sealed_noting_ids(store.iter_records(), ids), identity, workers)
     for number, plaintext in enumerate(opened, start=1):
+        record_id = ids.popleft()
         try:
             if isinstance(plaintext, UnsealError):
                 raise plaintext
-            records.append(PageRecord.from_json(plaintext))
+            if not is_filler(plaintext):
+                records.append(PageRecord.from_json(plaintext))
         except UnsealError as error:
-            problems.append(problem("STORE-004", record=number, reason=str(error)))
+            problems.append(problem("STORE-004", record=record_id, reason=str(error)))
         except (ValueError, TypeError, KeyError, json.JSONDecodeError) as error:
             reason = f"it is not a helpseek page record ({type(error).__name__})"
-            problems.append(problem("STORE-004", record=number, reason=reason))
+            problems.append(problem("STORE-004", record=record_id, reason=reason))
         if progress is not None:
             progress(number, max(total, number))
     if problems and on_unreadable is None:
@@ -73,6 +82,13 @@ def unseal_all(
         if on_unreadable is not None:
             on_unreadable(Problem(found.code, found.message, found.location, "warning"))
     return records
+
+
+def _sealed_noting_ids(stored: Iterable[StoredRecord], ids: deque[int]) -> Iterator[SealedRecord]:
+    """Each record's sealed bytes, its id appended to `ids` as it is read (they come back in order)."""
+    for record in stored:
+        ids.append(record.record_id)
+        yield record.sealed
 
 
 def decrypting_processes(requested: int | None, records: int) -> int:

@@ -4,9 +4,15 @@
 needs; only `store/sealing.py` touches the crypto libraries.
 """
 
-from helpseek.store.database import SessionUpdate, Store, open_store
+from helpseek.store.database import (
+    SessionUpdate,
+    Store,
+    StoredRecord,
+    new_record_id,
+    open_store,
+)
 from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
-from helpseek.store.records import PageRecord, ResponseStatus
+from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, is_filler
 from helpseek.store.sealing import (
     Recipients,
     ResearchIdentity,
@@ -29,6 +35,7 @@ from helpseek.store.sealing import (
 )
 
 __all__ = [
+    "FILLER_JSON",
     "PageRecord",
     "Recipients",
     "ResearchIdentity",
@@ -38,11 +45,14 @@ __all__ = [
     "SessionStateError",
     "SessionUpdate",
     "Store",
+    "StoredRecord",
     "UnsealError",
     "generate_research_keypair",
+    "is_filler",
     "load_private_key",
     "load_public_keys",
     "merge_recipients",
+    "new_record_id",
     "new_session_key",
     "open_session_state",
     "open_store",

@@ -1,7 +1,9 @@
-"""The plaintext of one sealed record: one submitted page of one response.
+"""The plaintext of one sealed record: one submitted page of one response, or a filler.
 
 Produced by the web shell (from `collect`), sealed by `store/sealing.py`, read back offline by
 `data`. Plain JSON so that a researcher can decrypt a record with the `age` tool and read it.
+Fillers are sealed and padded like pages, so that every response holds the same number of records
+in the store; once unsealed they say only that they are fillers (issue 12).
 Must not import the crypto library (see store/sealing.py).
 """
 
@@ -13,6 +15,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 SCHEMA = "helpseek.page/1"
+FILLER_SCHEMA = "helpseek.filler/1"
+#: The whole plaintext of every filler record: nothing about any response.
+FILLER_JSON = b'{"schema":"helpseek.filler/1"}'
 
 ResponseStatus = Literal["partial", "complete"]
 
@@ -58,3 +63,16 @@ class PageRecord:
             raise ValueError(f"not a {SCHEMA} record: schema {data.get('schema')!r}")
         data["shown"] = tuple(data["shown"])
         return cls(**data)
+
+
+def is_filler(plaintext: bytes) -> bool:
+    """Whether an unsealed record is a filler (export drops those).
+
+    >>> is_filler(FILLER_JSON), is_filler(b'{"schema":"helpseek.page/1"}')
+    (True, False)
+    """
+    try:
+        data = json.loads(plaintext.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(data, dict) and data.get("schema") == FILLER_SCHEMA

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -47,11 +47,14 @@ class DriveError(RuntimeError):
 
 @dataclass(frozen=True)
 class Page:
-    """A questionnaire page as served: its token, the questions and choices, the errors shown."""
+    """A questionnaire page as served: its token, the questions and choices, the errors shown,
+    and what a browser sends for a question left untouched (its checked inputs: the "No answer"
+    radio of a single-choice question sends "")."""
 
     token: str
     questions: tuple[ShownQuestion, ...]
     errors: tuple[str, ...]
+    untouched: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,10 +71,11 @@ class DriveResult:
 def parse_page(text: str) -> Page | None:
     """The questionnaire page in `text`, or None for the end page (no page form).
 
-    >>> parse_page('<form action="/page?lang=en"><input type="hidden" name="token" value="t">'
-    ...            '<input type="radio" name="q" value="a"><input type="radio" name="q" value="b">'
-    ...            '</form>').questions
-    (ShownQuestion(name='q', choices=('a', 'b')),)
+    >>> page = parse_page('<form action="/page?lang=en"><input type="hidden" name="token" '
+    ...     'value="t"><input type="radio" name="q" value="a"><input type="radio" name="q" '
+    ...     'value="b"><input type="radio" name="q" value="" checked></form>')
+    >>> page.questions, page.untouched
+    ((ShownQuestion(name='q', choices=('a', 'b')),), {'q': ['']})
     """
     tree = html.fromstring(text)
     forms = [f for f in tree.iter("form") if (f.get("action") or "").startswith("/page")]
@@ -79,12 +83,18 @@ def parse_page(text: str) -> Page | None:
         return None
     token = ""
     fields: dict[str, list[str]] = {}
+    untouched: dict[str, list[str]] = {}
     for element in forms[0].iter("input", "textarea"):
         name, kind = element.get("name"), (element.get("type") or "text").lower()
+        value = element.get("value") or ""
         if name == "token":
-            token = element.get("value") or ""
+            token = value
         elif name and kind in ("radio", "checkbox"):
-            fields.setdefault(name, []).append(element.get("value") or "")
+            choices = fields.setdefault(name, [])
+            if value:  # "" is the "No answer" radio, not a choice
+                choices.append(value)
+            if element.get("checked") is not None:
+                untouched.setdefault(name, []).append(value)
         elif name:
             fields.setdefault(name, [])
     errors = tuple(
@@ -93,7 +103,7 @@ def parse_page(text: str) -> Page | None:
         if "has-error" in (block.get("class") or "").split()
     )
     questions = tuple(ShownQuestion(name, tuple(values)) for name, values in fields.items())
-    return Page(token, questions, errors)
+    return Page(token, questions, errors, untouched)
 
 
 async def drive(
@@ -201,9 +211,9 @@ async def _post(
 ) -> Reply:
     form: list[tuple[str, str]] = [("token", page.token), ("action", "next")]
     for question in page.questions:
-        given = values.get(question.name, [])
-        if not question.choices and not given:
-            form.append((question.name, ""))  # a browser sends empty text fields too
+        given = values.get(question.name)
+        if given is None:  # as a browser sends it: empty text, the checked "No answer" radio
+            given = page.untouched.get(question.name, [] if question.choices else [""])
         form.extend((question.name, v) for v in given)
     reply = await _send(
         client,

@@ -1,7 +1,10 @@
 """The running survey: glue between a submitted form, the collect state machine and the sealed store.
 
-Each accepted page is sealed (PageRecord -> seal_page) and appended BEFORE the reply is built, so an
+Each accepted page is sealed (PageRecord -> seal_page) and stored BEFORE the reply is built, so an
 acknowledged page is durable. In-progress state is sealed with the key that only the token carries.
+Every change of a session is one compare-and-set on the state it was read in (issue 12): of two
+submissions of one page (a double click, two tabs) exactly one moves the session and stores its
+page; the other stores nothing and shows where the winner left the respondent.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ from helpseek.collect import (
 from helpseek.instrument.model import Instrument
 from helpseek.settings import Settings
 from helpseek.store import (
+    FILLER_JSON,
     PageRecord,
     Recipients,
-    SealedRecord,
     SessionUpdate,
     Store,
+    StoredRecord,
+    new_record_id,
     new_session_key,
     open_session_state,
     seal_page,
@@ -41,7 +46,7 @@ from helpseek.web.tokens import (
     TokenExpiredError,
     decode_token,
     encode_token,
-    new_token,
+    new_nonce,
 )
 
 
@@ -76,24 +81,42 @@ Step = ShowPage | ShowEnd | ShowMessage
 
 
 @dataclass(frozen=True)
-class _Page:
-    """An accepted page, sealed, and the nonce of the render it answers (its submission key)."""
-
-    sealed: SealedRecord
-    submission_key: bytes
-
-
-@dataclass(frozen=True)
 class _Saved:
-    """What the session table holds (sealed): the session, the nonce expected next, the last one used.
+    """A session's state as stored (sealed), and the sealed blob it was read from.
 
-    A POST carrying the last used nonce is a retry (double click, lost reply): it re-renders the
-    current page and stores nothing. Any other stale nonce is a page out of order (409).
+    `expect` is the nonce the next POST must carry; every page rendered from this state carries
+    it. `done` holds the nonce that moved the session here: a POST carrying it again (a double
+    click, a retry after a lost reply, a second tab) shows this state and stores nothing; any other
+    old nonce gets 409. `fillers` are the ids of this response's filler records that no page has
+    replaced yet. `blob` is None for a session not stored yet.
     """
 
     session: Session
     expect: bytes
-    done: tuple[bytes, ...]
+    done: tuple[bytes, ...] = ()
+    fillers: tuple[int, ...] = ()
+    blob: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _Render:
+    """A question page to show once any change is stored: `nonce` is the one it carries."""
+
+    session: Session
+    nonce: bytes
+    view: PageView | None = None
+    status: int = 200
+    notice_key: str | None = None
+    issued_at: int | None = None  # keep the first render's time (a 422 re-render)
+
+
+@dataclass(frozen=True)
+class _Change:
+    """The session's next state, and the records to store and delete with it, all or nothing."""
+
+    state: _Saved
+    add: tuple[StoredRecord, ...] = ()
+    drop: tuple[int, ...] = ()
 
 
 class Survey:
@@ -117,6 +140,10 @@ class Survey:
         self._secret = secret
         self._clock = clock
         self._rng = rng
+        #: Sealed records every response holds from its start: one per page of the longest
+        #: questionnaire served. Each accepted page replaces one filler, so the store shows the
+        #: same count for every response, whatever its path and wherever it stopped (issue 12).
+        self.records_per_response = max(len(i.pages) for i in self.instruments.values())
 
     def start(self, instrument_name: str, language: str) -> Step:
         """A new response after the consent button: its first page (or the end if none is shown)."""
@@ -126,8 +153,15 @@ class Survey:
         session = Session.start(instrument, language, self._rng, today=self._evaluation_date())
         if session.is_finished:
             return ShowEnd(instrument, session.language)
-        session_id, key = self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key()
-        return self._show(session, Token(session_id, key, b"", 0), ())
+        token = Token(self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key(), b"", 0)
+        fillers = tuple(
+            StoredRecord(new_record_id(), seal_page(FILLER_JSON, self.recipients))
+            for _ in range(self.records_per_response)
+        )
+        state = _Saved(session, new_nonce(), fillers=tuple(f.record_id for f in fillers))
+        if not self._commit(token, _Change(state, add=fillers), replaces=None):
+            return ShowMessage(500, "msg_server_error")  # a 128-bit session id was taken
+        return self._show(_Render(session, state.expect), token)
 
     def now(self) -> float:
         """The survey's clock (epoch seconds)."""
@@ -155,86 +189,81 @@ class Survey:
         saved = self._load(token)
         if isinstance(saved, ShowMessage):
             return saved
-        if saved.session.is_finished:  # e.g. the last page sent twice: it was stored once
-            return ShowEnd(saved.session.instrument, saved.session.language)
+        outcome, change = self._step(saved, token, action, fields, arrived)
+        if change is not None and not self._commit(token, change, replaces=saved.blob):
+            # Another submission of this page moved the session first: store nothing, and
+            # show where it left the respondent (what its own reply shows too).
+            return self._current(token)
+        return self._show(outcome, token) if isinstance(outcome, _Render) else outcome
+
+    def _step(
+        self,
+        saved: _Saved,
+        token: Token,
+        action: str | None,
+        fields: dict[str, list[str]],
+        arrived: float,
+    ) -> tuple[_Render | Step, _Change | None]:
+        """What this POST leads to, and the change of the session to commit first (if any)."""
+        session = saved.session
+        if session.is_finished:  # e.g. the last page sent twice: it was stored once
+            return ShowEnd(session.instrument, session.language), None
         if token.nonce != saved.expect:  # a retry, a second tab or an old page: store nothing
             key = None if token.nonce in saved.done else "msg_out_of_order"
-            return self._show(
-                saved.session, token, saved.done, notice_key=key, status=200 if key is None else 409
-            )
+            return _Render(session, saved.expect, notice_key=key, status=409 if key else 200), None
         if action == "back":
-            return self._show(saved.session.back(), token, (token.nonce,))
-        return self._apply(saved, token, fields, arrived)
-
-    def _apply(
-        self, saved: _Saved, token: Token, fields: dict[str, list[str]], arrived: float
-    ) -> Step:
+            moved = _Saved(session.back(), new_nonce(), (token.nonce,), saved.fillers)
+            return _Render(moved.session, moved.expect), _Change(moved)
         try:
-            outcome = saved.session.submit(fields, today=self._evaluation_date())
+            outcome = session.submit(fields, today=self._evaluation_date())
         except FormError:
-            return ShowMessage(400, "msg_bad_request")
+            return ShowMessage(400, "msg_bad_request"), None
         if not isinstance(outcome, Accepted):
-            # Same page again: keep its first render time, so the page duration covers it all.
-            return self._show(
-                outcome.session,
-                token,
-                (token.nonce,),
-                status=422,
-                view=outcome.view,
-                issued_at=token.issued_at,
+            # Same page, same nonce; keep its first render time, so its duration covers it all.
+            render = _Render(
+                outcome.session, saved.expect, outcome.view, 422, None, token.issued_at
             )
+            return render, None
         record = self._record(outcome.session, outcome.submission, token, arrived)
-        # Durable before acknowledged: the page and the session's next state commit together,
-        # before any reply is built (issue 3).
-        page = _Page(seal_page(record.to_json(), self.recipients), token.nonce)
-        done = (token.nonce,)
+        page = StoredRecord(new_record_id(), seal_page(record.to_json(), self.recipients))
+        spent, fillers = saved.fillers[:1], saved.fillers[1:]
         if outcome.session.is_finished:
-            self._save(replace(outcome.session, answers={}), token, token.nonce, done, page)
-            return ShowEnd(outcome.session.instrument, outcome.session.language)
-        return self._show(outcome.session, token, done, page=page)
+            ended = replace(outcome.session, answers={})  # the state keeps no answers at the end
+            change = _Change(_Saved(ended, new_nonce(), (token.nonce,), fillers), (page,), spent)
+            return ShowEnd(ended.instrument, ended.language), change
+        moved = _Saved(outcome.session, new_nonce(), (token.nonce,), fillers)
+        return _Render(moved.session, moved.expect), _Change(moved, (page,), spent)
 
-    def _show(
-        self,
-        session: Session,
-        token: Token,
-        done: tuple[bytes, ...],
-        notice_key: str | None = None,
-        status: int = 200,
-        view: PageView | None = None,
-        issued_at: int | None = None,
-        page: _Page | None = None,
-    ) -> ShowPage:
-        """Issue a fresh nonce, save the session expecting it (with the accepted `page`, if any,
-        in the same transaction), and show the current page."""
-        fresh = new_token(token.session_id, token.session_key, 0)
-        self._save(session, fresh, fresh.nonce, done, page)
-        # The page's time starts once it is stored and about to leave: a wait for the store's
-        # write turn on a busy server is not the respondent's time.
-        now = int(self._clock()) if issued_at is None else issued_at
-        text = encode_token(replace(fresh, issued_at=now), self._secret)
-        page_view = view or session.current_page(today=self._evaluation_date())
-        return ShowPage(session, page_view, text, notice_key, status)
+    def _current(self, token: Token) -> Step:
+        """Where the session is now, as a retry sees it (after losing a compare-and-set)."""
+        saved = self._load(token)
+        if isinstance(saved, ShowMessage):
+            return saved
+        if saved.session.is_finished:
+            return ShowEnd(saved.session.instrument, saved.session.language)
+        return self._show(_Render(saved.session, saved.expect), token)
 
-    def _save(
-        self,
-        session: Session,
-        token: Token,
-        expect: bytes,
-        done: tuple[bytes, ...],
-        page: _Page | None = None,
-    ) -> None:
+    def _show(self, render: _Render, token: Token) -> ShowPage:
+        """The page, with a token carrying the state's nonce. Its time starts now, after any store:
+        a wait for the store's write turn on a busy server is not the respondent's time."""
+        issued_at = int(self._clock()) if render.issued_at is None else render.issued_at
+        fresh = Token(token.session_id, token.session_key, render.nonce, issued_at)
+        view = render.view or render.session.current_page(today=self._evaluation_date())
+        text = encode_token(fresh, self._secret)
+        return ShowPage(render.session, view, text, render.notice_key, render.status)
+
+    def _commit(self, token: Token, change: _Change, replaces: bytes | None) -> bool:
+        state = change.state
         envelope = {
-            "session": session.to_json().decode("utf-8"),
-            "expect": expect.hex(),
-            "done": [n.hex() for n in done],
+            "session": state.session.to_json().decode("utf-8"),
+            "expect": state.expect.hex(),
+            "done": [n.hex() for n in state.done],
+            "fillers": list(state.fillers),
         }
         blob = seal_session_state(token.session_key, json.dumps(envelope).encode("utf-8"))
         expires = self._today() + timedelta(days=math.ceil(self.settings.token_lifetime_s / 86400))
-        if page is None:
-            self.store.put_session(token.session_name, blob, expires)
-        else:
-            state = SessionUpdate(token.session_name, blob, expires)
-            self.store.append(page.sealed, page.submission_key, session=state)
+        update = SessionUpdate(token.session_name, blob, expires, replaces)
+        return self.store.save(update, change.add, change.drop)
 
     def _load(self, token: Token) -> _Saved | ShowMessage:
         blob = self.store.get_session(token.session_name)
@@ -249,8 +278,9 @@ class Survey:
                 return ShowMessage(410, "msg_expired")
             session = Session.from_json(raw_session, instrument)
             done = tuple(bytes.fromhex(n) for n in envelope["done"])
-            return _Saved(session, bytes.fromhex(envelope["expect"]), done)
-        except (SealedStateError, SessionStateError, ValueError, KeyError):
+            fillers = tuple(int(f) for f in envelope.get("fillers", ()))
+            return _Saved(session, bytes.fromhex(envelope["expect"]), done, fillers, blob)
+        except (SealedStateError, SessionStateError, ValueError, KeyError, TypeError):
             return ShowMessage(403, "msg_invalid_token")
 
     def _record(

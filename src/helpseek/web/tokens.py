@@ -1,7 +1,8 @@
-"""The hidden-field token that replaces cookies: session id + per-session key + per-render nonce, MAC'd.
+"""The hidden-field token that replaces cookies: session id + per-session key + nonce, MAC'd.
 
 The per-session key opens the sealed in-progress answers, so a copy of the database alone cannot
-read them; the nonce doubles as the sealed record's submission key (a retried POST stores nothing twice).
+read them; the nonce names the session state the page was rendered from, so a POST that carries
+an old one (a double click, a retry, a second tab) moves nothing (web/survey.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 _VERSION = 1
 _LAYOUT = struct.Struct(">B16s32s16sQ")  # version, session id, session key, nonce, issued at (s)
+NONCE_BYTES = 16
 _MAC_BYTES = 32
 SECRET_BYTES = 32
 
@@ -44,9 +46,9 @@ class Token:
         return self.session_id.hex()
 
 
-def new_token(session_id: bytes, session_key: bytes, issued_at: int) -> Token:
-    """A token for a fresh render: same session, a new random nonce."""
-    return Token(session_id, session_key, secrets.token_bytes(16), issued_at)
+def new_nonce() -> bytes:
+    """A random nonce for a new session state (the one its next POST must carry)."""
+    return secrets.token_bytes(NONCE_BYTES)
 
 
 def encode_token(token: Token, secret: bytes) -> str:

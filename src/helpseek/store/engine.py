@@ -1,0 +1,169 @@
+"""Opening a store's database: URL checks, SQLite's per-connection settings and the writers' turns,
+and the schema migrations (Alembic) that run inside `open_store`.
+
+Must not import the crypto library (see store/sealing.py).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from helpseek.problems import InputError, problem
+from helpseek.store.locations import (
+    check_sqlite_exists,
+    create_private_file,
+    parse_database_url,
+    safe_url,
+)
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+#: Several writer processes share one SQLite file; without a wait, 44-91 % of concurrent inserts
+#: failed with "database is locked" (notes/storage-and-tor.md §2).
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# An arbitrary constant so that collectors starting together migrate one at a time (PostgreSQL).
+_MIGRATION_LOCK_ID = 0x68656C70
+
+
+class WriterTurns:
+    """Writers of one SQLite file take turns: a thread lock in this process, then an exclusive
+    flock on `<database>-writer` shared by every process that opens the file. A process waiting
+    for the flock wakes the moment it is released (SQLite's busy handler sleeps and polls), and
+    the kernel drops the flock of a process that dies, so a crash never leaves it held."""
+
+    def __init__(self, database: str) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}-writer"
+        self._descriptor: int | None = None
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._descriptor is None:
+                self._descriptor = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._descriptor is not None:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def close(self) -> None:
+        with self._threads:
+            if self._descriptor is not None:
+                os.close(self._descriptor)
+                self._descriptor = None
+
+
+def create_engine(url: str, must_exist: bool = False) -> Engine:
+    """The engine for a store URL; InputError STORE-001 (not a URL helpseek can use), STORE-002
+    (cannot create the file), STORE-010 (with `must_exist`, a SQLite file that is not there),
+    STORE-011 (no scheme): see store/locations.py."""
+    parsed = parse_database_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise InputError([problem("STORE-001", url=safe_url(url))])
+        if must_exist:
+            check_sqlite_exists(parsed, url)
+        create_private_file(Path(parsed.database))
+        engine = sa.create_engine(parsed)
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
+        return sa.create_engine(parsed, pool_pre_ping=True)
+    raise InputError([problem("STORE-001", url=safe_url(url))])
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling skips BEGIN before DDL; take it over so that migrations
+    # are atomic and several processes opening one file at once migrate one after the other.
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        _enable_wal(cursor)
+        cursor.execute("PRAGMA synchronous=FULL")  # durable before the respondent sees "saved"
+        cursor.execute("PRAGMA secure_delete=ON")  # purged states and used fillers are overwritten
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("helpseek_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (persistent). The switch needs an exclusive lock and SQLite does not
+    always wait for it with the busy handler when several processes open a new file at once, so
+    retry until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("could not switch the database to WAL mode")
+        time.sleep(0.01)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (the newest by default), one collector at a time;
+    STORE-003 if the database's schema is newer than this helpseek knows."""
+    script = _script()
+    with engine.connect().execution_options(helpseek_immediate=True) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        current = _current_revision(conn)
+        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+            raise InputError(
+                [problem("STORE-003", url=engine.url.render_as_string(), revision=current)]
+            )
+        target = script.get_current_head() if revision == "head" else revision
+        if current != target:
+            config = _config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+
+def head_revision() -> str:
+    """The newest schema revision this helpseek knows."""
+    head = _script().get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
+def _current_revision(conn: Connection) -> str | None:
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    return config
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
