@@ -28,7 +28,7 @@ from helpseek.store import (
     unlock_private_key,
     unseal_record,
 )
-from helpseek.store.sealing import PAD_FLOOR_BYTES, pad, unpad
+from helpseek.store.sealing import PAD_FLOOR_BYTES, SESSION_PAD_FLOOR_BYTES, pad, unpad
 
 
 def to(*keys: ResearchKeypair) -> Recipients:
@@ -139,8 +139,15 @@ def test_session_state__round_trip__returns_the_state() -> None:
     key = new_session_key()
     blob = seal_session_state(key, b'{"q_text": "tokenalpha"}')
     assert b"tokenalpha" not in blob
-    assert len(blob) == PAD_FLOOR_BYTES + 40  # padded; 24-byte nonce + 16-byte MAC
+    assert len(blob) == SESSION_PAD_FLOOR_BYTES + 40  # padded; 24-byte nonce + 16-byte MAC
     assert open_session_state(key, blob) == b'{"q_text": "tokenalpha"}'
+
+
+def test_session_state__screened_out_or_far_along__one_length() -> None:
+    # A state holds the answers so far: a short one and one of 3,000 bytes look alike (issue 12)
+    key = new_session_key()
+    short, long = (seal_session_state(key, b"x" * n) for n in (200, 3000))
+    assert len(short) == len(long) == SESSION_PAD_FLOOR_BYTES + 40
 
 
 def test_session_state__other_session_key_or_tampering__raises_session_state_error() -> None:

@@ -29,6 +29,10 @@ AGE_MAGIC = b"age-encryption.org/v1\n"
 KEY_FILE_MAGIC = "helpseek-private-key/1"
 #: Smallest padded size: every page, however short, looks like at least 1 KiB (DESIGN.md).
 PAD_FLOOR_BYTES = 1024
+#: Smallest padded in-progress state. A state holds the answers so far, so with a 1 KiB floor a
+#: response half-way through the bundled questionnaire had a 2 KiB state and a screened-out one a
+#: 1 KiB state; 4 KiB holds every bundled questionnaire's whole state with short answers (issue 12).
+SESSION_PAD_FLOOR_BYTES = 4096
 #: Refuse to seal more than this; the web shell bounds request bodies far below it.
 MAX_PLAINTEXT_BYTES = 16 * 1024 * 1024
 SESSION_KEY_BYTES = nacl.secret.SecretBox.KEY_SIZE
@@ -135,13 +139,13 @@ def merge_recipients(groups: Iterable[Recipients]) -> Recipients:
     return Recipients(tuple(keys))
 
 
-def pad(plaintext: bytes) -> bytes:
-    """ISO/IEC 7816-4 padding to the next power of two, at least PAD_FLOOR_BYTES.
+def pad(plaintext: bytes, floor: int = PAD_FLOOR_BYTES) -> bytes:
+    """ISO/IEC 7816-4 padding to the next power of two, at least `floor` (a power of two).
 
     >>> [len(pad(b"x" * n)) for n in (0, 1023, 1024, 3000)]
     [1024, 1024, 2048, 4096]
     """
-    bucket = PAD_FLOOR_BYTES
+    bucket = floor
     while bucket <= len(plaintext):  # sodium_pad always adds at least one byte
         bucket *= 2
     return bytes(nacl.bindings.sodium_pad(plaintext, bucket))
@@ -200,8 +204,10 @@ def new_session_key() -> bytes:
 
 
 def seal_session_state(key: bytes, plaintext: bytes) -> bytes:
-    """Pad and encrypt in-progress state with the session key (XSalsa20-Poly1305 SecretBox)."""
-    return bytes(nacl.secret.SecretBox(key).encrypt(pad(plaintext)))
+    """Pad (to at least SESSION_PAD_FLOOR_BYTES) and encrypt in-progress state with the session
+    key (XSalsa20-Poly1305 SecretBox)."""
+    padded = pad(plaintext, SESSION_PAD_FLOOR_BYTES)
+    return bytes(nacl.secret.SecretBox(key).encrypt(padded))
 
 
 def open_session_state(key: bytes, blob: bytes) -> bytes:
