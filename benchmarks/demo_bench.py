@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import sqlite3
 import tempfile
 import time
 from collections.abc import Coroutine
@@ -52,6 +54,7 @@ def main() -> None:
             result, cpu = _timed(
                 group, drive(server.base_url, form, draw, concurrency=args.concurrency)
             )
+        records, size = _store_size(Path(folder) / "responses.db")
     static_rate = static / static_cpu.wall
     page_rate = result.pages / cpu.wall
     print(
@@ -66,6 +69,18 @@ def main() -> None:
         f"(per static response: server {static_cpu.server / static * 1000:.2f} ms, "
         f"driver {static_cpu.driver / static * 1000:.2f} ms)"
     )
+    print(
+        f"store: {records} sealed records ({records / args.n:.1f} per respondent), "
+        f"{size / 1024:.0f} KiB ({size / 1024 / args.n:.1f} KiB per respondent)"
+    )
+
+
+def _store_size(database: Path) -> tuple[int, int]:
+    """Records and bytes of the SQLite store once the server has stopped (WAL checkpointed)."""
+    with contextlib.closing(sqlite3.connect(database)) as conn:
+        records = conn.execute("SELECT count(*) FROM sealed_records").fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return int(records), database.stat().st_size
 
 
 @dataclass(frozen=True)

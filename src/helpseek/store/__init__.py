@@ -1,4 +1,4 @@
-"""Research keys, sealing and the append-only sealed store.
+"""Research keys, sealing and the sealed store (random record ids, compare-and-set session steps).
 
 `from helpseek.store import open_store, seal_page, parse_public_keys, PageRecord` is all a caller
 needs; only `store/sealing.py` touches the crypto libraries.

@@ -122,6 +122,9 @@ class Store:
             .returning(session_states.c.session_id)
         )
         self._insert_records = sa.insert(sealed_records)
+        self._delete_records = sa.delete(sealed_records).where(
+            sealed_records.c.id.in_(sa.bindparam("ids", expanding=True))
+        )
         self._copy_record = (
             dialect.insert(sealed_records).on_conflict_do_nothing().returning(sealed_records.c.id)
         )
@@ -170,7 +173,7 @@ class Store:
                 ]
                 conn.execute(self._insert_records, rows)
             if drop:
-                conn.execute(sa.delete(sealed_records).where(sealed_records.c.id.in_(drop)))
+                conn.execute(self._delete_records, {"ids": list(drop)})
         return True
 
     def append(self, records: Sequence[StoredRecord]) -> int:
