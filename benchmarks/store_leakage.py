@@ -40,6 +40,7 @@ import httpx
 import sqlalchemy as sa
 from scipy.stats import kendalltau
 
+from helpseek.instrument import load_instrument
 from helpseek.settings import Settings
 from helpseek.store import generate_research_keypair
 from helpseek.synth.http import parse_page
@@ -48,6 +49,8 @@ from helpseek.web import create_app
 DAY_S = 86_400.0
 START_S = 1_796_000_000.0  # 2026-11-30 UTC
 FORM = {"content-type": "application/x-www-form-urlencoded"}
+#: One filler per page of the questionnaire served, written at consent (web/survey.py).
+RECORDS_PER_RESPONSE = len(load_instrument("help_us_help_you").pages)
 
 
 @dataclass
@@ -232,7 +235,8 @@ def _postgres_attack(url: str, observer: Observer, respondents: list[Respondent]
     for respondent in respondents:
         sizes = {batches[xmin[i]] for i in respondent.records if i in xmin and batches[xmin[i]] > 1}
         start_batch = max(sizes) if sizes else 0
-        exact += start_batch == max(0, 14 - respondent.pages)  # the fillers left of its start
+        left = max(0, RECORDS_PER_RESPONSE - respondent.pages)  # the fillers left of its start
+        exact += start_batch == left
     print(
         f"  PostgreSQL transaction batches: the fillers left from a response's start share one "
         f"xmin; their number gives its page count for {exact / len(respondents):.0%} of responses"

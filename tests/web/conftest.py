@@ -23,7 +23,6 @@ from helpseek.settings import Settings
 from helpseek.store import (
     PageRecord,
     ResearchKeypair,
-    Store,
     generate_research_keypair,
     open_store,
 )
@@ -240,21 +239,29 @@ def respondent(client: InProcessClient) -> Respondent:
     return Respondent(client)
 
 
-def stored_pages(store: Store, research_key: ResearchKeypair) -> list[PageRecord]:
-    """Every stored page of `store` (fillers dropped), unsealed with the research key as export
-    reads them, by response and then in the order the respondent sent them (record ids are
-    random, so the store itself keeps no order)."""
-    pages = unseal_all(store, research_key.identity)
+def stored_pages(database_url: str, research_key: ResearchKeypair) -> list[PageRecord]:
+    """Every stored page (fillers dropped), unsealed with the research key as export reads them,
+    by response and then in the order the respondent sent them (record ids are random, so the
+    store itself keeps no order)."""
+    store = open_store(database_url)
+    try:
+        pages = unseal_all(store, research_key.identity)
+    finally:
+        store.close()
     return sorted(pages, key=lambda page: (page.response_id, page.seq))
 
 
 def stored_records(settings: Settings, research_key: ResearchKeypair) -> list[PageRecord]:
-    """Every stored page, unsealed with the research key (what export will read)."""
-    store = open_store(settings.database_url)
-    try:
-        return stored_pages(store, research_key)
-    finally:
-        store.close()
+    """Every stored page of the app's store, unsealed with the research key (what export reads)."""
+    return stored_pages(settings.database_url, research_key)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for an empty store: a SQLite file in tmp_path, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'responses.db'}"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpseek.store import PageRecord, ResearchKeypair, open_store
+from helpseek.store import PageRecord, ResearchKeypair
 
 from .conftest import TOKEN_FORM, stored_pages
 from .live import LiveServer
@@ -103,13 +103,6 @@ def _wait_for(book: Book, words: int, deadline: float) -> None:
     assert book.count_words() >= words, f"only {book.count_words()} pages acknowledged in time"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'responses.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.mark.slow
 def test_two_collectors__one_killed_and_restarted__every_acknowledged_page_stored_once(
     tmp_path: Path, research_key: ResearchKeypair, database_url: str
@@ -158,11 +151,7 @@ def test_two_collectors__one_killed_and_restarted__every_acknowledged_page_store
 
 
 def _check_store(database_url: str, research_key: ResearchKeypair, book: Book) -> None:
-    store = open_store(database_url)
-    try:
-        records = stored_pages(store, research_key)
-    finally:
-        store.close()
+    records = stored_pages(database_url, research_key)
     by_response: dict[str, list[PageRecord]] = defaultdict(list)
     for record in records:
         by_response[record.response_id].append(record)

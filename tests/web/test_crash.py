@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpseek.store import open_store
 from helpseek.web.i18n import load_catalogue
 
 from .conftest import TOKEN_FORM, stored_pages
@@ -116,11 +115,7 @@ def test_kill_minus_9_during_submissions__every_acknowledged_page_stored_once(
     finally:
         server.stop()
     # And every acknowledged page is stored, exactly once
-    store = open_store(f"sqlite:///{server.database}")
-    try:
-        records = stored_pages(store, research_key)
-    finally:
-        store.close()
+    records = stored_pages(f"sqlite:///{server.database}", research_key)
     stored_words = [r.answers["words"] for r in records if "words" in r.answers]
     assert acks.words <= set(stored_words)
     assert len(stored_words) == len(set(stored_words))

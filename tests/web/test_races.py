@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpseek.store import PageRecord, ResearchKeypair, open_store
+from helpseek.store import PageRecord, ResearchKeypair
 
 from .conftest import stored_pages
 from .live import LiveServer
@@ -120,13 +120,6 @@ def _one_round(url: str, number: int, answers: tuple[str, str], kind: str) -> Ro
     return Round(answers, path, why, words)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'responses.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.mark.slow
 def test_same_page_sent_twice_at_once__stored_answers_and_session_path_agree(
     tmp_path: Path, research_key: ResearchKeypair, database_url: str
@@ -149,12 +142,7 @@ def test_same_page_sent_twice_at_once__stored_answers_and_session_path_agree(
     finally:
         server.stop()
     # Then every response holds what the respondent's path shows, each page once
-    store = open_store(database_url)
-    try:
-        pages = stored_pages(store, research_key)
-    finally:
-        store.close()
-    _check_stored(pages, rounds)
+    _check_stored(stored_pages(database_url, research_key), rounds)
 
 
 def _check_stored(pages: list[PageRecord], rounds: list[Round]) -> None:
@@ -194,12 +182,7 @@ def test_chromium_two_tabs_send_one_page_at_once__both_show_the_kept_answers_pat
     finally:
         context.close()
         server.stop()
-    store = open_store(f"sqlite:///{server.database}")
-    try:
-        pages = stored_pages(store, research_key)
-    finally:
-        store.close()
-    _check_stored(pages, rounds)
+    _check_stored(stored_pages(f"sqlite:///{server.database}", research_key), rounds)
 
 
 def _two_tabs(context, url: str, number: int) -> Round:  # type: ignore[no-untyped-def]
