@@ -31,7 +31,8 @@ def records_with(survey: OnionSurvey, key: ResearchKeypair, text: str) -> list[P
     finally:
         store.close()
     ids = {r.response_id for r in records if text in r.answers.values()}
-    return [r for r in records if r.response_id in ids]
+    # in the order they were sent: the store keeps no order in time (random record ids)
+    return sorted((r for r in records if r.response_id in ids), key=lambda r: r.seq)
 
 
 def test_onion__a_whole_response_through_tor__is_stored_sealed_and_leaves_no_trace(
