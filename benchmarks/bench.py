@@ -52,6 +52,7 @@ SCRIPTS = (
     Script("export_bench.py", ("--records", "100000"), ("--records", "24000", "--repeats", "1")),
     Script("analysis_bench.py", (), ("--rows", "2000", "--repeats", "1", "--no-r")),
     Script("analyze_scaling.py", (), ("--rows", "2000", "--rows", "4000", "--ci", "wald")),
+    Script("demo_time.py", (), ("--n", "200", "--programme-n", "20")),
 )
 
 

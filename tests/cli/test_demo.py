@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 from helpseek.cli.demo_run import _prepare
 from helpseek.cli.demo_server import running_server
 from helpseek.cli.main import app
+from helpseek.data import unseal_all
 from helpseek.report.formatting import fmt_count, fmt_percent_ci
 from helpseek.settings import Settings
-from helpseek.store import generate_research_keypair
+from helpseek.store import generate_research_keypair, load_private_key, open_store
 
 SECTIONS = {
     "sample-flow",
@@ -229,3 +230,23 @@ def test_headline__names_variables_and_levels_with_labels_not_codes() -> None:
 
     words = f"{spec.label(outcome)}: {spec.label(top.variable)}: {answer(top.level)}"
     assert associations[0].startswith(f"  {words} (vs {answer(top.reference)}) OR ")
+
+
+def test_demo__pages_sent__equal_the_page_records_in_the_store(
+    demo: tuple[Path, str, str],
+) -> None:
+    # Given the demo's line of pages sent per sample (the collector's page rate is built on it)
+    out, _, stderr = demo
+    line = next(s for s in stderr.splitlines() if s.startswith("[demo] pages sent: "))
+    sent = {
+        name: int(count)
+        for count, name in re.findall(r"(\d+) \((\w+)\)", line.removeprefix("[demo] pages sent: "))
+    }
+    # Then it names both samples, and their sum is the number of page records the store holds
+    assert set(sent) == {"help_us_help_you", "program_feedback"}
+    identity = load_private_key(out / "keys" / "private.key", "correct horse battery staple")
+    with open_store(f"sqlite:///{out / 'responses.db'}", must_exist=True) as store:
+        records = unseal_all(store, identity)
+    assert sum(sent.values()) == len(records)
+    by_form = {name: sum(r.form_id == name for r in records) for name in sent}
+    assert by_form == sent

@@ -113,6 +113,9 @@ def demo(
         typer.echo(headline(report.main_result, _labels(report.main_result)))
     for name, seconds in report.timings.items():
         stderr.print(f"[demo] {name}: {seconds:.1f} s", markup=False, highlight=False)
+    # The pages each sample posted: with the collect time, the collector's page rate (issue 16).
+    sent = ", ".join(f"{r.pages} ({name})" for name, r in report.drives.items())
+    stderr.print(f"[demo] pages sent: {sent}", markup=False, highlight=False)
     if report.passphrase_file is not None:
         stderr.print(f"[demo] generated passphrase in {report.passphrase_file}", markup=False)
     typer.echo(f"report: {report.report}")
