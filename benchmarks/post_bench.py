@@ -8,6 +8,8 @@ real help_us_help_you questionnaire (`synth.http.drive`: landing page, consent, 
 answered, each POST validated, sealed and durably stored before its reply). The figures are POST
 pages a second against static responses a second, and the server's CPU per request (all its
 processes, from /proc) for each; the driver shares the machine's cores, so its CPU is printed too.
+Before each PostgreSQL run with several workers, how much faster that many processes of pure CPU
+finish than one (`rows.core_scaling`): more workers cannot raise throughput past that ceiling.
 
     .venv/bin/python benchmarks/post_bench.py [--stores sqlite,postgres] [--workers 1,3]
         [--clients 64] [--respondents 256] [--seconds 10]
@@ -28,7 +30,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 from demo_bench import _group_cpu
-from rows import Row, emit
+from rows import Row, core_scaling, emit, usable_cores
 from scaling_bench import new_database, serving, throwaway_postgres
 
 from helpseek.instrument import load_instrument
@@ -68,6 +70,7 @@ def main() -> None:
     form = load_instrument(FORM)
     draw = draw_respondents(form, load_truth(None, form), args.respondents + args.clients, 7)
     runs: list[Run] = []
+    ceilings: list[float] = []
     with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
         folder = Path(scratch)
         (folder / "public.key").write_text(generate_research_keypair().public_key + "\n")
@@ -77,11 +80,13 @@ def main() -> None:
         for store in stores:
             for workers in (int(w) for w in args.workers.split(",")):
                 number += 1
+                if store == "postgres" and workers > 1:  # what more processes can get right now
+                    ceilings.append(core_scaling(min(workers, usable_cores()), seconds=2.0))
                 database = new_database(store, folder, postgres, number)
                 with serving(database, folder, workers) as url:
                     runs.append(_measure(url, store, workers, form, draw, args))
                 _print(runs[-1])
-    _rows(runs, args.clients)
+    _rows(runs, args.clients, max(ceilings, default=float("nan")))
 
 
 def _measure(url: str, store: str, workers: int, form: Any, draw: Any, args: Any) -> Run:
@@ -114,7 +119,7 @@ def _print(run: Run) -> None:
     )
 
 
-def _rows(runs: list[Run], clients: int) -> None:
+def _rows(runs: list[Run], clients: int, ceiling: float) -> None:
     for run in runs:
         emit(
             Row(
@@ -146,6 +151,9 @@ def _rows(runs: list[Run], clients: int) -> None:
                 ratio=most.post_rate / one.post_rate,
                 goal="grows (> 1x)",
                 met=most.post_rate > 1.05 * one.post_rate,
+                note=f"processes of pure CPU got {ceiling:.2f}x of one meanwhile; server CPU "
+                f"{one.post_cpu_ms:.1f} ms a POST request with {one.workers}, "
+                f"{most.post_cpu_ms:.1f} ms with {most.workers}",
             )
         )
 
