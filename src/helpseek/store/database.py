@@ -25,10 +25,15 @@ from helpseek.settings import DatePrecision
 from helpseek.store.engine import WriterTurns, create_engine, migrate
 from helpseek.store.locations import safe_url
 from helpseek.store.sealing import SealedRecord
+from helpseek.store.steps import GroupCommit, OneStatement, Step
 
 #: Record ids are drawn at random from 1 .. 2**63 - 1: they say nothing about arrival order, and
 #: records copied from several stores into one keep their ids (issue 12).
 RECORD_ID_LIMIT = 2**63 - 1
+
+_SQLITE_SELECT_SESSION = (
+    "SELECT sealed FROM session_states WHERE session_id = ? AND expires_on >= ?"
+)
 
 metadata = sa.MetaData()
 sealed_records = sa.Table(
@@ -125,6 +130,18 @@ class Store:
         self._delete_records = sa.delete(sealed_records).where(
             sealed_records.c.id.in_(sa.bindparam("ids", expanding=True))
         )
+        # SQLite: the threads' steps share commits (one fsync a group); PostgreSQL: one round
+        # trip a step, and reads without BEGIN/ROLLBACK round trips (issue 16).
+        self._steps: GroupCommit | OneStatement = (
+            GroupCommit(self._sqlite_writing)
+            if engine.dialect.name == "sqlite"
+            else OneStatement(engine)
+        )
+        self._reader = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._copy_record = (
             dialect.insert(sealed_records).on_conflict_do_nothing().returning(sealed_records.c.id)
         )
@@ -162,19 +179,16 @@ class Store:
             if not isinstance(record.sealed, SealedRecord):
                 raise TypeError("Store.save stores SealedRecords from sealing.seal_page")
         self._purge_expired_sessions()
-        stored_on = self._stored_on()
-        with self._writing() as conn:
-            if not self._move(conn, update):
-                return False
-            if add:
-                rows = [
-                    {"id": r.record_id, "sealed": r.sealed.data, "stored_on": stored_on}
-                    for r in add
-                ]
-                conn.execute(self._insert_records, rows)
-            if drop:
-                conn.execute(self._delete_records, {"ids": list(drop)})
-        return True
+        step = Step(
+            update.session_id,
+            update.blob,
+            update.expires_on,
+            update.replaces,
+            tuple((r.record_id, r.sealed.data) for r in add),
+            tuple(drop),
+            self._stored_on(),
+        )
+        return self._steps.save(step)
 
     def append(self, records: Sequence[StoredRecord]) -> int:
         """Store sealed records that belong to no session step, under their ids and dated today;
@@ -193,34 +207,45 @@ class Store:
                 for r in records
             )
 
-    def _move(self, conn: Connection, update: SessionUpdate) -> bool:
-        if update.replaces is None:
-            row = {
-                "session_id": update.session_id,
-                "sealed": update.blob,
-                "expires_on": update.expires_on,
-            }
-            return conn.execute(self._create_session, row).scalar_one_or_none() is not None
-        swap = {
-            "b_session_id": update.session_id,
-            "b_replaces": update.replaces,
-            "b_sealed": update.blob,
-            "b_expires_on": update.expires_on,
-        }
-        return conn.execute(self._swap_session, swap).scalar_one_or_none() is not None
-
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
         """A write transaction. On SQLite it takes the write lock at BEGIN (IMMEDIATE), so a busy
         store waits up to the busy timeout instead of failing when a read lock cannot be
         upgraded (SQLITE_BUSY in WAL mode when another writer committed in between)."""
-        immediate = self._engine.connect().execution_options(helpseek_immediate=True)
-        with self._write_lock, immediate as conn, conn.begin():
-            yield conn
+        with self._write_lock:  # the turn first: a thread waiting for it holds no connection
+            immediate = self._engine.connect().execution_options(helpseek_immediate=True)
+            with immediate as conn, conn.begin():
+                yield conn
+
+    @contextmanager
+    def _sqlite_writing(self) -> Iterator[Any]:
+        """SQLite's write turn on the sqlite3 connection itself: BEGIN IMMEDIATE .. COMMIT."""
+        with self._write_lock:
+            raw = self._engine.raw_connection()
+            try:
+                connection = raw.driver_connection
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                connection.execute("COMMIT")
+            finally:
+                raw.close()
 
     def get_session(self, session_id: str) -> bytes | None:
         """The sealed state of a session, or None if unknown or expired."""
-        with self._engine.connect() as conn:
+        if self._engine.dialect.name == "sqlite":  # straight to sqlite3: a third of the CPU
+            raw = self._engine.raw_connection()
+            try:
+                row = raw.driver_connection.execute(
+                    _SQLITE_SELECT_SESSION, (session_id, self._today().isoformat())
+                ).fetchone()
+            finally:
+                raw.close()
+            return None if row is None else bytes(row[0])
+        with self._reader.connect() as conn:
             blob = conn.execute(
                 self._select_session, {"session_id": session_id, "today": self._today()}
             ).scalar_one_or_none()

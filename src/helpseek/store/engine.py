@@ -32,6 +32,13 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 #: Several writer processes share one SQLite file; without a wait, 44-91 % of concurrent inserts
 #: failed with "database is locked" (notes/storage-and-tor.md §2).
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: Connections a process keeps: one per thread that may query at once (Starlette runs
+#: handlers in anyio's default pool of 40 threads). With 15 (SQLAlchemy's default) 36% of the
+#: threads' time went to waiting for a connection (issue 16). Connections open only when needed.
+POOL_CONNECTIONS = 40
+POOL_OVERFLOW = 10
+#: A pooled PostgreSQL connection unused for this long is pinged before its next use.
+PING_AFTER_IDLE_S = 10.0
 # An arbitrary constant so that collectors starting together migrate one at a time (PostgreSQL).
 _MIGRATION_LOCK_ID = 0x68656C70
 
@@ -82,12 +89,41 @@ def create_engine(url: str, must_exist: bool = False) -> Engine:
         if must_exist:
             check_sqlite_exists(parsed, url)
         create_private_file(Path(parsed.database))
-        engine = sa.create_engine(parsed)
+        engine = sa.create_engine(parsed, pool_size=POOL_CONNECTIONS, max_overflow=POOL_OVERFLOW)
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        engine = sa.create_engine(
+            parsed, pool_size=POOL_CONNECTIONS, max_overflow=POOL_OVERFLOW, pool_timeout=60
+        )
+        _ping_when_idle(engine)
+        return engine
     raise InputError([problem("STORE-001", url=safe_url(url))])
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use only if it sat unused for a while.
+
+    A ping on every checkout (SQLAlchemy's pool_pre_ping) cost a round trip per query, 2 of the
+    ~10 a page took; a connection used a moment ago is alive, and one that died since (a restarted
+    server) is found by its next query and dropped with the whole pool (issue 16).
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["helpseek_idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("helpseek_idle_since")
+        if since is not None and time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                raise sa.exc.DisconnectionError() from error  # the pool retries with a new one
+            raise
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,0 +1,141 @@
+"""How session steps are written (issue 16): SQLite's threads share commits (one fsync a group),
+PostgreSQL writes a step in one statement; both keep the compare-and-set of issue 12 exact."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from helpseek.store import (
+    Recipients,
+    ResearchKeypair,
+    SessionUpdate,
+    StoredRecord,
+    new_record_id,
+    open_store,
+    seal_page,
+    unseal_record,
+)
+from helpseek.store import engine as store_engine
+from helpseek.store.steps import GroupCommit, Step
+
+DAY = date(2026, 11, 29)
+LATER = date(2026, 11, 30)
+THREADS = 24
+
+
+def _record(key: ResearchKeypair, text: str) -> StoredRecord:
+    return StoredRecord(new_record_id(), seal_page(text.encode(), Recipients((key.public_key,))))
+
+
+def test_save__many_threads_at_once__every_step_stored_once_exactly_as_sent(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    # Given 24 sessions, each stepped by its own thread from its first state, all at once, and a
+    # second (stale) submission of every step racing it
+    with open_store(store_url, today=lambda: DAY) as store:
+        for n in range(THREADS):
+            assert store.save(SessionUpdate(f"s{n}", b"state-0", LATER))
+        start = threading.Barrier(2 * THREADS)
+        won: dict[tuple[int, int], bool] = {}
+
+        def step(n: int, copy: int) -> None:
+            page = _record(research_key, f"page of s{n} from copy {copy}")
+            start.wait()
+            update = SessionUpdate(f"s{n}", f"state-1-{copy}".encode(), LATER, b"state-0")
+            won[(n, copy)] = store.save(update, add=[page])
+
+        threads = [
+            threading.Thread(target=step, args=(n, c)) for n in range(THREADS) for c in (0, 1)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # Then exactly one submission of each step moved its session, and stored its page only
+        winners = {n: c for (n, c), moved in won.items() if moved}
+        assert sorted(winners) == list(range(THREADS))
+        assert [store.get_session(f"s{n}") for n in range(THREADS)] == [
+            f"state-1-{winners[n]}".encode() for n in range(THREADS)
+        ]
+        stored = sorted(
+            unseal_record(r.sealed, research_key.identity) for r in store.iter_records()
+        )
+        assert stored == sorted(
+            f"page of s{n} from copy {winners[n]}".encode() for n in range(THREADS)
+        )
+
+
+def test_group_commit__threads_waiting_for_the_turn__share_commits(
+    tmp_path, research_key: ResearchKeypair
+) -> None:
+    with open_store(f"sqlite:///{tmp_path / 'r.db'}", today=lambda: DAY) as store:
+        steps = store._steps
+        assert isinstance(steps, GroupCommit)
+        start = threading.Barrier(THREADS)
+
+        def one(n: int) -> None:
+            start.wait()
+            store.save(SessionUpdate(f"s{n}", b"state-0", LATER), add=[_record(research_key, "x")])
+
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert steps.steps == THREADS and store.count_records() == THREADS
+        assert steps.commits < THREADS  # fsyncs shared; each commit only after its steps ran
+
+
+def test_group_commit__a_failing_step__fails_alone_and_the_others_commit(
+    tmp_path, research_key: ResearchKeypair
+) -> None:
+    # Given a group of three steps in one commit, the second adding a record id already stored
+    with open_store(f"sqlite:///{tmp_path / 'r.db'}", today=lambda: DAY) as store:
+        taken = _record(research_key, "already there")
+        store.append([taken])
+        steps = store._steps
+        assert isinstance(steps, GroupCommit)
+
+        def step(n: int, record: StoredRecord) -> Step:
+            return Step(
+                f"s{n}", b"state-0", LATER, None, ((record.record_id, record.sealed.data),), (), DAY
+            )
+
+        good = [_record(research_key, "page 0"), _record(research_key, "page 2")]
+        group = [step(0, good[0]), step(1, taken), step(2, good[1])]
+        results = steps.save_group(group)
+        # Then the second fails with the database's error, the others are stored
+        assert results[0] is True and results[2] is True
+        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert store.get_session("s1") is None
+        assert [store.get_session(f"s{n}") for n in (0, 2)] == [b"state-0", b"state-0"]
+        assert store.count_records() == 3
+
+
+@pytest.mark.postgres
+def test_postgres__pooled_connections_killed_while_idle__next_step_pings_and_reconnects(
+    postgres_url: str, research_key: ResearchKeypair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_store(postgres_url, today=lambda: DAY) as store:
+        assert store.save(SessionUpdate("s1", b"state-0", LATER))
+        # When the server ends every other connection (a restart, an idle timeout)
+        admin = sa.create_engine(postgres_url)
+        with admin.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        admin.dispose()
+        monkeypatch.setattr(store_engine, "PING_AFTER_IDLE_S", 0.0)  # they have idled "long"
+        # Then the next read and step work on new connections
+        assert store.get_session("s1") == b"state-0"
+        page = _record(research_key, "page")
+        assert store.save(SessionUpdate("s1", b"state-1", LATER, b"state-0"), add=[page])
+        assert store.get_session("s1") == b"state-1"
