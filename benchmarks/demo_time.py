@@ -1,6 +1,6 @@
 """`make demo` against its goal of 3 minutes on 2 cores, step by step (issue 16).
 
-Runs `helpseek demo` as `make demo` does (4,493 + 255 respondents over real HTTP, 3 server
+Runs `helpseek demo` as `make demo` does (its default respondents over real HTTP, 3 server
 workers, SQLite) into a scratch folder, with its stderr a pipe (not a terminal), and stamps each
 line as it arrives. The row's figure is the whole run; the goal is absolute (180 s), so the row
 says what is left of it: the collector's page rate in this run (pages sent / collect time) and the
@@ -8,7 +8,7 @@ rate the collection would need for the whole demo to fit in 3 minutes with the o
 took. It also counts the progress lines that arrived while the respondents were answering (the
 goal asks for them when the output is not a terminal).
 
-    .venv/bin/python benchmarks/demo_time.py [--n 4493] [--programme-n 255]
+    .venv/bin/python benchmarks/demo_time.py [--n N] [--programme-n M]   (default: the demo's)
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ PASSPHRASE = "benchmark passphrase, not a secret"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=4493)
-    parser.add_argument("--programme-n", type=int, default=255)
+    parser.add_argument("--n", type=int, help="respondents (default: the demo's)")
+    parser.add_argument("--programme-n", type=int, help="programme participants (the demo's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         lines, total = _run(Path(scratch) / "demo", args.n, args.programme_n)
@@ -40,6 +40,7 @@ def main() -> None:
     collect = steps["collect"]
     others = total - collect
     progress = _progress_during_collection(lines)
+    sizes = [int(m[1]) for m in (re.search(r": 0/(\d+) \(", t) for _, t in lines) if m]
     needed = pages / (GOAL_S - others) if others < GOAL_S else float("inf")
     print(
         f"demo {total:.0f} s: "
@@ -49,8 +50,8 @@ def main() -> None:
     )
     emit(
         Row(
-            what=f"make demo ({args.n:,} + {args.programme_n:,} respondents over HTTP, SQLite, "
-            "3 workers)",
+            what=f"make demo ({' + '.join(f'{n:,}' for n in sizes)} respondents over HTTP, "
+            "SQLite, 3 workers)",
             figure=total,
             baseline=GOAL_S,
             unit="s",
@@ -70,11 +71,14 @@ def main() -> None:
 _STEP = re.compile(r"\[demo\] (keys|collect|export|analyse|report): ([\d.]+) s$")
 
 
-def _run(out: Path, n: int, programme_n: int) -> tuple[list[tuple[float, str]], float]:
+def _run(
+    out: Path, n: int | None, programme_n: int | None
+) -> tuple[list[tuple[float, str]], float]:
     """Run the demo; each stderr line with the seconds since the start, and the whole time."""
     helpseek = Path(sys.executable).with_name("helpseek")
-    command = [str(helpseek), "demo", "--out", str(out), "--n", str(n)]
-    command += ["--programme-n", str(programme_n)]
+    command = [str(helpseek), "demo", "--out", str(out)]
+    command += ["--n", str(n)] if n is not None else []
+    command += ["--programme-n", str(programme_n)] if programme_n is not None else []
     environment = {**os.environ, "HELPSEEK_PASSPHRASE": PASSPHRASE}
     started = time.perf_counter()
     lines: list[tuple[float, str]] = []
