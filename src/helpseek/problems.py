@@ -210,6 +210,16 @@ catalogue: dict[str, str] = {
     "commands that only read never create a database.",
     "STORE-011": 'The database address "{url}" has no scheme. Did you mean "{suggestion}"? Write a '
     "file as sqlite:///path/to/file.db, or a server as postgresql+psycopg://user@host:port/dbname.",
+    # --- PULL: moving sealed records off the collector (helpseek pull) ---------------------------
+    "PULL-001": '--db and --into both name the store "{url}". Pull from the collector\'s store '
+    "into another one: the research archive (a SQLite file on the offline machine, or a "
+    "PostgreSQL database).",
+    "PULL-002": 'The archive "{archive}" does not hold an exact copy of {n} row(s) of {table} (the '
+    "first is id {id}): a row with that id differs. Nothing of this batch or after it was purged "
+    "from the collector. Check that --into names the right archive and that nobody changed it; "
+    "then run the pull again.",
+    "PULL-003": "--batch-size {size} is not a batch. Pass a number of rows of at least 1 (500 by "
+    "default).",
     # --- DATA: export ------------------------------------------------------------------------------
     "DATA-001": '{count} response(s) were answered on questionnaire "{form}" version "{version}", '
     "which was not given. Pass it with --instrument (a bundled name or the form file), or every "
@@ -393,6 +403,12 @@ catalogue: dict[str, str] = {
     'strings (the first: "{first}"). Respondents who choose {language} would read them in English. '
     "Complete the translation (`helpseek translate export --ui --lang {lang_code}`, then "
     "`helpseek translate import`), or serve it as it is with --allow-incomplete {lang_code}.",
+    "WEB-025": "{option} {value} would make every code expire at once. Pass a number of days of "
+    "at least 1 (resume codes: 7 by default; withdrawal codes: 30).",
+    "WEB-026": "{option} {value} is negative. Pass 0 to turn that limit off, or the number of codes "
+    "that may be tried.",
+    "WEB-027": "--warn-unpulled-days {value} is negative. Pass 0 (no warning) or the age in days "
+    "after which unpulled records are worth a warning in the log.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

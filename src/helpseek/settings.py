@@ -57,3 +57,15 @@ class Settings:
     # Languages fielded although some of their texts are missing ("*" = any); the others must be
     # complete, or the server refuses to start (issue 15: a respondent never meets English by surprise).
     allow_incomplete: tuple[str, ...] = field(default_factory=tuple)
+    # Respondent codes (issue 14). A resume code works once, for this many days after "continue
+    # later"; a withdrawal code for this many days after the response ended.
+    resume_days: int = 7
+    withdrawal_days: int = 30
+    # Codes typed (to continue or withdraw): per tor circuit per hour, and over the whole server
+    # per minute; more get a calm 429 page. Each code that passes its 22-bit check costs one
+    # argon2id derivation (benchmarks/code_guessing.py measures what an attacker can do).
+    code_attempts_per_circuit_per_hour: int = 20
+    code_attempts_per_minute: int = 60
+    # Warn in the log when sealed records older than this many days have not been pulled off the
+    # collector (`helpseek pull`); 0 turns the warning off.
+    warn_unpulled_days: int = 0

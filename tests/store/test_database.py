@@ -44,7 +44,14 @@ def test_open_store__new_database__applies_migrations_to_head(store_url: str) ->
         tables = set(sa.inspect(conn).get_table_names())
     engine.dispose()
     assert version == head_revision()
-    assert tables == {"alembic_version", "sealed_records", "session_states"}
+    assert tables == {
+        "alembic_version",
+        "sealed_records",
+        "session_states",
+        "resume_codes",
+        "tombstones",
+        "withdrawn_codes",
+    }
 
 
 def test_sqlite_file_and_wal__never_contain_a_submitted_answer_in_plaintext(
@@ -223,7 +230,8 @@ def test_migration_0002__records_in_arrival_order__kept_under_random_ids(
         columns = {c["name"] for c in sa.inspect(conn).get_columns("sealed_records")}
         days = set(conn.execute(sa.text("SELECT stored_on FROM sealed_records")).scalars())
     engine.dispose()
-    assert columns == {"id", "sealed", "stored_on"}  # the submission key is gone
+    assert "submission_key" not in columns  # the submission key is gone
+    assert columns == {"id", "sealed", "stored_on", "pulled_on"}  # pulled_on: migration 0003
     assert {str(d) for d in days} == {"2026-11-29"}
 
 

@@ -89,6 +89,11 @@ app.add_typer(keys_app, name="keys")
 from helpseek.cli.export import export
 
 app.command("export")(export)
+from helpseek.cli.pull import pull
+from helpseek.cli.status import status
+
+app.command("pull")(pull)
+app.command("status")(status)
 from helpseek.cli.invite import invite_app
 
 app.add_typer(invite_app, name="invite")

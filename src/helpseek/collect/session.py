@@ -105,11 +105,26 @@ class Session:
     def is_finished(self) -> bool:
         return self.page_id is None
 
-    def current_page(self, *, today: date | None = None) -> PageView:
-        """The page to show now, pre-filled with the answers given so far."""
+    def current_page(
+        self, *, today: date | None = None, draft: RawValues | None = None
+    ) -> PageView:
+        """The page to show now, pre-filled with the answers given so far, or with `draft`: what
+        the respondent had typed on it when they paused (from `keep_draft`), shown as typed."""
         page = self._page()
-        draft = {q.name: to_form_text(self.answers.get(q.name)) for q in page.questions}
+        if draft is None:
+            draft = {q.name: to_form_text(self.answers.get(q.name)) for q in page.questions}
         return self._view(page, self.answers, draft, {}, today)
+
+    def keep_draft(self, raw: RawValues) -> dict[str, tuple[str, ...]]:
+        """What to keep of a page sent with "continue later": the values of the page's own
+        fields, as typed, neither checked nor stored as answers (issue 14).
+
+        Raises FormError for fields no rendered page has, like `submit`.
+        """
+        page = self._page()
+        _check_fields(page, raw)
+        names = [q.name for q in page.questions if q.is_answered]
+        return {name: tuple(raw[name]) for name in names if name in raw}
 
     def back(self) -> Session:
         """The previous page again (answers kept); on the first page, the same page."""

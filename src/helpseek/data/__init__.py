@@ -4,10 +4,10 @@
 """
 
 from .assemble import assemble
-from .codebook import codebook_paths, write_codebook
+from .codebook import codebook_paths, withdrawn_of, write_codebook
 from .dataset import MISSING_CODES, NOT_SHOWN, SHOWN_NOT_ANSWERED, Dataset, Variable
 from .read import read_table
-from .unseal import Progress, unseal_all
+from .unseal import Progress, Unsealed, unseal_all, unseal_store
 from .writers import SUFFIXES, write_all, write_dataset
 
 __all__ = [
@@ -17,11 +17,14 @@ __all__ = [
     "SUFFIXES",
     "Dataset",
     "Progress",
+    "Unsealed",
     "Variable",
     "assemble",
     "codebook_paths",
     "read_table",
     "unseal_all",
+    "unseal_store",
+    "withdrawn_of",
     "write_all",
     "write_codebook",
     "write_dataset",

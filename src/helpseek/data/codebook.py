@@ -27,6 +27,7 @@ def to_codebook(dataset: Dataset) -> dict[str, Any]:
         "schema": SCHEMA,
         "language": dataset.language,
         "instruments": [{"form_id": f, "version": v} for f, v in dataset.instruments],
+        "withdrawn": dataset.withdrawn,
         "missing_codes": {str(code): label for code, label in MISSING_CODES.items()},
         "stata_missing": {str(code): f".{letter}" for code, letter in STATA_MISSING.items()},
         "variables": [_variable(v) for v in dataset.variables],
@@ -46,6 +47,17 @@ def _variable(variable: Variable) -> dict[str, Any]:
         "relevance": variable.relevance,
         "missing_codes": sorted(MISSING_CODES) if variable.has_missing_codes else [],
     }
+
+
+def withdrawn_of(data_path: Path) -> int | None:
+    """How many withdrawn responses the export of `data_path` left out, from its codebook; None
+    when there is no codebook, or it predates withdrawals (issue 14)."""
+    json_path = codebook_paths(Path(data_path))[0]
+    try:
+        value = json.loads(json_path.read_text(encoding="utf-8")).get("withdrawn")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def from_codebook(data: dict[str, Any]) -> list[Variable]:
@@ -85,6 +97,8 @@ def to_markdown(book: dict[str, Any]) -> str:
         "# Codebook",
         "",
         f"Questionnaires: {forms}. Labels in: {book['language']}.",
+        "",
+        f"Responses withdrawn by their respondents and left out: {book.get('withdrawn', 0)}.",
         "",
         "Missing codes in .sav (SPSS user-missing) and .dta (Stata extended missing):",
         "",

@@ -98,6 +98,9 @@ class Dataset:
     variables: tuple[Variable, ...]
     language: str
     instruments: tuple[tuple[str, str], ...]  # (form_id, version) of every questionnaire merged
+    #: Responses their respondents withdrew (issue 14): left out of `frame`, counted here so the
+    #: codebook and the analysis's sample flow can say how many.
+    withdrawn: int = 0
 
     def variable(self, name: str) -> Variable:
         for variable in self.variables:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from helpseek.instrument import Instrument, load_instrument
@@ -10,7 +11,7 @@ from helpseek.problems import InputError, Problem, problem
 from helpseek.store import PageRecord, ResearchIdentity, Store
 
 from .assemble import assemble
-from .unseal import Progress, unseal_all
+from .unseal import Progress, unseal_store
 from .writers import SUFFIXES, write_all
 
 
@@ -38,10 +39,11 @@ def export_store(
     Returns every file written (data files and their codebooks).
     """
     check_out_paths(out_paths)
-    records = unseal_all(store, identity, progress, on_unreadable, processes)
+    unsealed = unseal_store(store, identity, progress, on_unreadable, processes)
+    records = unsealed.pages
     if not instruments:
         instruments = _bundled_for(records)
-    dataset = assemble(records, instruments, language)
+    dataset = replace(assemble(records, instruments, language), withdrawn=unsealed.withdrawn)
     return write_all(dataset, out_paths)
 
 

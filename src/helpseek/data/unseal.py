@@ -3,7 +3,9 @@
 Decryption is spread over worker processes (age decryption holds the GIL, so threads would not
 help): records are read in storage order, sent in chunks, and come back in the same order.
 Filler records (sealed and padded like pages, so the store shows the same number of records for
-every response) are dropped here, after decryption: nothing after this step ever sees them.
+every response) are dropped here, after decryption: nothing after this step ever sees them. So are
+withdrawn responses: every page of a response whose last page carries the check value a tombstone
+carries (issue 14); only their count goes on.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from itertools import islice
 
 from helpseek.problems import InputError, Problem, problem
@@ -24,6 +27,7 @@ from helpseek.store import (
     SealedRecord,
     Store,
     StoredRecord,
+    Tombstone,
     UnsealError,
     is_filler,
     unseal_record,
@@ -39,6 +43,17 @@ CHUNK_RECORDS = 500
 PARALLEL_FROM_RECORDS = 20_000
 
 
+@dataclass(frozen=True)
+class Unsealed:
+    """A store opened: its pages (fillers and withdrawn responses dropped), how many responses
+    were withdrawn, and how many tombstones matched no response of this store (a tombstone whose
+    pages are in another store, or a withdrawal from before the pages were copied here)."""
+
+    pages: list[PageRecord]
+    withdrawn: int = 0
+    unmatched_tombstones: int = 0
+
+
 def unseal_all(
     store: Store,
     identity: ResearchIdentity,
@@ -46,33 +61,48 @@ def unseal_all(
     on_unreadable: Callable[[Problem], None] | None = None,
     processes: int | None = None,
 ) -> list[PageRecord]:
-    """Every page record of the store (fillers dropped), in the store's order (which is no order
-    in time: record ids are random).
+    """Every page record of the store, fillers and withdrawn responses dropped (`unseal_store`)."""
+    return unseal_store(store, identity, progress, on_unreadable, processes).pages
 
-    A record that does not open (sealed to another key, altered) or is neither a page record nor
-    a filler is a STORE-004 problem naming its id: all of them are raised together as one
-    InputError, unless `on_unreadable` is given, which then receives each one (as a warning) and
-    the rest are returned.
+
+def unseal_store(
+    store: Store,
+    identity: ResearchIdentity,
+    progress: Progress | None = None,
+    on_unreadable: Callable[[Problem], None] | None = None,
+    processes: int | None = None,
+) -> Unsealed:
+    """Every page record of the store in the store's order (which is no order in time: record
+    ids are random), without fillers and without the responses a tombstone withdraws.
+
+    A record that does not open (sealed to another key, altered) or is neither a page record, a
+    filler nor a tombstone is a STORE-004 problem naming its id: all of them are raised together
+    as one InputError, unless `on_unreadable` is given, which then receives each one (as a
+    warning) and the rest are returned.
     `processes` decrypt at once (default: one per usable core; 1 decrypts in this process); a
     store of fewer than PARALLEL_FROM_RECORDS records is always decrypted here.
     """
-    total = store.count_records()
+    total = store.count_records() + store.count_tombstones()
     workers = decrypting_processes(processes, total)
     records: list[PageRecord] = []
+    checks: set[str] = set()
     problems: list[Problem] = []
-    ids: deque[int] = deque()  # the ids of the records read and not yet back from decryption
-    opened = open_in_order(_sealed_noting_ids(store.iter_records(), ids), identity, workers)
+    read: deque[tuple[int, bool]] = deque()  # (id, is a tombstone) of records not yet back
+    opened = open_in_order(_sealed_noting_ids(_everything(store), read), identity, workers)
     for number, plaintext in enumerate(opened, start=1):
-        record_id = ids.popleft()
+        record_id, is_tombstone = read.popleft()
         try:
             if isinstance(plaintext, UnsealError):
                 raise plaintext
-            if not is_filler(plaintext):
+            if is_tombstone:
+                checks.add(Tombstone.from_json(plaintext).withdrawal)
+            elif not is_filler(plaintext):
                 records.append(PageRecord.from_json(plaintext))
         except UnsealError as error:
             problems.append(problem("STORE-004", record=record_id, reason=str(error)))
         except (ValueError, TypeError, KeyError, json.JSONDecodeError) as error:
-            reason = f"it is not a helpseek page record ({type(error).__name__})"
+            kind = "tombstone" if is_tombstone else "page record"
+            reason = f"it is not a helpseek {kind} ({type(error).__name__})"
             problems.append(problem("STORE-004", record=record_id, reason=reason))
         if progress is not None:
             progress(number, max(total, number))
@@ -81,14 +111,33 @@ def unseal_all(
     for found in problems:
         if on_unreadable is not None:
             on_unreadable(Problem(found.code, found.message, found.location, "warning"))
-    return records
+    return _without_withdrawn(records, checks)
 
 
-def _sealed_noting_ids(stored: Iterable[StoredRecord], ids: deque[int]) -> Iterator[SealedRecord]:
-    """Each record's sealed bytes, its id appended to `ids` as it is read (they come back in order)."""
-    for record in stored:
-        ids.append(record.record_id)
+def _everything(store: Store) -> Iterator[tuple[StoredRecord, bool]]:
+    """Every sealed record, then every tombstone (True), streamed."""
+    for stored in store.iter_records():
+        yield stored, False
+    for stored in store.iter_tombstones():
+        yield stored, True
+
+
+def _sealed_noting_ids(
+    stored: Iterable[tuple[StoredRecord, bool]], read: deque[tuple[int, bool]]
+) -> Iterator[SealedRecord]:
+    """Each record's sealed bytes, its id and kind appended to `read` as it is read (they come
+    back from decryption in that order)."""
+    for record, is_tombstone in stored:
+        read.append((record.record_id, is_tombstone))
         yield record.sealed
+
+
+def _without_withdrawn(records: list[PageRecord], checks: set[str]) -> Unsealed:
+    """Drop every page of each response whose last page carries a tombstone's check value."""
+    carried = {r.withdrawal: r.response_id for r in records if r.withdrawal is not None}
+    withdrawn = {carried[c] for c in checks if c in carried}
+    kept = [r for r in records if r.response_id not in withdrawn]
+    return Unsealed(kept, len(withdrawn), len(checks - carried.keys()))
 
 
 def decrypting_processes(requested: int | None, records: int) -> int:

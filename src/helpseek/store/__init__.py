@@ -4,6 +4,7 @@
 needs; only `store/sealing.py` touches the crypto libraries.
 """
 
+from helpseek.store.codes import ResumeRow
 from helpseek.store.database import (
     SessionUpdate,
     Store,
@@ -12,14 +13,18 @@ from helpseek.store.database import (
     open_store,
 )
 from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
-from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, is_filler
+from helpseek.store.pull import PullResult, TableCount, pull
+from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, Tombstone, is_filler
 from helpseek.store.sealing import (
+    CODE_PAD_FLOOR_BYTES,
+    CodeKeys,
     Recipients,
     ResearchIdentity,
     ResearchKeypair,
     SealedRecord,
     SessionStateError,
     UnsealError,
+    derive_code_keys,
     generate_research_keypair,
     merge_recipients,
     new_session_key,
@@ -33,20 +38,30 @@ from helpseek.store.sealing import (
     unseal_record,
     unseal_records,
 )
+from helpseek.store.status import DayCount, StoreStatus, oldest_unpulled, store_status
 
 __all__ = [
+    "CODE_PAD_FLOOR_BYTES",
     "FILLER_JSON",
+    "CodeKeys",
+    "DayCount",
     "PageRecord",
+    "PullResult",
     "Recipients",
     "ResearchIdentity",
     "ResearchKeypair",
     "ResponseStatus",
+    "ResumeRow",
     "SealedRecord",
     "SessionStateError",
     "SessionUpdate",
     "Store",
+    "StoreStatus",
     "StoredRecord",
+    "TableCount",
+    "Tombstone",
     "UnsealError",
+    "derive_code_keys",
     "generate_research_keypair",
     "is_filler",
     "load_private_key",
@@ -54,13 +69,16 @@ __all__ = [
     "merge_recipients",
     "new_record_id",
     "new_session_key",
+    "oldest_unpulled",
     "open_session_state",
     "open_store",
     "parse_public_keys",
     "protect_private_key",
+    "pull",
     "read_public_key_of",
     "seal_page",
     "seal_session_state",
+    "store_status",
     "unlock_private_key",
     "unseal_record",
     "unseal_records",

@@ -1,4 +1,5 @@
-"""The sealed store: sealed records under random ids, and sealed session states (SQLAlchemy Core).
+"""The sealed store: sealed records and tombstones under random ids, sealed session states and the
+rows of respondent codes (SQLAlchemy Core).
 
 SQLite (WAL, synchronous=FULL: a page is acknowledged only after its commit is durable) or
 PostgreSQL via psycopg for several collectors. Holds no plaintext column and no time finer than a
@@ -22,8 +23,11 @@ from sqlalchemy.exc import DBAPIError
 
 from helpseek.problems import InputError, problem
 from helpseek.settings import DatePrecision
+from helpseek.store import codes
+from helpseek.store.codes import ResumeRow
 from helpseek.store.engine import WriterTurns, create_engine, migrate
 from helpseek.store.locations import safe_url
+from helpseek.store.schema import sealed_records, session_states, tombstones
 from helpseek.store.sealing import SealedRecord
 from helpseek.store.steps import GroupCommit, OneStatement, Step
 
@@ -33,28 +37,6 @@ RECORD_ID_LIMIT = 2**63 - 1
 
 _SQLITE_SELECT_SESSION = (
     "SELECT sealed FROM session_states WHERE session_id = ? AND expires_on >= ?"
-)
-
-metadata = sa.MetaData()
-sealed_records = sa.Table(
-    "sealed_records",
-    metadata,
-    # SQLite: exactly "INTEGER PRIMARY KEY", so the id IS the rowid and no hidden sequence exists.
-    sa.Column(
-        "id",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=False,
-    ),
-    sa.Column("sealed", sa.LargeBinary, nullable=False),
-    sa.Column("stored_on", sa.Date, nullable=False),
-)
-session_states = sa.Table(
-    "session_states",
-    metadata,
-    sa.Column("session_id", sa.String(128), primary_key=True),
-    sa.Column("sealed", sa.LargeBinary, nullable=False),
-    sa.Column("expires_on", sa.Date, nullable=False, index=True),
 )
 
 
@@ -150,6 +132,10 @@ class Store:
             session_states.c.expires_on >= sa.bindparam("today"),
         )
 
+    def today(self) -> date:
+        """The store's clock: today's date (replaceable in tests), never a time."""
+        return self._today()
+
     @property
     def url(self) -> str:
         """The database URL with any password hidden (safe to print)."""
@@ -160,9 +146,11 @@ class Store:
         update: SessionUpdate,
         add: Sequence[StoredRecord] = (),
         drop: Sequence[int] = (),
+        resume: ResumeRow | None = None,
     ) -> bool:
         """Move one session to its next state and, in the same transaction, store the records
-        `add` and delete the records `drop` (spent fillers); durable when it returns True.
+        `add`, delete the records `drop` (spent fillers) and store the `resume` row of a paused
+        session (issue 14); durable when it returns True.
 
         Compare-and-set: when the session's stored state is no longer `update.replaces` (another
         submission of the same page moved it first, or it expired), or a new session's id is
@@ -187,8 +175,37 @@ class Store:
             tuple((r.record_id, r.sealed.data) for r in add),
             tuple(drop),
             self._stored_on(),
+            resume,
         )
         return self._steps.save(step)
+
+    def get_resume(self, lookup: bytes) -> bytes | None:
+        """The sealed row of a resume code that has not expired, or None."""
+        with self._engine.connect() as conn:
+            return codes.get_resume(conn, lookup, self._today())
+
+    def swap_resume(self, replaces: bytes, row: ResumeRow) -> bool:
+        """Compare-and-set a resume code's row (marking it used); False when it changed."""
+        with self._writing() as conn:
+            return codes.swap_resume(conn, replaces, row)
+
+    def withdraw(self, lookup: bytes, tombstone: StoredRecord, expires_on: date) -> bool:
+        """Store a sealed tombstone and mark its withdrawal code used (until `expires_on`), in one
+        transaction; False, and nothing written, when the code was used before."""
+        if not isinstance(tombstone.sealed, SealedRecord):
+            raise TypeError("Store.withdraw stores a SealedRecord from sealing.seal_page")
+        with self._writing() as conn:
+            if not codes.spend_withdrawal(conn, lookup, expires_on):
+                return False
+            codes.insert_tombstone(
+                conn, tombstone.record_id, tombstone.sealed.data, self._stored_on()
+            )
+        return True
+
+    def is_withdrawn(self, lookup: bytes) -> bool:
+        """Whether the withdrawal code with this lookup was used (and has not expired yet)."""
+        with self._engine.connect() as conn:
+            return codes.is_withdrawn(conn, lookup)
 
     def append(self, records: Sequence[StoredRecord]) -> int:
         """Store sealed records that belong to no session step, under their ids and dated today;
@@ -257,11 +274,13 @@ class Store:
             conn.execute(sa.delete(session_states).where(session_states.c.session_id == session_id))
 
     def purge_expired_sessions(self) -> int:
-        """Delete every session state whose expiry date has passed; returns how many."""
+        """Delete every session state, resume code and spent withdrawal code whose expiry date
+        has passed; returns how many sessions."""
         with self._writing() as conn:
             result = conn.execute(
                 sa.delete(session_states).where(session_states.c.expires_on < self._today())
             )
+            codes.purge_expired(conn, self._today())
         self._purged_on = self._today()
         return int(result.rowcount)
 
@@ -274,12 +293,23 @@ class Store:
             for record_id, blob in conn.execution_options(yield_per=500).execute(query):
                 yield StoredRecord(int(record_id), SealedRecord(bytes(blob)))
 
+    def iter_tombstones(self) -> Iterator[StoredRecord]:
+        """Every sealed tombstone in id order, streamed (for export)."""
+        query = sa.select(tombstones.c.id, tombstones.c.sealed).order_by(tombstones.c.id)
+        with self._engine.connect() as conn:
+            for record_id, blob in conn.execution_options(yield_per=500).execute(query):
+                yield StoredRecord(int(record_id), SealedRecord(bytes(blob)))
+
     def count_records(self) -> int:
         """How many sealed records the store holds (pages and fillers: they look alike)."""
+        return self._count(sealed_records)
+
+    def count_tombstones(self) -> int:
+        return self._count(tombstones)
+
+    def _count(self, table: sa.Table) -> int:
         with self._engine.connect() as conn:
-            return int(
-                conn.execute(sa.select(sa.func.count()).select_from(sealed_records)).scalar_one()
-            )
+            return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
     def close(self) -> None:
         self._engine.dispose()

@@ -3,7 +3,8 @@
 Produced by the web shell (from `collect`), sealed by `store/sealing.py`, read back offline by
 `data`. Plain JSON so that a researcher can decrypt a record with the `age` tool and read it.
 Fillers are sealed and padded like pages, so that every response holds the same number of records
-in the store; once unsealed they say only that they are fillers (issue 12).
+in the store; once unsealed they say only that they are fillers (issue 12). A tombstone says that
+the response whose last page carries its check value was withdrawn (issue 14).
 Must not import the crypto library (see store/sealing.py).
 """
 
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 SCHEMA = "helpseek.page/1"
 FILLER_SCHEMA = "helpseek.filler/1"
+TOMBSTONE_SCHEMA = "helpseek.tombstone/1"
 #: The whole plaintext of every filler record: nothing about any response.
 FILLER_JSON = b'{"schema":"helpseek.filler/1"}'
 
@@ -49,11 +51,16 @@ class PageRecord:
     page_seconds: int
     status: ResponseStatus = "partial"
     schema: str = field(default=SCHEMA)
+    #: On the last page only: the check value of the response's withdrawal code (issue 14), which
+    #: a tombstone carries too; absent on every other page and in records made before issue 14.
+    withdrawal: str | None = None
 
     def to_json(self) -> bytes:
         data = asdict(self)
         data["answers"] = dict(self.answers)
         data["shown"] = list(self.shown)
+        if self.withdrawal is None:
+            del data["withdrawal"]
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
@@ -63,6 +70,30 @@ class PageRecord:
             raise ValueError(f"not a {SCHEMA} record: schema {data.get('schema')!r}")
         data["shown"] = tuple(data["shown"])
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """The plaintext of a sealed tombstone: a response's withdrawal, named only by the check value
+    its last page carries, and the date it was withdrawn (as coarse as the survey's dates).
+
+    >>> Tombstone.from_json(Tombstone("ab" * 32, "2026-12-03").to_json()).withdrawn_on
+    '2026-12-03'
+    """
+
+    withdrawal: str
+    withdrawn_on: str
+    schema: str = field(default=TOMBSTONE_SCHEMA)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Tombstone:
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict) or data.get("schema") != TOMBSTONE_SCHEMA:
+            raise ValueError(f"not a {TOMBSTONE_SCHEMA} record")
+        return cls(str(data["withdrawal"]), str(data["withdrawn_on"]))
 
 
 def is_filler(plaintext: bytes) -> bool:

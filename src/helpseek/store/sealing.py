@@ -11,6 +11,7 @@ import base64
 import functools
 import hmac
 import secrets
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -44,6 +45,18 @@ _KDF_LIMITS: dict[str, tuple[int, int]] = {
     "moderate": (argon2id.OPSLIMIT_MODERATE, argon2id.MEMLIMIT_MODERATE),
     "sensitive": (argon2id.OPSLIMIT_SENSITIVE, argon2id.MEMLIMIT_SENSITIVE),
 }
+
+
+#: argon2id for respondent codes (docs/decisions/0005-respondent-codes.md): 3 passes over 64 MiB
+#: (RFC 9106's second recommended setting, one lane as libsodium has it); measured per derivation
+#: in benchmarks/code_kdf.py. The server runs one per pause, resume and withdrawal step.
+CODE_KDF_OPSLIMIT = 3
+CODE_KDF_MEMLIMIT = 64 * 1024 * 1024
+CODE_KDF_CONCURRENCY = 2
+CODE_LOOKUP_BYTES = 16
+#: A resume code's row holds a session id and key: 1 KiB pads it with room to spare.
+CODE_PAD_FLOOR_BYTES = 1024
+_CODE_DERIVATIONS = threading.BoundedSemaphore(CODE_KDF_CONCURRENCY)
 
 
 @dataclass(frozen=True)
@@ -203,10 +216,10 @@ def new_session_key() -> bytes:
     return nacl.utils.random(SESSION_KEY_BYTES)
 
 
-def seal_session_state(key: bytes, plaintext: bytes) -> bytes:
-    """Pad (to at least SESSION_PAD_FLOOR_BYTES) and encrypt in-progress state with the session
-    key (XSalsa20-Poly1305 SecretBox)."""
-    padded = pad(plaintext, SESSION_PAD_FLOOR_BYTES)
+def seal_session_state(key: bytes, plaintext: bytes, floor: int = SESSION_PAD_FLOOR_BYTES) -> bytes:
+    """Pad (to at least `floor` bytes, a power of two) and encrypt in-progress state with the
+    session key, or a resume code's key (XSalsa20-Poly1305 SecretBox)."""
+    padded = pad(plaintext, floor)
     return bytes(nacl.secret.SecretBox(key).encrypt(padded))
 
 
@@ -216,6 +229,35 @@ def open_session_state(key: bytes, blob: bytes) -> bytes:
         return unpad(nacl.secret.SecretBox(key).decrypt(blob))
     except (nacl.exceptions.CryptoError, ValueError, TypeError) as error:
         raise SessionStateError("session state could not be opened") from error
+
+
+@dataclass(frozen=True)
+class CodeKeys:
+    """What argon2id derives from a respondent code: the `lookup` the store keys a row by, and
+    the `key` that seals the row. Neither gives the code back (issue 14)."""
+
+    lookup: bytes = field(repr=False)
+    key: bytes = field(repr=False)
+
+
+def derive_code_keys(material: bytes, salt: bytes) -> CodeKeys:
+    """argon2id(material, salt) -> 16-byte lookup + 32-byte key (CODE_KDF_OPSLIMIT passes over
+    CODE_KDF_MEMLIMIT bytes, one lane). At most CODE_KDF_CONCURRENCY run at once per process,
+    so a burst of codes cannot take more than that many times 64 MiB.
+
+    `material` is `codes.Code.kdf_input()`; `salt` is 16 bytes derived from the server secret.
+    """
+    if len(salt) != argon2id.SALTBYTES:
+        raise ValueError(f"the salt must be {argon2id.SALTBYTES} bytes")
+    with _CODE_DERIVATIONS:
+        derived = argon2id.kdf(
+            CODE_LOOKUP_BYTES + nacl.secret.SecretBox.KEY_SIZE,
+            material,
+            salt,
+            opslimit=CODE_KDF_OPSLIMIT,
+            memlimit=CODE_KDF_MEMLIMIT,
+        )
+    return CodeKeys(bytes(derived[:CODE_LOOKUP_BYTES]), bytes(derived[CODE_LOOKUP_BYTES:]))
 
 
 def protect_private_key(

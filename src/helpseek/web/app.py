@@ -24,7 +24,7 @@ from helpseek.languages import endonym, is_language_code, language_info
 from helpseek.problems import InputError, Location, Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
-from helpseek.web.circuits import circuit_middleware
+from helpseek.web.circuits import CodeAttempts, circuit_middleware
 from helpseek.web.connections import COUNTS, QuietProtocolErrors
 from helpseek.web.failsafe import FailsafeMiddleware
 from helpseek.web.handlers import http_error
@@ -35,6 +35,7 @@ from helpseek.web.render import Renderer
 from helpseek.web.routes import ROUTES
 from helpseek.web.survey import Survey
 from helpseek.web.tokens import load_or_create_secret
+from helpseek.web.upkeep import check_code_settings, watch_unpulled
 
 
 def create_app(
@@ -46,6 +47,7 @@ def create_app(
     """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests."""
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
+    check_code_settings(settings)
     recipients = load_public_keys(settings.public_key_paths, settings.recipients)
     loaded = [load_instrument(name) for name in settings.instrument_names]
     instruments = _by_slug(loaded)
@@ -74,7 +76,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         quiet = QuietProtocolErrors()
         logging.getLogger("uvicorn.error").addFilter(quiet)
+        watch = watch_unpulled(store, settings.warn_unpulled_days, today)
         yield
+        if watch is not None:
+            watch.cancel()
         logging.getLogger("uvicorn.error").removeFilter(quiet)
         if COUNTS.any():  # one line per process, never one per client (issue 12)
             logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
@@ -92,6 +97,9 @@ def create_app(
     )
     app.state.survey = survey
     app.state.renderer = renderer
+    app.state.code_attempts = CodeAttempts(
+        settings.code_attempts_per_circuit_per_hour, settings.code_attempts_per_minute, clock
+    )
     return app
 
 

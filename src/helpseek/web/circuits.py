@@ -68,6 +68,46 @@ class CircuitBuckets:
             self._buckets.popitem(last=False)
 
 
+class CodeAttempts:
+    """How many codes may be typed (to continue or to withdraw): per tor circuit, when tor says
+    which circuit a request came on, and over the whole server. In this process's memory only;
+    a rate of 0 turns that limit off (issue 14).
+
+    >>> attempts = CodeAttempts(per_circuit_per_hour=4, per_minute=0, clock=lambda: 0.0)
+    >>> scope = {"type": "http", "extensions": {"helpseek.circuit": 7}}
+    >>> [attempts.allow(scope) for _ in range(3)]
+    [True, False, False]
+    """
+
+    def __init__(
+        self,
+        per_circuit_per_hour: int,
+        per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        # A respondent mistypes a few times at most: a quarter of the hour's attempts at once.
+        self._circuits = (
+            CircuitBuckets(
+                CircuitLimit(per_circuit_per_hour / 60, max(1, per_circuit_per_hour // 4))
+            )
+            if per_circuit_per_hour > 0
+            else None
+        )
+        self._server = (
+            CircuitBuckets(CircuitLimit(per_minute, max(1, per_minute))) if per_minute > 0 else None
+        )
+        self._clock = clock
+
+    def allow(self, scope: Scope) -> bool:
+        """Take one attempt for this request's circuit and for the server; False: refuse it."""
+        now = self._clock()
+        circuit = circuit_of(scope)
+        circuits = self._circuits
+        if circuits is not None and circuit is not None and not circuits.allow(circuit, now):
+            return False
+        return self._server is None or self._server.allow(0, now)
+
+
 class CircuitThrottleMiddleware:
     """Answers 429 with `render(scope)` when a circuit is over its limit; otherwise passes on."""
 

@@ -6,17 +6,39 @@ from the `lang` query parameter of our own links and form actions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from helpseek.codes import CodeKind
 from helpseek.instrument import Instrument
 from helpseek.languages import is_language_code, language_info
 from helpseek.web.forms import FormRejected, read_form
-from helpseek.web.pages import EndPage, LandingPage, LanguageLink, QuestionPage
+from helpseek.web.pages import (
+    CodeEntryPage,
+    CodePage,
+    EndPage,
+    LandingPage,
+    LanguageLink,
+    QuestionPage,
+    WithdrawConfirmPage,
+    WithdrawnPage,
+)
 from helpseek.web.render import Renderer
-from helpseek.web.survey import ShowEnd, ShowPage, Step, Survey
+from helpseek.web.steps import (
+    ShowCode,
+    ShowCodeEntry,
+    ShowEnd,
+    ShowMessage,
+    ShowPage,
+    ShowWithdrawConfirm,
+    ShowWithdrawn,
+    Step,
+)
+from helpseek.web.survey import Survey, single
 
 
 async def landing(request: Request) -> Response:
@@ -64,6 +86,58 @@ async def submit_page(request: Request) -> Response:
     return _respond(renderer, step, language)
 
 
+async def resume(request: Request) -> Response:
+    """GET /resume: the form for a code to continue; POST: the paused page, with its answers."""
+    return await _code_form(request, "resume", lambda survey, code: survey.codes.resume(code))
+
+
+async def withdraw(request: Request) -> Response:
+    """GET /withdraw: the form for a withdrawal code; POST: "Withdraw all your answers?"."""
+    return await _code_form(
+        request, "withdrawal", lambda survey, code: survey.codes.check_withdrawal(code)
+    )
+
+
+async def withdraw_confirm(request: Request) -> Response:
+    """POST /withdraw/confirm ("Yes, withdraw my answers"): the sealed tombstone is stored."""
+    return await _one_field(request, "confirm", lambda survey, text: survey.codes.withdraw(text))
+
+
+async def withdrawal_code(request: Request) -> Response:
+    """POST /withdrawal-code (the end page's button): the response's withdrawal code, once asked."""
+    return await _one_field(
+        request, "token", lambda survey, text: survey.codes.withdrawal_code(text)
+    )
+
+
+async def _code_form(
+    request: Request, kind: CodeKind, act: Callable[[Survey, str], Step]
+) -> Response:
+    """A code form: shown on GET; on POST the code is checked, within the code-guessing limits
+    (per tor circuit and for the whole server) that `CodeAttempts` keeps."""
+    _, renderer = _parts(request)
+    language = request.query_params.get("lang")
+    if request.method == "GET":
+        return _respond(renderer, ShowCodeEntry(kind), language)
+    if not request.app.state.code_attempts.allow(request.scope):
+        return _respond(renderer, ShowCodeEntry(kind, "code_too_many", 429), language)
+    return await _one_field(request, "code", act)
+
+
+async def _one_field(request: Request, name: str, act: Callable[[Survey, str], Step]) -> Response:
+    survey, renderer = _parts(request)
+    language = request.query_params.get("lang")
+    try:
+        fields = await _form(request, survey)
+    except FormRejected as rejected:
+        return renderer.message(rejected.status, rejected.message_key, language)
+    value = single(fields.get(name, []))
+    if value is None or set(fields) != {name}:
+        return renderer.message(400, "msg_bad_request", language)
+    step = await run_in_threadpool(act, survey, value)
+    return _respond(renderer, step, language)
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """404/405 and other HTTP errors as calm pages (Starlette's default is plain English text)."""
     _, renderer = _parts(request)
@@ -98,8 +172,22 @@ def _respond(renderer: Renderer, step: Step, language: str | None) -> Response:
         return renderer.respond(page, step.status)
     if isinstance(step, ShowEnd):
         chrome = renderer.chrome(step.language, step.instrument)
-        return renderer.respond(EndPage(chrome, chrome.title(step.instrument.title)))
-    return renderer.message(step.status, step.message_key, language)
+        return renderer.respond(EndPage(chrome, chrome.title(step.instrument.title), step.token))
+    if isinstance(step, ShowCode):
+        chrome = renderer.chrome(step.language, step.instrument)
+        title = chrome.title(step.instrument.title)
+        page = CodePage(chrome, title, step.kind, step.parts, step.is_words, step.valid_until)
+        return renderer.respond(page)
+    if isinstance(step, ShowMessage):
+        return renderer.message(step.status, step.message_key, language)
+    chrome = renderer.chrome(renderer.language(language))
+    if isinstance(step, ShowCodeEntry):
+        return renderer.respond(CodeEntryPage(chrome, step.kind, step.error_key), step.status)
+    if isinstance(step, ShowWithdrawConfirm):
+        return renderer.respond(WithdrawConfirmPage(chrome, step.confirm))
+    if isinstance(step, ShowWithdrawn):
+        return renderer.respond(WithdrawnPage(chrome, step.already))
+    raise TypeError(f"no page for {step!r}")
 
 
 async def _form(request: Request, survey: Survey) -> dict[str, list[str]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
+
+from markupsafe import Markup
 
 from helpseek.collect import PageView
 from helpseek.instrument.model import Translations
@@ -48,6 +51,20 @@ class Chrome:
         """A UI string in the respondent's language."""
         return self.catalogue.text(self.language, key)
 
+    def tf(self, key: str, **values: str) -> Markup:
+        """A UI string with its `{name}` placeholders filled, each value kept left to right
+        (a date inside Arabic or Persian text), everything escaped.
+
+        >>> from helpseek.web.i18n import load_catalogue
+        >>> chrome = Chrome("en", False, load_catalogue(), "en", (), "", "/")
+        >>> str(chrome.tf("code_expired"))[:14]
+        'This code has '
+        """
+        text = Markup.escape(self.t(key))
+        for name, value in values.items():
+            text = text.replace("{" + name + "}", Markup('<bdi dir="ltr">%s</bdi>') % value)
+        return Markup(text)
+
     def local(self, text: Translations) -> str:
         """Questionnaire text in the respondent's language (else the instrument's default)."""
         return text.get(self.language, fallback=self.instrument_default_language)
@@ -89,10 +106,50 @@ class QuestionPage:
 
 @dataclass(frozen=True)
 class EndPage:
-    """Thanks and the help resources, after the last page was stored."""
+    """Thanks and the help resources, after the last page was stored; with a `token`, the button
+    that shows the response's withdrawal code (issue 14)."""
 
     chrome: Chrome
     title: str
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class CodePage:
+    """A code shown once: to continue later (`kind` "resume") or to withdraw ("withdrawal"); its
+    eight words (`is_words`) or six base32 groups, in order, and the last day it works."""
+
+    chrome: Chrome
+    title: str
+    kind: str
+    parts: tuple[str, ...] = field(repr=False)
+    is_words: bool
+    valid_until: date
+
+
+@dataclass(frozen=True)
+class CodeEntryPage:
+    """Where a code is typed (`kind` "resume" or "withdrawal"), and why the last one was refused."""
+
+    chrome: Chrome
+    kind: str
+    error_key: str | None = None
+
+
+@dataclass(frozen=True)
+class WithdrawConfirmPage:
+    """ "Withdraw all your answers?": the button sends `confirm` (a MAC'd token, not the code)."""
+
+    chrome: Chrome
+    confirm: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WithdrawnPage:
+    """The answers are withdrawn, or `already` were."""
+
+    chrome: Chrome
+    already: bool = False
 
 
 @dataclass(frozen=True)

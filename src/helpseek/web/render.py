@@ -11,16 +11,40 @@ from helpseek.instrument.model import Instrument
 from helpseek.languages import is_language_code
 from helpseek.settings import Settings
 from helpseek.web.i18n import Catalogue, is_rtl
-from helpseek.web.pages import Chrome, EndPage, HelpLink, LandingPage, MessagePage, QuestionPage
+from helpseek.web.pages import (
+    Chrome,
+    CodeEntryPage,
+    CodePage,
+    EndPage,
+    HelpLink,
+    LandingPage,
+    MessagePage,
+    QuestionPage,
+    WithdrawConfirmPage,
+    WithdrawnPage,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
-Page = LandingPage | QuestionPage | EndPage | MessagePage
+Page = (
+    LandingPage
+    | QuestionPage
+    | EndPage
+    | MessagePage
+    | CodePage
+    | CodeEntryPage
+    | WithdrawConfirmPage
+    | WithdrawnPage
+)
 _TEMPLATE_OF: dict[type, str] = {
     LandingPage: "landing.html",
     QuestionPage: "question.html",
     EndPage: "end.html",
     MessagePage: "message.html",
+    CodePage: "code.html",
+    CodeEntryPage: "code_entry.html",
+    WithdrawConfirmPage: "withdraw_confirm.html",
+    WithdrawnPage: "withdrawn.html",
 }
 
 

@@ -7,7 +7,15 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from helpseek.web.handlers import landing, start, submit_page
+from helpseek.web.handlers import (
+    landing,
+    resume,
+    start,
+    submit_page,
+    withdraw,
+    withdraw_confirm,
+    withdrawal_code,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -16,5 +24,10 @@ ROUTES: list[BaseRoute] = [
     Route("/survey/{name}", landing, methods=["GET"]),
     Route("/start", start, methods=["POST"]),
     Route("/page", submit_page, methods=["POST"]),
+    # Respondent codes (issue 14): continue later, and withdraw.
+    Route("/resume", resume, methods=["GET", "POST"]),
+    Route("/withdrawal-code", withdrawal_code, methods=["POST"]),
+    Route("/withdraw", withdraw, methods=["GET", "POST"]),
+    Route("/withdraw/confirm", withdraw_confirm, methods=["POST"]),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]

@@ -13,7 +13,8 @@ import hmac
 import os
 import secrets
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 _VERSION = 1
@@ -77,6 +78,60 @@ def decode_token(text: str, secret: bytes, now: int, lifetime_s: int) -> Token:
     if now - issued_at > lifetime_s or issued_at - now > 300:
         raise TokenExpiredError("token expired")
     return Token(session_id, session_key, nonce, issued_at)
+
+
+_CONFIRM_VERSION = 2
+_CONFIRM_LAYOUT = struct.Struct(">B16s32sIQ")  # version, lookup, check value, valid until, issued
+_CONFIRM_DOMAIN = b"helpseek/withdraw-confirm/1"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What the "yes, withdraw" button carries: the code's argon2id lookup, its check value (the
+    one the response's last page holds), the last day it works, and when this page was made. The
+    code itself is not in it (issue 14)."""
+
+    lookup: bytes = field(repr=False)
+    check: bytes = field(repr=False)
+    valid_until: date
+    issued_at: int
+
+
+def encode_confirmation(confirmation: Confirmation, secret: bytes) -> str:
+    """The confirmation as URL-safe text for a hidden field, MAC'd with a key from the secret."""
+    payload = _CONFIRM_LAYOUT.pack(
+        _CONFIRM_VERSION,
+        confirmation.lookup,
+        confirmation.check,
+        confirmation.valid_until.toordinal(),
+        confirmation.issued_at,
+    )
+    mac = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(payload + mac).decode("ascii").rstrip("=")
+
+
+def decode_confirmation(text: str, secret: bytes, now: int, lifetime_s: int) -> Confirmation:
+    """The confirmation from its text; TokenError (bad or altered), TokenExpiredError (too old)."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as error:
+        raise TokenError("not a confirmation") from error
+    if len(raw) != _CONFIRM_LAYOUT.size + _MAC_BYTES:
+        raise TokenError("wrong length")
+    payload, mac = raw[: _CONFIRM_LAYOUT.size], raw[_CONFIRM_LAYOUT.size :]
+    expected = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, expected):
+        raise TokenError("MAC does not match")
+    version, lookup, check, until, issued_at = _CONFIRM_LAYOUT.unpack(payload)
+    if version != _CONFIRM_VERSION:
+        raise TokenError("unknown confirmation version")
+    if now - issued_at > lifetime_s or issued_at - now > 300:
+        raise TokenExpiredError("confirmation expired")
+    return Confirmation(lookup, check, date.fromordinal(until), issued_at)
+
+
+def _confirm_key(secret: bytes) -> bytes:
+    return hmac.new(secret, _CONFIRM_DOMAIN, hashlib.sha256).digest()
 
 
 def load_or_create_secret(path: Path) -> bytes:

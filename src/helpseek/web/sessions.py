@@ -1,0 +1,135 @@
+"""Sessions as the store keeps them: each state sealed with the key only the respondent's token (or
+resume code) carries, every change one compare-and-set on the sealed state it was read in.
+
+The envelope inside the seal holds the collect Session, the nonce the next POST must carry, the
+nonces already used, the ids of the response's unspent fillers (issue 12), and for a paused
+session the page's typed values, for a finished one its withdrawal code (issue 14).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from helpseek.collect import Session, SessionStateError
+from helpseek.instrument.model import Instrument
+from helpseek.store import (
+    ResumeRow,
+    SessionUpdate,
+    Store,
+    StoredRecord,
+    open_session_state,
+    seal_session_state,
+)
+from helpseek.store import SessionStateError as SealedStateError
+from helpseek.web.steps import ShowMessage
+
+
+@dataclass(frozen=True)
+class WithdrawalSeed:
+    """A finished response's withdrawal code, kept (sealed) until the respondent asks to see it:
+    its secret and issue date; its check value is in the response's last sealed page."""
+
+    secret: int
+    issued_on: date
+
+    def __repr__(self) -> str:
+        return f"WithdrawalSeed(issued_on={self.issued_on.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A session's state as stored (sealed), and the sealed blob it was read from.
+
+    `expect` is the nonce the next POST must carry; every page rendered from this state carries
+    it. `done` holds the nonce that moved the session here: a POST carrying it again (a double
+    click, a retry after a lost reply, a second tab) shows this state and stores nothing; any other
+    old nonce gets 409. `fillers` are the ids of this response's filler records that no page has
+    replaced yet. `draft` is what the page held when the respondent paused (shown on resume);
+    `withdrawal` the finished response's withdrawal code. `blob` is None for a session not stored
+    yet.
+    """
+
+    session: Session
+    expect: bytes
+    done: tuple[bytes, ...] = ()
+    fillers: tuple[int, ...] = ()
+    blob: bytes | None = None
+    draft: Mapping[str, tuple[str, ...]] | None = None
+    withdrawal: WithdrawalSeed | None = None
+
+
+class Sessions:
+    """Sealed session states in `store`, for the questionnaires `by_form` knows."""
+
+    def __init__(self, store: Store, by_form: Mapping[tuple[str, str], Instrument]) -> None:
+        self.store = store
+        self._by_form = dict(by_form)
+
+    def load(self, session_name: str, key: bytes) -> Saved | ShowMessage:
+        """The session's state opened with `key`: 410 when it is gone, 403 when it does not open."""
+        blob = self.store.get_session(session_name)
+        if blob is None:
+            return ShowMessage(410, "msg_expired")
+        try:
+            envelope = json.loads(open_session_state(key, blob))
+            raw_session = envelope["session"].encode("utf-8")
+            form = json.loads(raw_session)
+            instrument = self._by_form.get((form["form_id"], form["form_version"]))
+            if instrument is None:
+                return ShowMessage(410, "msg_expired")
+            return _from_envelope(envelope, Session.from_json(raw_session, instrument), blob)
+        except (SealedStateError, SessionStateError, ValueError, KeyError, TypeError):
+            return ShowMessage(403, "msg_invalid_token")
+
+    def commit(
+        self,
+        session_name: str,
+        key: bytes,
+        state: Saved,
+        expires_on: date,
+        *,
+        replaces: bytes | None,
+        add: Sequence[StoredRecord] = (),
+        drop: Sequence[int] = (),
+        resume: ResumeRow | None = None,
+    ) -> bool:
+        """Seal `state` with `key` and store it in place of `replaces` (compare-and-set), with the
+        records to add and drop and a paused session's resume row, all or nothing."""
+        blob = seal_session_state(key, json.dumps(_to_envelope(state)).encode("utf-8"))
+        update = SessionUpdate(session_name, blob, expires_on, replaces)
+        return self.store.save(update, add, drop, resume)
+
+
+def _to_envelope(state: Saved) -> dict[str, object]:
+    envelope: dict[str, object] = {
+        "session": state.session.to_json().decode("utf-8"),
+        "expect": state.expect.hex(),
+        "done": [n.hex() for n in state.done],
+        "fillers": list(state.fillers),
+    }
+    if state.draft is not None:
+        envelope["draft"] = {name: list(values) for name, values in state.draft.items()}
+    if state.withdrawal is not None:
+        envelope["withdrawal"] = {
+            "secret": f"{state.withdrawal.secret:x}",
+            "issued_on": state.withdrawal.issued_on.isoformat(),
+        }
+    return envelope
+
+
+def _from_envelope(envelope: dict[str, object], session: Session, blob: bytes) -> Saved:
+    done = tuple(bytes.fromhex(n) for n in envelope["done"])  # type: ignore[attr-defined]
+    fillers = tuple(int(f) for f in envelope.get("fillers", ()))  # type: ignore[attr-defined]
+    draft = envelope.get("draft")
+    kept = None
+    if isinstance(draft, dict):
+        kept = {str(k): tuple(str(v) for v in values) for k, values in draft.items()}
+    seed = envelope.get("withdrawal")
+    withdrawal = None
+    if isinstance(seed, dict):
+        withdrawal = WithdrawalSeed(int(seed["secret"], 16), date.fromisoformat(seed["issued_on"]))
+    expect = bytes.fromhex(str(envelope["expect"]))
+    return Saved(session, expect, done, fillers, blob, kept, withdrawal)

@@ -1,0 +1,69 @@
+"""The collector's upkeep settings (issue 14): the code settings checked at startup, and a log
+warning while sealed records older than `warn_unpulled_days` wait on the collector unpulled.
+
+The warning says a date and a count of days, nothing about any response.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from helpseek.problems import InputError, problem
+from helpseek.settings import Settings
+from helpseek.store import Store, oldest_unpulled
+
+#: How often a running server looks again (it also looks once at startup).
+CHECK_EVERY_S = 6 * 3600
+_LOG = logging.getLogger("helpseek.web")
+
+
+def check_code_settings(settings: Settings) -> None:
+    """Raise one InputError for every code or upkeep setting out of range (WEB-025..WEB-027)."""
+    problems = []
+    for name, value in (
+        ("--resume-days", settings.resume_days),
+        ("--withdrawal-days", settings.withdrawal_days),
+    ):
+        if value < 1:
+            problems.append(problem("WEB-025", option=name, value=value))
+    for name, value in (
+        ("--code-attempts-per-circuit", settings.code_attempts_per_circuit_per_hour),
+        ("--code-attempts-per-minute", settings.code_attempts_per_minute),
+    ):
+        if value < 0:
+            problems.append(problem("WEB-026", option=name, value=value))
+    if settings.warn_unpulled_days < 0:
+        problems.append(problem("WEB-027", value=settings.warn_unpulled_days))
+    if problems:
+        raise InputError(problems)
+
+
+def unpulled_warning(store: Store, days: int, today: date) -> str | None:
+    """The log line to write when the oldest unpulled record is more than `days` old, else None."""
+    oldest = oldest_unpulled(store)
+    if days <= 0 or oldest is None or (today - oldest).days <= days:
+        return None
+    age = (today - oldest).days
+    return (
+        f"sealed records stored on {oldest.isoformat()} ({age} days ago) have not been pulled "
+        f"off this collector (warned after {days} days). Run `helpseek pull --db ... --into "
+        "ARCHIVE --purge` on the research side: a seized collector holds everything not pulled."
+    )
+
+
+def watch_unpulled(store: Store, days: int, today: Callable[[], date]) -> asyncio.Task[None] | None:
+    """Start the check (at once, then every CHECK_EVERY_S) in the running loop; None when off."""
+    if days <= 0:
+        return None
+
+    async def watch() -> None:
+        while True:
+            warning = await asyncio.to_thread(unpulled_warning, store, days, today())
+            if warning is not None:
+                _LOG.warning("%s", warning)
+            await asyncio.sleep(CHECK_EVERY_S)
+
+    return asyncio.get_running_loop().create_task(watch())
