@@ -2,7 +2,7 @@
 
     python tools/wordlists/fetch_bip39.py src/helpseek/codes/wordlists/
 
-Writes en.txt, es.txt, fr.txt and pt.txt byte for byte as bitcoin/bips has them (MIT licence,
+Writes en.txt, es.txt, fr.txt, it.txt and pt.txt byte for byte as bitcoin/bips has them (MIT licence,
 bip-0039.mediawiki) and checks each file's SHA-256 against the value recorded below and in
 src/helpseek/codes/wordlists/README.md. The `<lang>.avoid.txt` files are ours (hand-made: see
 that README); this script never touches them.
@@ -20,6 +20,7 @@ LISTS = {
     "en": ("english.txt", "2f5eed53a4727b4bf8880d8f3f199efc90e58503646d9ff8eff3a2ed3b24dbda"),
     "es": ("spanish.txt", "46846a5a0139d1e3cb77293e521c2865f7bcdb82c44e8d0a06a2cd0ecba48c0b"),
     "fr": ("french.txt", "ebc3959ab7801a1df6bac4fa7d970652f1df76b683cd2f4003c941c63d517e59"),
+    "it": ("italian.txt", "d392c49fdb700a24cd1fceb237c1f65dcc128f6b34a8aacb58b59384b5c648c2"),
     "pt": ("portuguese.txt", "2685e9c194c82ae67e10ba59d9ea5345a23dc093e92276fc5361f6667d79cd3f"),
 }
 

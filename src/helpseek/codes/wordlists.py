@@ -1,5 +1,5 @@
 """The word lists codes are written in: BIP-39's 2,048-word lists (MIT) for English, Spanish,
-French and Portuguese, each with the words a code never shows (`<lang>.avoid.txt`).
+French, Italian and Portuguese, each with the words a code never shows (`<lang>.avoid.txt`).
 
 Respondents of this survey disclose sexual interest in children and suicidal thoughts, so a code
 never shows words about children and families, bodies and intimacy, crime, policing and
@@ -20,7 +20,7 @@ BITS_PER_WORD = 11
 #: BIP-39 lists are made so that the first four letters name one word (accents aside).
 PREFIX_LETTERS = 4
 #: The languages with a word list; every other language gets Crockford base32 (codes/text.py).
-LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "pt")
+LANGUAGES: tuple[str, ...] = ("en", "es", "fr", "it", "pt")
 
 
 @dataclass(frozen=True)
