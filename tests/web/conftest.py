@@ -121,6 +121,12 @@ class Page:
     def text(self) -> str:
         return lxml.html.fromstring(self.html).text_content()
 
+    @property
+    def is_question(self) -> bool:
+        """A questionnaire page (its form posts to /page); the end page's only form (the
+        withdrawal code, issue 14) does not."""
+        return self.action is not None and self.action.startswith("/page")
+
     def choices(self, name: str) -> list[str]:
         doc = lxml.html.fromstring(self.html)
         return [i.get("value") for i in doc.xpath(f"//input[@name='{name}']")]

@@ -48,7 +48,7 @@ def test_no_answer__every_single_choice_question__last_checked_and_in_the_respon
     # Given a respondent walking the whole questionnaire in their language
     page = respondent.start(language)
     groups_seen = 0
-    while page.action:
+    while page.is_question:
         doc = lxml.html.fromstring(page.html)
         for name, radios in _radio_groups(page.html).items():
             groups_seen += 1

@@ -19,7 +19,7 @@ def _complete(client: InProcessClient, skip_with: str | None = None) -> dict[str
     page = respondent.start("pt")
     sent: dict[str, object] = {}
     went_back = False
-    while page.action:
+    while page.is_question:
         answers = page.quick_answers(text="tokenalpha words")
         if skip_with and "uses" in answers:
             answers["uses"] = skip_with

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import lxml.html
 import pytest
@@ -13,7 +13,7 @@ import pytest
 from helpseek.web.headers import SECURITY_HEADERS
 from helpseek.web.routes import ROUTES
 
-from .conftest import Respondent, stored_records
+from .conftest import Page, Respondent, stored_records
 
 EXPECTED_HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
 
@@ -37,13 +37,50 @@ def _pages_of_every_route(respondent: Respondent) -> dict[str, list]:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     seen["/page"] = [errors]
+    seen.update(_code_pages(respondent))
     seen["/static"] = [respondent.client.get("/static/style.css")]
     return seen
 
 
+def _code_pages(respondent: Respondent) -> dict[str, list]:
+    """Continue later, resume, the withdrawal code, withdraw and confirm (issue 14)."""
+    form = {"content-type": "application/x-www-form-urlencoded"}
+
+    def post(path: str, **fields: str):  # type: ignore[no-untyped-def]
+        return respondent.client.post(path, content=urlencode(fields).encode(), headers=form)
+
+    page = respondent.start("en", "/survey/tokens")
+    paused = post("/page?lang=en", token=page.hidden["token"], action="later", age="3")
+    code = " ".join(lxml.html.fromstring(paused.text).xpath("//ol[@class='code']/li/text()"))
+    resumed = post("/resume?lang=en", code=code)
+    ended = Page.parse(
+        200,
+        post("/page?lang=en", token=Page.parse(200, resumed.text).hidden["token"],
+             action="next", age="30", agree="yes").text,
+    )  # fmt: skip
+    ended = Page.parse(200, post("/page?lang=en", token=ended.hidden["token"], action="next").text)
+    shown = post("/withdrawal-code?lang=ar", token=ended.hidden["token"])
+    withdrawal = lxml.html.fromstring(shown.text).xpath("//ol[@class='code']/li/text()")
+    confirm = post("/withdraw?lang=en", code=" ".join(withdrawal))
+    done = post(
+        "/withdraw/confirm?lang=en", confirm=Page.parse(200, confirm.text).hidden["confirm"]
+    )
+    return {
+        "/page#later": [paused],
+        "/resume": [respondent.client.get("/resume?lang=ar"), post("/resume", code="x"), resumed],
+        "/withdrawal-code": [shown, post("/withdrawal-code", token="x")],
+        "/withdraw": [
+            respondent.client.get("/withdraw?lang=fa"),
+            post("/withdraw", code="y"),
+            confirm,
+        ],
+        "/withdraw/confirm": [done, post("/withdraw/confirm", confirm="z")],
+    }
+
+
 def test_routes__every_route_is_exercised_here(respondent: Respondent) -> None:
     paths = {getattr(route, "path", "") for route in ROUTES}
-    assert paths == set(_pages_of_every_route(respondent))
+    assert paths == {p.split("#")[0] for p in _pages_of_every_route(respondent)}
 
 
 def test_routes__every_response__has_the_security_headers_and_no_banner(
@@ -77,7 +114,7 @@ def test_every_question_page_of_the_bundled_questionnaire__is_safe_html(
     respondent: Respondent,
 ) -> None:
     page = respondent.start("ar")
-    while page.action:
+    while page.is_question:
         _assert_safe_html(page.html, page.action)
         page = respondent.send(page.quick_answers())
     _assert_safe_html(page.html, "end")

@@ -28,7 +28,7 @@ def _walk(respondent: Respondent, uses: str | None, pages: int | None = None) ->
     """Consent, then answer up to `pages` pages (None: to the end); returns the pages sent."""
     page = respondent.start("en")
     sent = 0
-    while page.action and (pages is None or sent < pages):
+    while page.is_question and (pages is None or sent < pages):
         answers = page.quick_answers()
         if "uses" in answers and uses is not None:
             answers["uses"] = uses
@@ -72,7 +72,7 @@ def test_back_and_forth__every_page_sent_is_stored__beyond_the_fillers(
     store: Store = app.state.survey.store
     page = respondent.start("en")
     sent = 0
-    while page.action:
+    while page.is_question:
         answers = page.quick_answers()
         if "uses" in answers:
             answers["uses"] = "yes"
