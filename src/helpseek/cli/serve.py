@@ -90,6 +90,33 @@ def serve(
             "refuses to start while a language is incomplete.",
         ),
     ] = [],  # noqa: B006 - typer reads the default, it is never mutated
+    resume_days: int = typer.Option(
+        Settings.resume_days,
+        "--resume-days",
+        help='Days a code from "Continue later" works (once).',
+    ),
+    withdrawal_days: int = typer.Option(
+        Settings.withdrawal_days,
+        "--withdrawal-days",
+        help="Days a withdrawal code works after the response ended.",
+    ),
+    code_attempts_per_circuit: int = typer.Option(
+        Settings.code_attempts_per_circuit_per_hour,
+        "--code-attempts-per-circuit",
+        help="Codes one tor circuit may try per hour (needs tor-config --export-circuit-id); "
+        "more get a calm 429 page. 0 turns the limit off.",
+    ),
+    code_attempts_per_minute: int = typer.Option(
+        Settings.code_attempts_per_minute,
+        "--code-attempts-per-minute",
+        help="Codes the whole server checks per minute, all circuits together. 0 turns it off.",
+    ),
+    warn_unpulled_days: int = typer.Option(
+        Settings.warn_unpulled_days,
+        "--warn-unpulled-days",
+        help="Log a warning while sealed records older than this many days wait on this "
+        "collector unpulled (`helpseek pull`). 0 (the default) never warns.",
+    ),
 ) -> None:
     """Run the anonymous survey server (no JavaScript, no cookies, answers sealed per page).
 
@@ -120,6 +147,11 @@ def serve(
         allow_incomplete=tuple(
             c.strip() for item in allow_incomplete for c in item.split(",") if c.strip()
         ),
+        resume_days=resume_days,
+        withdrawal_days=withdrawal_days,
+        code_attempts_per_circuit_per_hour=code_attempts_per_circuit,
+        code_attempts_per_minute=code_attempts_per_minute,
+        warn_unpulled_days=warn_unpulled_days,
     )
     run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
     had_secret = secret_file.exists()
