@@ -1,0 +1,163 @@
+"""Continue later, resume and withdraw in real clients (issue 14): headless Chromium with
+JavaScript off (English words, Arabic base32 right to left) and lynx, against a real
+`helpseek serve` on loopback; every step is a plain form post, and the store ends up with the
+answers sent and one sealed tombstone per withdrawal."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpseek.data import unseal_store
+from helpseek.store import open_store
+from helpseek.web.i18n import load_catalogue
+
+from .live import LiveServer
+from .text_browsers import _find, _keys, _save, flat, have
+
+UI = load_catalogue()
+
+
+def _click(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    with page.expect_navigation() as navigation:
+        page.click(selector)
+    return navigation.value.status
+
+
+def _code_on(page) -> str:  # type: ignore[no-untyped-def]
+    words = page.locator("ol.code li").all_inner_texts()
+    return " ".join(words) if words else page.inner_text("p.code code")
+
+
+def _tombstones(server: LiveServer) -> int:
+    with open_store(f"sqlite:///{server.database}") as store:
+        return store.count_tombstones()
+
+
+def _answer(page) -> None:  # type: ignore[no-untyped-def]
+    """The first choice of every group on the page; a neutral token in every text field."""
+    seen: set[str] = set()
+    for field in page.locator("main input[type=radio], main input[type=checkbox]").all():
+        if field.get_attribute("name") not in seen:
+            field.check()
+            seen.add(field.get_attribute("name"))
+    for field in page.locator(
+        "main input[type=text], main input[type=number], main textarea"
+    ).all():
+        if not field.input_value():
+            field.fill("30" if field.get_attribute("inputmode") == "numeric" else "tokenbrowser")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("language", "survey"), [("en", "/survey/tokens"), ("ar", "/survey/help_us_help_you")]
+)
+def test_chromium_without_javascript__pause_resume_finish_withdraw(
+    browser, live_server: LiveServer, research_key, language: str, survey: str
+) -> None:
+    tombstones_before = _tombstones(live_server)
+    withdrawn_before = _opened(live_server, research_key).withdrawn
+    # Given a respondent in Chromium (JavaScript off) who answered part of the first page and
+    # pressed "Continue later"
+    first = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = first.new_page()
+    page.goto(f"{live_server.url}{survey}?lang={language}")
+    _click(page, "form button[type=submit]")
+    while not page.locator("main input[type=radio]").count():  # pages without a choice
+        _answer(page)
+        _click(page, "button[value=next]")
+    first_page = page.inner_text("main form")
+    typed = page.locator("main input[type=radio]").first
+    typed.check()
+    chosen = (typed.get_attribute("name"), typed.get_attribute("value"))
+    assert _click(page, "button[value=later]") == 200
+    assert page.inner_text("h1") == UI.text(language, "paused_heading")
+    code = _code_on(page)
+    first.close()
+    # When they come back in a fresh browser and type the code under "Continue where you left off"
+    second = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = second.new_page()
+    try:
+        page.goto(f"{live_server.url}/?lang={language}")
+        assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
+        page.fill("#resume-code", code)
+        assert _click(page, "section.resume button[type=submit]") == 200
+        # Then the paused page is back, with the choice they had made
+        assert page.inner_text("main form") == first_page
+        assert page.is_checked(f"input[name={chosen[0]}][value={chosen[1]}]")
+        # And they finish the survey
+        pages = 0
+        while page.locator("button[value=next]").count():
+            _answer(page)
+            assert _click(page, "button[value=next]") == 200
+            pages += 1
+            assert pages < 40
+        assert UI.text(language, "withdrawal_offer") in page.inner_text("main")
+        # And at the end they ask for a withdrawal code, then use it from the start page
+        assert _click(page, "main form button[type=submit]") == 200
+        withdrawal = _code_on(page)
+        page.goto(f"{live_server.url}/?lang={language}")
+        _click(page, "section.resume a")
+        page.fill("input[name=code]", withdrawal)
+        assert _click(page, "main form button[type=submit]") == 200
+        assert page.inner_text("h1") == UI.text(language, "withdraw_confirm_heading")
+        assert _click(page, "main form button.primary") == 200
+        assert UI.text(language, "withdrawn_text") in page.inner_text("main")
+    finally:
+        second.close()
+    # Then one tombstone more is stored, and export leaves that response out
+    assert _tombstones(live_server) == tombstones_before + 1
+    opened = _opened(live_server, research_key)
+    assert opened.withdrawn == withdrawn_before + 1 and opened.unmatched_tombstones == 0
+
+
+def _opened(server: LiveServer, research_key):  # type: ignore[no-untyped-def]
+    with open_store(f"sqlite:///{server.database}") as store:
+        return unseal_store(store, research_key.identity)
+
+
+def _lynx(url: str, lines: list[str], folder: Path) -> str:
+    """Run one lynx session (keystroke script) that ends by saving the page; returns its text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "page.txt"
+    script = folder / "keys.lynx"
+    script.write_text("\n".join([*lines, *_save(out), "exit"]) + "\n")
+    subprocess.run(
+        ["lynx", "-accept_all_cookies", "-nocolor", f"-cmd_script={script}", url],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+        timeout=120,
+        env={**os.environ, "TERM": "vt100", "LANG": "C.UTF-8"},
+    )
+    return out.read_text(encoding="utf-8", errors="replace")
+
+
+def test_lynx__pause_then_resume_with_the_code_in_a_new_session(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    if not have("lynx"):
+        pytest.fail("lynx is not installed (apt-get install lynx; .ci/run does)")
+    # Given lynx on the token form: consent, type an age, press "Continue later"
+    paused = _lynx(
+        f"{live_server.url}/survey/tokens?lang=en",
+        [*_find("Start the survey"), "key ^J", *_find("Age"), *_keys("57"), "key Down Arrow",
+         *_find("(next)"), "key Down Arrow", "key ^J"],  # Next, then the button after it
+        tmp_path / "pause",
+    )  # fmt: skip
+    assert "Your code to continue later" in flat(paused)
+    words = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", paused, flags=re.MULTILINE)
+    assert len(words) == 8, paused
+    # When a new lynx opens the start page and types the code under "Your code to continue"
+    resumed = _lynx(
+        f"{live_server.url}/?lang=en",
+        [*_find("Your code to continue"), *_keys(" ".join(words)), "key Down Arrow", "key ^J"],
+        tmp_path / "resume",
+    )
+    # Then the paused page is shown again with the age typed before
+    assert "Agree?" in resumed and "57" in resumed, resumed
