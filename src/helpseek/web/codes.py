@@ -159,7 +159,7 @@ class CodeDesk:
         if survey.store.is_withdrawn(keys.lookup):
             return ShowWithdrawn(already=True)
         check = bytes.fromhex(code.withdrawal_check())
-        confirmation = Confirmation(keys.lookup, check, until, int(survey.now()))
+        confirmation = Confirmation(keys.lookup, check, int(survey.now()))
         return ShowWithdrawConfirm(encode_confirmation(confirmation, self._secret))
 
     def withdraw(self, confirm_text: str) -> Step:
@@ -175,7 +175,10 @@ class CodeDesk:
             return ShowMessage(403, "msg_invalid_token")
         tombstone = Tombstone(confirmation.check.hex(), survey.date_text())
         record = StoredRecord(new_record_id(), seal_page(tombstone.to_json(), survey.recipients))
-        stored = survey.store.withdraw(confirmation.lookup, record, confirmation.valid_until)
+        # The spent code is kept as long as a code issued today would work: never shorter than
+        # the code's own life, and, unlike that, not telling the day the response ended.
+        keep_until = self.withdrawal_until(survey.today())
+        stored = survey.store.withdraw(confirmation.lookup, record, keep_until)
         return ShowWithdrawn(already=not stored)
 
     def withdrawal_until(self, issued_on: date) -> date:

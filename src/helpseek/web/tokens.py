@@ -14,7 +14,6 @@ import os
 import secrets
 import struct
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 _VERSION = 1
@@ -80,20 +79,19 @@ def decode_token(text: str, secret: bytes, now: int, lifetime_s: int) -> Token:
     return Token(session_id, session_key, nonce, issued_at)
 
 
-_CONFIRM_VERSION = 2
-_CONFIRM_LAYOUT = struct.Struct(">B16s32sIQ")  # version, lookup, check value, valid until, issued
+_CONFIRM_VERSION = 3
+_CONFIRM_LAYOUT = struct.Struct(">B16s32sQ")  # version, lookup, check value, issued
 _CONFIRM_DOMAIN = b"helpseek/withdraw-confirm/1"
 
 
 @dataclass(frozen=True)
 class Confirmation:
     """What the "yes, withdraw" button carries: the code's argon2id lookup, its check value (the
-    one the response's last page holds), the last day it works, and when this page was made. The
-    code itself is not in it (issue 14)."""
+    one the response's last page holds) and when this page was made. The code itself is not in
+    it (issue 14)."""
 
     lookup: bytes = field(repr=False)
     check: bytes = field(repr=False)
-    valid_until: date
     issued_at: int
 
 
@@ -103,7 +101,6 @@ def encode_confirmation(confirmation: Confirmation, secret: bytes) -> str:
         _CONFIRM_VERSION,
         confirmation.lookup,
         confirmation.check,
-        confirmation.valid_until.toordinal(),
         confirmation.issued_at,
     )
     mac = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
@@ -122,12 +119,12 @@ def decode_confirmation(text: str, secret: bytes, now: int, lifetime_s: int) -> 
     expected = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
     if not hmac.compare_digest(mac, expected):
         raise TokenError("MAC does not match")
-    version, lookup, check, until, issued_at = _CONFIRM_LAYOUT.unpack(payload)
+    version, lookup, check, issued_at = _CONFIRM_LAYOUT.unpack(payload)
     if version != _CONFIRM_VERSION:
         raise TokenError("unknown confirmation version")
     if now - issued_at > lifetime_s or issued_at - now > 300:
         raise TokenExpiredError("confirmation expired")
-    return Confirmation(lookup, check, date.fromordinal(until), issued_at)
+    return Confirmation(lookup, check, issued_at)
 
 
 def _confirm_key(secret: bytes) -> bytes:
