@@ -161,3 +161,20 @@ def test_pull_and_status__missing_collector__exit_1_store_010_nothing_created(fo
         result = CliRunner().invoke(app, args)
         assert result.exit_code == 1 and "[STORE-010]" in result.stderr
     assert not (folder / "nope.db").exists() and not (folder / "a.db").exists()
+
+
+def test_analyze__says_how_many_responses_export_left_out_as_withdrawn(folder: Path) -> None:
+    never = f"sqlite:///{folder / 'never.db'}"
+    for (records, tombstones), on in zip(_phases(folder), DAYS, strict=True):
+        _store(never, on, records, tombstones)
+    _export(folder, never, "data.csv")
+    spec = folder / "spec.yaml"
+    spec.write_text("outcomes: [{name: stop, positive: [yes]}]\n")
+    result = CliRunner().invoke(
+        app, ["analyze", "--data", str(folder / "data.csv"), "--spec", str(spec),
+              "--instrument", str(folder / "form.md"), "--out", str(folder / "results")],
+    )  # fmt: skip
+    # (rich wraps long lines wherever it likes: compare without white space)
+    said = "".join(result.stderr.split())
+    expected = f"{folder / 'data.csv'}: 3 responses; 1 withdrawn by their respondents were left out"
+    assert "".join(expected.split()) in said

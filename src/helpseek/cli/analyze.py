@@ -129,10 +129,17 @@ def _read_and_screen(
 ) -> tuple[pd.DataFrame, Instrument | None]:
     """One data file with its quality flags added and identifying free text redacted, and the
     questionnaire it was collected with (when known)."""
-    from helpseek.data import read_table
+    from helpseek.data import read_table, withdrawn_of
     from helpseek.quality import options_for, screen
 
     table = read_table(path)
+    withdrawn = withdrawn_of(path)
+    if withdrawn:  # none, or an export made before issue 14 (which does not say)
+        stderr.print(
+            f"{path}: {len(table):,} responses; {withdrawn:,} withdrawn by their respondents were "
+            "left out at export (codebook).",
+            markup=False,
+        )
     form = _instrument_for(table, forms)
     if form is None:
         stderr.print(
