@@ -1,5 +1,5 @@
 """Continue later, resume and withdraw in real clients (issue 14): headless Chromium with
-JavaScript off (English words, Arabic base32 right to left) and lynx, against a real
+JavaScript off (English words, Arabic base32 right to left), lynx and w3m, against a real
 `helpseek serve` on loopback; every step is a plain form post, and the store ends up with the
 answers sent and one sealed tombstone per withdrawal."""
 
@@ -17,7 +17,7 @@ from helpseek.store import open_store
 from helpseek.web.i18n import load_catalogue
 
 from .live import LiveServer
-from .text_browsers import _find, _keys, _save, flat, have
+from .text_browsers import W3m, _find, _keys, _save, flat, have
 
 UI = load_catalogue()
 
@@ -161,3 +161,39 @@ def test_lynx__pause_then_resume_with_the_code_in_a_new_session(
     )
     # Then the paused page is shown again with the age typed before
     assert "Agree?" in resumed and "57" in resumed, resumed
+
+
+def test_w3m__pause_then_resume_with_the_code_in_a_new_session(live_server: LiveServer) -> None:
+    if not (have("w3m") and have("tmux")):
+        pytest.fail("w3m or tmux is not installed (apt-get install w3m tmux; .ci/run does)")
+    # Given w3m on the token form: consent, type an age, press "Continue later"
+    browser = W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-pause")
+    try:
+        browser.wait_for("I agree, start the survey")
+        browser.find("I agree, start the survey")
+        browser.keys("Enter")
+        browser.wait_for("Age (required)")
+        browser.find("^Age")  # w3m searches by regular expression
+        browser.keys("Tab", "Enter")  # the field after the label; Enter opens w3m's text prompt
+        browser.keys("61", literal=True)
+        browser.keys("Enter")
+        browser.find("Continue later")
+        browser.keys("Enter")
+        paused = browser.wait_for("Your code to continue later")
+    finally:
+        browser.close()
+    words = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", paused, flags=re.MULTILINE)
+    assert len(words) == 8, paused
+    # When a new w3m opens the start page and types the code under "Your code to continue"
+    browser = W3m(f"{live_server.url}/?lang=en", "codes-w3m-resume")
+    try:
+        browser.wait_for("Your code to continue")
+        browser.find("Your code to continue")
+        browser.keys("Tab", "Enter")
+        browser.keys(" ".join(words), literal=True)
+        browser.keys("Enter", "Tab", "Enter")  # then the Continue button after the field
+        resumed = browser.wait_for("Agree?")
+    finally:
+        browser.close()
+    # Then the paused page is shown again with the age typed before
+    assert "61" in resumed, resumed
