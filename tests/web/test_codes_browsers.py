@@ -138,11 +138,12 @@ def _lynx(url: str, lines: list[str], folder: Path) -> str:
     return out.read_text(encoding="utf-8", errors="replace")
 
 
-def test_lynx__pause_then_resume_with_the_code_in_a_new_session(
-    live_server: LiveServer, tmp_path: Path
+def test_lynx__pause_resume_finish_and_withdraw_with_the_codes_in_new_sessions(
+    live_server: LiveServer, research_key, tmp_path: Path
 ) -> None:
     if not have("lynx"):
         pytest.fail("lynx is not installed (apt-get install lynx; .ci/run does)")
+    withdrawn_before = _opened(live_server, research_key).withdrawn
     # Given lynx on the token form: consent, type an age, press "Continue later"
     paused = _lynx(
         f"{live_server.url}/survey/tokens?lang=en",
@@ -153,14 +154,35 @@ def test_lynx__pause_then_resume_with_the_code_in_a_new_session(
     assert "Your code to continue later" in flat(paused)
     words = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", paused, flags=re.MULTILINE)
     assert len(words) == 8, paused
-    # When a new lynx opens the start page and types the code under "Your code to continue"
-    resumed = _lynx(
+    # When a new lynx types the code under "Your code to continue", finishes the survey and asks
+    # for a withdrawal code
+    shown = _lynx(
         f"{live_server.url}/?lang=en",
-        [*_find("Your code to continue"), *_keys(" ".join(words)), "key Down Arrow", "key ^J"],
+        [*_find("Your code to continue"), *_keys(" ".join(words)), "key Down Arrow", "key ^J",
+         *_save(tmp_path / "resumed.txt"),
+         *_find("Age"), "key Down Arrow", "key ^J",  # from the age field to "Yes"
+         *_find("(next)"), "key ^J",
+         *_find("Words"), *_keys("tokenlynx"), "key Down Arrow", *_find("(next)"), "key ^J",
+         *_find("Show me a withdrawal code"), "key ^J"],
         tmp_path / "resume",
-    )
-    # Then the paused page is shown again with the age typed before
+    )  # fmt: skip
+    # Then the paused page came back with the age typed before, and a withdrawal code is shown
+    resumed = (tmp_path / "resumed.txt").read_text(encoding="utf-8")
     assert "Agree?" in resumed and "57" in resumed, resumed
+    assert "Your withdrawal code" in flat(shown), shown
+    withdrawal = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", shown, flags=re.MULTILINE)
+    assert len(withdrawal) == 8, shown
+    # When yet another lynx follows "Withdraw my answers", types that code and confirms
+    done = _lynx(
+        f"{live_server.url}/?lang=en",
+        [*_find("Withdraw my answers"), "key ^J", *_find("Withdrawal code"),
+         *_keys(" ".join(withdrawal)), "key Down Arrow", "key ^J",
+         *_find("Yes, withdraw my answers"), "key ^J"],
+        tmp_path / "withdraw",
+    )  # fmt: skip
+    # Then the answers are withdrawn: a tombstone the offline side matches to that response
+    assert "Your answers are withdrawn" in flat(done), done
+    assert _opened(live_server, research_key).withdrawn == withdrawn_before + 1
 
 
 def test_w3m__pause_then_resume_with_the_code_in_a_new_session(live_server: LiveServer) -> None:
