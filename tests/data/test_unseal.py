@@ -1,13 +1,16 @@
-"""unseal_all: every sealed record of a real store opened with the research identity; fillers dropped."""
+"""unseal_all: every sealed record of a real store opened with the research identity; fillers and
+withdrawn responses dropped."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from helpseek.data import unseal, unseal_all
+from helpseek.data import unseal, unseal_all, unseal_store
 from helpseek.data.unseal import decrypting_processes, open_in_order
 from helpseek.problems import InputError, Problem, catalogue
 from helpseek.store import (
@@ -18,6 +21,7 @@ from helpseek.store import (
     SealedRecord,
     Store,
     StoredRecord,
+    Tombstone,
     generate_research_keypair,
     new_record_id,
     open_store,
@@ -181,3 +185,33 @@ def test_open_in_order__a_worker_killed__data_019_not_a_traceback(key: ResearchK
         list(open_in_order([*sealed, _KillsItsWorker(), *sealed], key.identity, 2))  # type: ignore[list-item]
     assert [p.code for p in caught.value.problems] == ["DATA-019"]
     assert "--processes 1" in caught.value.problems[0].message
+
+
+def test_unseal_store__tombstones__withdrawn_responses_dropped_alike_in_one_and_three_processes(
+    store: Store, key: ResearchKeypair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given 30 responses of two pages, each last page carrying a check value, 10 fillers, and
+    # tombstones for responses 4 and 17 and for one whose pages are not in this store (issue 14)
+    recipients = Recipients((key.public_key,))
+    for n in range(30):
+        _put(store, key, replace(record(1), response_id=f"r{n}").to_json())
+        last = replace(record(2), response_id=f"r{n}", status="complete", withdrawal=f"{n:064x}")
+        _put(store, key, last.to_json())
+    for _ in range(10):
+        _put(store, key, FILLER_JSON)
+    for check in (f"{4:064x}", f"{17:064x}", "ff" * 32):
+        tombstone = seal_page(Tombstone(check, "2026-12-03").to_json(), recipients)
+        assert store.withdraw(
+            os.urandom(16), StoredRecord(new_record_id(), tombstone), date(2027, 1, 1)
+        )
+    monkeypatch.setattr(unseal, "PARALLEL_FROM_RECORDS", 10)
+    monkeypatch.setattr(unseal, "CHUNK_RECORDS", 7)
+    # When it is unsealed in one process and in three
+    opened = [unseal_store(store, key.identity, processes=p) for p in (1, 3)]
+    # Then both drop every page of the two withdrawn responses and count the stray tombstone
+    assert opened[0] == opened[1]
+    assert (opened[1].withdrawn, opened[1].unmatched_tombstones) == (2, 1)
+    assert sorted({p.response_id for p in opened[1].pages}) == sorted(
+        f"r{n}" for n in range(30) if n not in (4, 17)
+    )
+    assert len(opened[1].pages) == 56
