@@ -29,15 +29,6 @@ class ResumeRow:
     expires_on: date
 
 
-def insert_resume(conn: Connection, row: ResumeRow) -> None:
-    """Store a new paused session's row (a lookup already taken raises: 128 bits never collide)."""
-    conn.execute(
-        sa.insert(resume_codes).values(
-            lookup=row.lookup, sealed=row.sealed, expires_on=row.expires_on
-        )
-    )
-
-
 def get_resume(conn: Connection, lookup: bytes, today: date) -> bytes | None:
     """The sealed row of a code that has not expired, or None."""
     blob = conn.execute(
