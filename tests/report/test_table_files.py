@@ -10,13 +10,16 @@ import io
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import html as lxml_html
 from typer.testing import CliRunner
 
 from helpseek.cli.main import app
 from helpseek.instrument import load_instrument
-from helpseek.report.table_files import to_csv, to_html, to_latex, to_markdown
+from helpseek.report.table_files import to_csv, write_tables, to_html, to_latex, to_markdown
 from helpseek.report.tables import Row, Table
 
 _spec = importlib.util.spec_from_file_location(
@@ -41,7 +44,10 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     )
     assert done.exit_code == 0, done.output
     report = folder / "report.html"
-    done = runner.invoke(app, ["report", "--results", str(out), "--out", str(report)])
+    docx = folder / "tables.docx"
+    done = runner.invoke(
+        app, ["report", "--results", str(out), "--out", str(report), "--docx", str(docx)]
+    )
     assert done.exit_code == 0, done.output
     return out, lxml_html.fromstring(report.read_bytes())
 
@@ -77,6 +83,39 @@ def test_table_files__every_table_of_the_report_is_written_with_the_same_cells(
         # the same header and the same cells, character for character
         assert rows[0] == header, name
         assert rows[1:] == body, name
+
+
+def test_table_files__come_in_the_docx_order_with_the_docx_titles(
+    analysed: tuple[Path, Any], tmp_path: Path
+) -> None:
+    # Given the tables analyze writes (in the order write_tables writes them) and the .docx that
+    # `helpseek report --docx` wrote from the same results.json, read with python-docx
+    out, _ = analysed
+    written = [p for p in write_tables(out, tmp_path) if p.suffix == ".md"]
+    titles = [p.read_text("utf-8").splitlines()[0].strip("*").replace("\\|", "|") for p in written]
+    document = docx.Document(str(out.parent / "tables.docx"))
+    headed, heading = [], None
+    for block in document.element.body.iterchildren():
+        if block.tag == qn("w:p"):
+            paragraph = DocxParagraph(block, document)
+            heading = paragraph.text if paragraph.style.name == "Heading 2" else heading
+        elif block.tag == qn("w:tbl"):
+            headed.append(heading)
+    # Then the .docx has one table per table file, under the same title, in the same order
+    assert len(titles) > 10
+    assert headed == titles
+    # and each file's header row is the .docx table's (a spanner's columns are named under it)
+    for path, word_table in zip(written, document.tables, strict=True):
+        header_row = [c.text for c in word_table.rows[-1 - len(_csv_body(path))].cells]
+        assert header_row == [h.split(": ", 1)[-1] for h in _csv_header(path)], path.stem
+
+
+def _csv_header(markdown: Path) -> list[str]:
+    return next(csv.reader(io.StringIO(markdown.with_suffix(".csv").read_text("utf-8"))))
+
+
+def _csv_body(markdown: Path) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(markdown.with_suffix(".csv").read_text("utf-8"))))[1:]
 
 
 def test_table_files__markdown_html_and_latex_carry_the_same_cells(

@@ -18,7 +18,7 @@ import jinja2
 from helpseek.instrument.model import Instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.report.checklist import ChecklistItem, cherries
-from helpseek.report.contents import labels_of, result_tables
+from helpseek.report.contents import ResultTables, labels_of, result_tables
 from helpseek.report.figures import Figure, flow_figure, prevalence_figure
 from helpseek.report.forest import forest_figure
 from helpseek.report.funnel import funnel_figure, funnel_tables
@@ -37,18 +37,10 @@ class ReportPage:
 
     title: str
     flow_figure: Figure
-    flow_table: Table
-    prevalence_table: Table | None
+    results: ResultTables
     prevalence_figure: Figure | None
-    table1: tuple[Table, ...]
-    missingness: Table | None
-    table2: tuple[Table, ...]
     forest: tuple[Figure, ...]
-    sensitivity: tuple[Table, ...]
-    diagnostics: Table | None
     analysis_notes: tuple[str, ...]
-    descriptive: tuple[Table, ...]
-    comparison: tuple[Table, ...]
     supplements: tuple[SupplementSection, ...]
     funnel: tuple[Table, ...]
     funnel_figure: Figure | None
@@ -58,17 +50,11 @@ class ReportPage:
 
     @property
     def tables(self) -> tuple[Table, ...]:
-        """Every table in the order the report shows them (for the .docx)."""
+        """Every table in the order the report shows them (for the .docx): the main analysis's
+        in the order `helpseek analyze` writes them (ResultTables.all), then the further analyses'
+        and the funnel's."""
         return (
-            (self.flow_table,)
-            + ((self.prevalence_table,) if self.prevalence_table else ())
-            + self.table1
-            + ((self.missingness,) if self.missingness else ())
-            + self.table2
-            + self.sensitivity
-            + ((self.diagnostics,) if self.diagnostics else ())
-            + self.descriptive
-            + self.comparison
+            self.results.all
             + tuple(t for s in self.supplements for t in s.tables)
             + self.funnel
         )
@@ -102,18 +88,10 @@ def build_page(
     return ReportPage(
         title=_title(content, instruments[0] if instruments else None),
         flow_figure=flow_figure(content["flow"], tables.steps),
-        flow_table=tables.flow,
-        prevalence_table=tables.prevalence,
+        results=tables,
         prevalence_figure=prevalence_figure(overall, labels) if overall else None,
-        table1=tables.table1,
-        missingness=tables.missingness,
-        table2=tables.table2,
         forest=tuple(forest_figure(m, labels) for m in primary if m["kind"] == "multivariable"),
-        sensitivity=tables.sensitivity,
-        diagnostics=tables.diagnostics,
         analysis_notes=tuple(str(n) for n in content.get("notes") or []),
-        descriptive=tables.descriptive,
-        comparison=tables.comparison,
         supplements=tuple(
             supplement_section(i, extra, instruments) for i, extra in enumerate(further, start=1)
         ),
