@@ -1,7 +1,7 @@
 """Public XLSForms against pyxform, the reference converter (issue 13).
 
-The corpus (corpus/: pyxform's example forms and inline Markdown test forms, onadata's test
-fixtures; each with its source) is read by both. For every form pyxform accepts, helpseek either
+The corpus (corpus/: pyxform's example forms and inline Markdown test forms, each with its
+source) is read by both. For every form pyxform accepts, helpseek either
 loads it with the same questions, labels, hints, choices and logic as pyxform's XForm, or refuses
 it with errors that each name a row, and at least one names a feature helpseek leaves out on
 purpose. Forms pyxform refuses must not crash helpseek.
@@ -60,8 +60,7 @@ class View:
 def corpus() -> list[Form]:
     forms = [
         Form(str(p.relative_to(CORPUS)), path=p)
-        for folder in ("pyxform", "onadata")
-        for p in sorted((CORPUS / folder).rglob("*"))
+        for p in sorted((CORPUS / "pyxform").rglob("*"))
         if p.suffix in (".xls", ".xlsx", ".csv", ".md")
     ]
     data = json.loads((CORPUS / "pyxform_md_forms.json").read_text(encoding="utf-8"))

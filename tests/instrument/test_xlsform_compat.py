@@ -21,7 +21,6 @@ from helpseek.instrument.load import check_sheets
 from helpseek.instrument.read import read_xlsform
 from helpseek.problems import InputError, Location, Problem, catalogue
 
-CORPUS = Path(__file__).parent / "corpus"
 
 
 def all_problems(markdown: str) -> list[Problem]:
@@ -79,16 +78,6 @@ def test_smart_quotes_and_doubled_spaces_in_expressions_are_cleaned_as_pyxform_d
     # Then the expression means what pyxform makes of it, and the text keeps its typography
     assert form.question("b").relevant == "${a} = 'yes no'"
     assert form.question("b").label.get("default") == "\u201eKeine  Angabe\u201c"
-
-
-def test_a_real_workbook_label_keeps_its_no_break_space_and_loses_only_the_leading_one() -> None:
-    # Given onadata's fixture, typed in Excel (onaio/onadata@f1db2a39315981fcec824055c32bbac3136767be:
-    # onadata/apps/api/tests/fixtures/forms/select_one_choices_test.xlsx, survey rows 18 and 42)
-    path = CORPUS / "onadata/onadata/apps/api/tests/fixtures/forms/select_one_choices_test.xlsx"
-    survey = {row.number: row for row in read_xlsform(path).survey}
-    # Then the label reads as typed; the cell's leading one goes, as pyxform strips cells
-    assert survey[18].get("label") == "1.3\u00a0Household composition"
-    assert survey[42].get("label") == "If yes to above question, how many members are registered?"
 
 
 def test_a_comment_row_without_type_name_or_label_is_skipped() -> None:

@@ -17,30 +17,21 @@ from helpseek.store import (
     new_record_id,
     open_store,
     seal_page,
-    unseal_record,
 )
 
-DAY = date(2026, 11, 29)
-LATER = date(2026, 11, 30)
+from .records import DAY, LATER, sealed_record, stored_texts
+
 FAR = date(2099, 1, 1)
-
-
-def _record(key: ResearchKeypair, text: str) -> StoredRecord:
-    return StoredRecord(new_record_id(), seal_page(text.encode(), Recipients((key.public_key,))))
-
-
-def _texts(store, key: ResearchKeypair) -> list[str]:  # type: ignore[no-untyped-def]
-    return sorted(unseal_record(r.sealed, key.identity).decode() for r in store.iter_records())
 
 
 def test_save__new_session__stores_state_and_records_together(
     store_url: str, research_key: ResearchKeypair
 ) -> None:
-    fillers = [_record(research_key, f"filler {n}") for n in range(3)]
+    fillers = [sealed_record(research_key, f"filler {n}") for n in range(3)]
     with open_store(store_url, today=lambda: DAY) as store:
         assert store.save(SessionUpdate("s1", b"state-0", LATER), add=fillers)
         assert store.get_session("s1") == b"state-0"
-        assert _texts(store, research_key) == ["filler 0", "filler 1", "filler 2"]
+        assert stored_texts(store, research_key) == ["filler 0", "filler 1", "filler 2"]
 
 
 def test_save__new_session_with_a_taken_id__writes_nothing(
@@ -49,41 +40,41 @@ def test_save__new_session_with_a_taken_id__writes_nothing(
     with open_store(store_url, today=lambda: DAY) as store:
         assert store.save(SessionUpdate("s1", b"state-0", LATER))
         taken = SessionUpdate("s1", b"other", LATER)
-        assert not store.save(taken, add=[_record(research_key, "page")])
+        assert not store.save(taken, add=[sealed_record(research_key, "page")])
         assert (store.get_session("s1"), store.count_records()) == (b"state-0", 0)
 
 
 def test_save__from_the_state_read__moves_adds_the_page_and_spends_a_filler(
     store_url: str, research_key: ResearchKeypair
 ) -> None:
-    fillers = [_record(research_key, f"filler {n}") for n in range(2)]
+    fillers = [sealed_record(research_key, f"filler {n}") for n in range(2)]
     with open_store(store_url, today=lambda: DAY) as store:
         store.save(SessionUpdate("s1", b"state-0", LATER), add=fillers)
         # When the first page is accepted: its record replaces one of the response's fillers
         step = SessionUpdate("s1", b"state-1", LATER, replaces=b"state-0")
-        page = _record(research_key, "page 1")
+        page = sealed_record(research_key, "page 1")
         assert store.save(step, add=[page], drop=[fillers[0].record_id])
         # Then the state moved and the response still holds two records
         assert store.get_session("s1") == b"state-1"
-        assert _texts(store, research_key) == ["filler 1", "page 1"]
+        assert stored_texts(store, research_key) == ["filler 1", "page 1"]
 
 
 def test_save__from_a_state_that_moved_on__writes_nothing(
     store_url: str, research_key: ResearchKeypair
 ) -> None:
-    fillers = [_record(research_key, f"filler {n}") for n in range(2)]
+    fillers = [sealed_record(research_key, f"filler {n}") for n in range(2)]
     with open_store(store_url, today=lambda: DAY) as store:
         store.save(SessionUpdate("s1", b"state-0", LATER), add=fillers)
         store.save(SessionUpdate("s1", b"state-1", LATER, replaces=b"state-0"))
         # When a second submission read in state 0 arrives after the first moved the session
         late = SessionUpdate("s1", b"state-1b", LATER, replaces=b"state-0")
         stored = store.save(
-            late, add=[_record(research_key, "page b")], drop=[fillers[0].record_id]
+            late, add=[sealed_record(research_key, "page b")], drop=[fillers[0].record_id]
         )
         # Then it stores nothing, deletes nothing and leaves the state as the first left it
         assert not stored
         assert store.get_session("s1") == b"state-1"
-        assert _texts(store, research_key) == ["filler 0", "filler 1"]
+        assert stored_texts(store, research_key) == ["filler 0", "filler 1"]
 
 
 def test_save__session_gone__writes_nothing(store_url: str, research_key: ResearchKeypair) -> None:
@@ -91,7 +82,7 @@ def test_save__session_gone__writes_nothing(store_url: str, research_key: Resear
         store.save(SessionUpdate("s1", b"state-0", LATER))
         store.delete_session("s1")  # e.g. purged after expiry
         step = SessionUpdate("s1", b"state-1", LATER, replaces=b"state-0")
-        assert not store.save(step, add=[_record(research_key, "page")])
+        assert not store.save(step, add=[sealed_record(research_key, "page")])
         assert (store.get_session("s1"), store.count_records()) == (None, 0)
 
 
@@ -115,7 +106,7 @@ def test_save__many_threads_from_one_state__exactly_one_moves_it(
 
             def submit(index: int, session: str = session, barrier=barrier, won=won) -> None:  # type: ignore[no-untyped-def]
                 step = SessionUpdate(session, f"state-1-{index}".encode(), LATER, b"state-0")
-                page = _record(research_key, f"{session} page from {index}")
+                page = sealed_record(research_key, f"{session} page from {index}")
                 barrier.wait()
                 if store.save(step, add=[page]):
                     won.append(index)
@@ -128,7 +119,7 @@ def test_save__many_threads_from_one_state__exactly_one_moves_it(
             # When they all try to move it at once, exactly one does: its page and its state
             assert len(won) == 1, won
             assert store.get_session(session) == f"state-1-{won[0]}".encode()
-        texts = _texts(store, research_key)
+        texts = stored_texts(store, research_key)
     assert len(texts) == rounds
     assert len({t.split(" page")[0] for t in texts}) == rounds
 
@@ -166,7 +157,7 @@ def test_save__several_collector_processes__each_session_moved_and_its_page_stor
     # Then every session was moved by exactly one process, which stored its page alone
     assert sorted(s for w in won for s in w) == sorted(f"s{n}" for n in range(40))
     with open_store(store_url) as store:
-        texts = _texts(store, research_key)
+        texts = stored_texts(store, research_key)
         states = {f"s{n}": store.get_session(f"s{n}") for n in range(40)}
     winner = {s: w for w, sessions in enumerate(won) for s in sessions}
     assert texts == sorted(f"{s} by {w}" for s, w in winner.items())

@@ -5,31 +5,22 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from helpseek.store import (
-    Recipients,
     ResearchKeypair,
     SessionUpdate,
     StoredRecord,
-    new_record_id,
     open_store,
-    seal_page,
-    unseal_record,
 )
 from helpseek.store import engine as store_engine
 from helpseek.store.steps import GroupCommit, Step
 
-DAY = date(2026, 11, 29)
-LATER = date(2026, 11, 30)
+from .records import DAY, LATER, sealed_record, stored_texts
+
 THREADS = 24
-
-
-def _record(key: ResearchKeypair, text: str) -> StoredRecord:
-    return StoredRecord(new_record_id(), seal_page(text.encode(), Recipients((key.public_key,))))
 
 
 def test_save__many_threads_at_once__every_step_stored_once_exactly_as_sent(
@@ -44,7 +35,7 @@ def test_save__many_threads_at_once__every_step_stored_once_exactly_as_sent(
         won: dict[tuple[int, int], bool] = {}
 
         def step(n: int, copy: int) -> None:
-            page = _record(research_key, f"page of s{n} from copy {copy}")
+            page = sealed_record(research_key, f"page of s{n} from copy {copy}")
             start.wait()
             update = SessionUpdate(f"s{n}", f"state-1-{copy}".encode(), LATER, b"state-0")
             won[(n, copy)] = store.save(update, add=[page])
@@ -62,11 +53,8 @@ def test_save__many_threads_at_once__every_step_stored_once_exactly_as_sent(
         assert [store.get_session(f"s{n}") for n in range(THREADS)] == [
             f"state-1-{winners[n]}".encode() for n in range(THREADS)
         ]
-        stored = sorted(
-            unseal_record(r.sealed, research_key.identity) for r in store.iter_records()
-        )
-        assert stored == sorted(
-            f"page of s{n} from copy {winners[n]}".encode() for n in range(THREADS)
+        assert stored_texts(store, research_key) == sorted(
+            f"page of s{n} from copy {winners[n]}" for n in range(THREADS)
         )
 
 
@@ -80,7 +68,9 @@ def test_group_commit__threads_waiting_for_the_turn__share_commits(
 
         def one(n: int) -> None:
             start.wait()
-            store.save(SessionUpdate(f"s{n}", b"state-0", LATER), add=[_record(research_key, "x")])
+            store.save(
+                SessionUpdate(f"s{n}", b"state-0", LATER), add=[sealed_record(research_key, "x")]
+            )
 
         threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
         for thread in threads:
@@ -96,7 +86,7 @@ def test_group_commit__a_failing_step__fails_alone_and_the_others_commit(
 ) -> None:
     # Given a group of three steps in one commit, the second adding a record id already stored
     with open_store(f"sqlite:///{tmp_path / 'r.db'}", today=lambda: DAY) as store:
-        taken = _record(research_key, "already there")
+        taken = sealed_record(research_key, "already there")
         store.append([taken])
         steps = store._steps
         assert isinstance(steps, GroupCommit)
@@ -106,7 +96,7 @@ def test_group_commit__a_failing_step__fails_alone_and_the_others_commit(
                 f"s{n}", b"state-0", LATER, None, ((record.record_id, record.sealed.data),), (), DAY
             )
 
-        good = [_record(research_key, "page 0"), _record(research_key, "page 2")]
+        good = [sealed_record(research_key, "page 0"), sealed_record(research_key, "page 2")]
         group = [step(0, good[0]), step(1, taken), step(2, good[1])]
         results = steps.save_group(group)
         # Then the second fails with the database's error, the others are stored
@@ -136,6 +126,6 @@ def test_postgres__pooled_connections_killed_while_idle__next_step_pings_and_rec
         monkeypatch.setattr(store_engine, "PING_AFTER_IDLE_S", 0.0)  # they have idled "long"
         # Then the next read and step work on new connections
         assert store.get_session("s1") == b"state-0"
-        page = _record(research_key, "page")
+        page = sealed_record(research_key, "page")
         assert store.save(SessionUpdate("s1", b"state-1", LATER, b"state-0"), add=[page])
         assert store.get_session("s1") == b"state-1"

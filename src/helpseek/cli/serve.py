@@ -128,7 +128,7 @@ def serve(
     """
     from helpseek.cli.main import run_or_exit
 
-    names = tuple(n.strip() for item in instrument for n in item.split(",") if n.strip())
+    names = _listed(instrument)
     if date_precision not in ("day", "month"):
         typer.echo("--date-precision must be day or month", err=True)
         raise typer.Exit(2)
@@ -144,9 +144,7 @@ def serve(
         circuit_burst=circuit_burst,
         read_timeout_s=read_timeout,
         max_connections=max_connections,
-        allow_incomplete=tuple(
-            c.strip() for item in allow_incomplete for c in item.split(",") if c.strip()
-        ),
+        allow_incomplete=_listed(allow_incomplete),
         resume_days=resume_days,
         withdrawal_days=withdrawal_days,
         code_attempts_per_circuit_per_hour=code_attempts_per_circuit,
@@ -163,6 +161,15 @@ def serve(
     )
     typer.echo(f"helpseek survey on http://{host}:{port}/ ({', '.join(names)})", err=True)
     _run(app if workers <= 1 else None, settings, host, port, workers)
+
+
+def _listed(options: list[str]) -> tuple[str, ...]:
+    """The names a repeatable option was given, each time or separated by commas.
+
+    >>> _listed(["help_us_help_you, program_feedback", "de"])
+    ('help_us_help_you', 'program_feedback', 'de')
+    """
+    return tuple(n.strip() for item in options for n in item.split(",") if n.strip())
 
 
 def check_can_listen(host: str, port: int) -> None:
@@ -265,10 +272,7 @@ def _run(app: Any, settings: Settings, host: str, port: int, workers: int) -> No
     if app is not None:
         uvicorn.run(app, **options)
         return
-    data = asdict(settings)
-    data["public_key_paths"] = [str(p) for p in settings.public_key_paths]
-    data["secret_key_file"] = str(settings.secret_key_file)
-    os.environ[_SETTINGS_ENV] = json.dumps(data)
+    os.environ[_SETTINGS_ENV] = json.dumps(asdict(settings), default=str)  # paths as text
     # A worker imports helpseek and loads the questionnaires before it answers uvicorn's health
     # check; on a busy 2-core host that took longer than uvicorn's 5 s, and uvicorn then killed and
     # restarted every worker forever (issue 7).

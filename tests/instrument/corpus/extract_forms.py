@@ -3,13 +3,16 @@
 - XLSForm/pyxform: tests/example_xls and tests/bug_example_xls (files as they are), and the
   Markdown forms written inline in its tests (`md=` string arguments; f-strings and other
   computed texts are skipped and counted) -> pyxform_md_forms.json, each with its source line.
-- onaio/onadata: every .xls/.xlsx under a tests/fixtures or fixtures folder.
+
+onaio/onadata's test fixtures were copied here until 2026-12-02 and are no longer: its LICENSE
+grants no permission for commits since 12 December 2014 ("Copyright (c) 2013-present, Ona Systems
+Inc, All rights reserved"), see README.md.
 
 Reads git snapshots (bare repositories, as the `fetch` tool leaves them under /work/.mirror);
 CI never runs this: the committed files are what the tests read.
 
     python tests/instrument/corpus/extract_forms.py \
-        --pyxform /work/.mirror/XLSForm+pyxform/repo --onadata /work/.mirror/onaio+onadata/repo
+        --pyxform /work/.mirror/XLSForm+pyxform/repo
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PYXFORM = "XLSForm/pyxform"
-ONADATA = "onaio/onadata"
 FORM_SUFFIXES = (".xls", ".xlsx", ".csv", ".md")
 
 
@@ -107,23 +109,11 @@ def _md_arguments(function: ast.FunctionDef) -> list[tuple[int, str | None]]:
     return found
 
 
-def onadata(repo: Path) -> dict[str, object]:
-    commit = git(repo, "rev-parse", "HEAD").decode().strip()
-    copied = []
-    for path in files(repo, commit):
-        if "fixtures/" in path and path.endswith((".xls", ".xlsx")):
-            copy(repo, commit, path, HERE / "onadata" / path)
-            copied.append(path)
-    copy(repo, commit, "LICENSE", HERE / "onadata" / "LICENSE")
-    return {"repository": ONADATA, "commit": commit, "files": len(copied)}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pyxform", type=Path, required=True)
-    parser.add_argument("--onadata", type=Path, required=True)
     options = parser.parse_args()
-    sources = {"pyxform": pyxform(options.pyxform), "onadata": onadata(options.onadata)}
+    sources = {"pyxform": pyxform(options.pyxform)}
     (HERE / "SOURCES.json").write_text(json.dumps(sources, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(sources, indent=1))
 
