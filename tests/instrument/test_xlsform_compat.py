@@ -22,7 +22,6 @@ from helpseek.instrument.read import read_xlsform
 from helpseek.problems import InputError, Location, Problem, catalogue
 
 
-
 def all_problems(markdown: str) -> list[Problem]:
     """Errors and warnings, as `helpseek instrument check` lists them."""
     return check_sheets(read_xlsform(markdown, file="form.md", markdown=True))
