@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from helpseek.cli.main import app
 from helpseek.instrument import load_instrument
-from helpseek.report.table_files import to_csv, write_tables, to_html, to_latex, to_markdown
+from helpseek.report.table_files import to_csv, to_html, to_latex, to_markdown, write_tables
 from helpseek.report.tables import Row, Table
 
 _spec = importlib.util.spec_from_file_location(

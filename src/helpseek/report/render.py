@@ -53,11 +53,7 @@ class ReportPage:
         """Every table in the order the report shows them (for the .docx): the main analysis's
         in the order `helpseek analyze` writes them (ResultTables.all), then the further analyses'
         and the funnel's."""
-        return (
-            self.results.all
-            + tuple(t for s in self.supplements for t in s.tables)
-            + self.funnel
-        )
+        return self.results.all + tuple(t for s in self.supplements for t in s.tables) + self.funnel
 
 
 @dataclass(frozen=True)
