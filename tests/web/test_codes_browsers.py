@@ -219,3 +219,81 @@ def test_w3m__pause_then_resume_with_the_code_in_a_new_session(live_server: Live
         browser.close()
     # Then the paused page is shown again with the age typed before
     assert "61" in resumed, resumed
+
+
+def _w3m_code(browser: W3m, heading: str) -> list[str]:
+    screen = browser.wait_for(heading)
+    words = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", screen, flags=re.MULTILINE)
+    assert len(words) == 8, screen
+    return words
+
+
+def _responses_with(server: LiveServer, research_key, words: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The answers (merged over its pages) of every exported response whose "words" is `words`."""
+    merged: dict[str, dict[str, object]] = {}
+    for page in sorted(_opened(server, research_key).pages, key=lambda p: p.seq):
+        merged.setdefault(page.response_id, {}).update(page.answers)
+    return [answers for answers in merged.values() if answers.get("words") == words]
+
+
+def test_w3m__finish_take_the_withdrawal_code_and_withdraw_from_a_new_session(
+    live_server: LiveServer, research_key
+) -> None:
+    if not (have("w3m") and have("tmux")):
+        pytest.fail("w3m or tmux is not installed (apt-get install w3m tmux; .ci/run does)")
+    token = f"tokenwthree{os.getpid()}"
+    # Given w3m on the token form: consent, age 62, "Yes", a neutral token, then the end page's
+    # "Show me a withdrawal code"
+    browser = W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-finish")
+    try:
+        browser.wait_for("I agree, start the survey")
+        browser.find("I agree, start the survey")
+        browser.keys("Enter")
+        browser.wait_for("Age (required)")
+        browser.find("^Age")
+        browser.keys("Tab", "Enter")
+        browser.keys("62", literal=True)
+        browser.keys("Enter")
+        browser.find("^Agree")
+        browser.keys("Tab", "Enter")  # its first choice, "Yes"
+        browser.find("Next")
+        browser.keys("Enter")
+        browser.wait_for("Words")
+        browser.find("^Words")
+        browser.keys("Tab", "Enter")
+        browser.keys(token, literal=True)
+        browser.keys("Enter")
+        browser.find("Send and finish")
+        browser.keys("Enter")
+        browser.wait_for("Show me a withdrawal code")
+        browser.find("Show me a withdrawal code")
+        browser.keys("Enter")
+        withdrawal = _w3m_code(browser, "Your withdrawal code")
+    finally:
+        browser.close()
+    # Then the store holds that response exactly as sent
+    assert _responses_with(live_server, research_key, token) == [
+        {"age": 62, "agree": "yes", "words": token}
+    ]
+    withdrawn_before = _opened(live_server, research_key).withdrawn
+    # When a new w3m follows "Withdraw my answers" from the start page, types the code and confirms
+    browser = W3m(f"{live_server.url}/?lang=en", "codes-w3m-withdraw")
+    try:
+        browser.wait_for("Withdraw my answers")
+        browser.find("Withdraw my answers")
+        browser.keys("Enter")
+        browser.wait_for("Withdrawal code")
+        browser.find("Withdrawal code")
+        browser.keys("Tab", "Enter")
+        browser.keys(" ".join(withdrawal), literal=True)
+        browser.keys("Enter", "Tab", "Enter")  # then the button after the field
+        browser.wait_for("Yes, withdraw my answers")
+        browser.find("Yes, withdraw my answers")
+        browser.keys("Enter")
+        done = browser.wait_for("Your answers are withdrawn")
+    finally:
+        browser.close()
+    # Then export leaves that response out (and only that one)
+    assert "Your answers are withdrawn" in flat(done)
+    assert _responses_with(live_server, research_key, token) == []
+    assert _opened(live_server, research_key).withdrawn == withdrawn_before + 1
