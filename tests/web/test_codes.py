@@ -4,6 +4,7 @@ page, a withdrawal stores a sealed tombstone, and export leaves the withdrawn re
 
 from __future__ import annotations
 
+import base64
 import random
 from dataclasses import replace
 from urllib.parse import urlencode
@@ -14,7 +15,7 @@ import pytest
 from helpseek.codes import word_list
 from helpseek.data import unseal_store
 from helpseek.settings import Settings
-from helpseek.store import open_store
+from helpseek.store import Tombstone, open_store, unseal_record
 from helpseek.web import create_app
 from helpseek.web.i18n import load_catalogue
 
@@ -186,8 +187,19 @@ def test_withdrawal__code_on_request__confirm__tombstone__export_leaves_the_resp
     confirm = enter(respondent, "/withdraw", code_of(shown))
     assert confirm.status == 200 and says(confirm, "withdraw_confirm_heading")
     assert set(confirm.hidden) == {"confirm"} and code_of(shown) not in confirm.html
+    again = enter(respondent, "/withdraw", code_of(shown))  # the same code, a second page
+    assert again.hidden["confirm"] != confirm.hidden["confirm"]
     done = press(respondent, confirm)
     assert done.status == 200 and says(done, "withdrawn_text")
+    # And neither confirmation page showed the check value the offline side matches to the
+    # response (the tombstone carries it sealed), in bytes or in hex
+    with open_store(settings.database_url) as store:
+        (tombstone,) = store.iter_tombstones()
+    check = Tombstone.from_json(unseal_record(tombstone.sealed, research_key.identity)).withdrawal
+    for page in (confirm, again):
+        value = page.hidden["confirm"]
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        assert bytes.fromhex(check)[:8] not in raw and check[:16] not in page.html
     # Then export leaves out every page of that response, and says how many were withdrawn
     store = open_store(settings.database_url)
     try:

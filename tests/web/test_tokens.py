@@ -1,16 +1,23 @@
-"""The hidden-field token: MAC'd, expiring, and the server secret persisted with 0600 permissions."""
+"""The hidden-field token: MAC'd, expiring, and the server secret persisted with 0600 permissions.
+The withdrawal confirmation: encrypted, so its text reveals nothing (issue 14)."""
 
 from __future__ import annotations
 
+import base64
+import secrets
 import stat
+import struct
 
 import pytest
 
 from helpseek.web.tokens import (
+    Confirmation,
     Token,
     TokenError,
     TokenExpiredError,
+    decode_confirmation,
     decode_token,
+    encode_confirmation,
     encode_token,
     load_or_create_secret,
     new_nonce,
@@ -74,3 +81,34 @@ def test_secret__damaged_file__is_refused(tmp_path) -> None:
     path.write_bytes(b"short")
     with pytest.raises(ValueError, match="not a helpseek server secret"):
         load_or_create_secret(path)
+
+
+def _raw(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_confirmation__reveals_no_lookup_check_or_time__and_differs_each_time() -> None:
+    confirmation = Confirmation(secrets.token_bytes(16), secrets.token_bytes(32), 1_000)
+    texts = [encode_confirmation(confirmation, SECRET) for _ in range(3)]
+    for text in texts:
+        raw = _raw(text)
+        # Nothing of what it carries is readable: not the lookup or check value, not any 4-byte
+        # piece of them (in bytes or hex), not the time it was made
+        pieces = [v[i : i + 4] for v in (confirmation.lookup, confirmation.check)
+                  for i in range(len(v) - 3)]  # fmt: skip
+        assert not any(p in raw or p.hex().encode() in text.encode() for p in pieces)
+        assert struct.pack(">Q", 1_000) not in raw and b"\x00" * 6 not in raw
+        assert decode_confirmation(text, SECRET, now=1_010, lifetime_s=60) == confirmation
+    assert len(set(texts)) == 3  # two pages for one code cannot be told to be the same code
+
+
+@pytest.mark.parametrize("position", [0, 20, 60, 100, 125])
+def test_confirmation__one_character_changed_or_other_secret__is_refused(position: int) -> None:
+    text = encode_confirmation(Confirmation(b"l" * 16, b"c" * 32, 1_000), SECRET)
+    changed = text[:position] + ("A" if text[position] != "A" else "B") + text[position + 1 :]
+    with pytest.raises(TokenError):
+        decode_confirmation(changed, SECRET, now=1_010, lifetime_s=60)
+    with pytest.raises(TokenError):
+        decode_confirmation(text, b"o" * 32, now=1_010, lifetime_s=60)
+    with pytest.raises(TokenExpiredError):
+        decode_confirmation(text, SECRET, now=1_100, lifetime_s=60)

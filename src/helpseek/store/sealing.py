@@ -231,6 +231,20 @@ def open_session_state(key: bytes, blob: bytes) -> bytes:
         raise SessionStateError("session state could not be opened") from error
 
 
+def seal_short(key: bytes, plaintext: bytes) -> bytes:
+    """Encrypt a short value of fixed size with a server-held key (XSalsa20-Poly1305 SecretBox,
+    random nonce, no padding: callers seal one fixed layout). Two seals of one value differ."""
+    return bytes(nacl.secret.SecretBox(key).encrypt(plaintext))
+
+
+def open_short(key: bytes, blob: bytes) -> bytes:
+    """The value sealed by `seal_short`; raises SessionStateError on a wrong key or tampering."""
+    try:
+        return bytes(nacl.secret.SecretBox(key).decrypt(blob))
+    except (nacl.exceptions.CryptoError, ValueError, TypeError) as error:
+        raise SessionStateError("value could not be opened") from error
+
+
 @dataclass(frozen=True)
 class CodeKeys:
     """What argon2id derives from a respondent code: the `lookup` the store keys a row by, and

@@ -16,6 +16,8 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from helpseek.store import SessionStateError, open_short, seal_short
+
 _VERSION = 1
 _LAYOUT = struct.Struct(">B16s32s16sQ")  # version, session id, session key, nonce, issued at (s)
 NONCE_BYTES = 16
@@ -79,9 +81,9 @@ def decode_token(text: str, secret: bytes, now: int, lifetime_s: int) -> Token:
     return Token(session_id, session_key, nonce, issued_at)
 
 
-_CONFIRM_VERSION = 3
+_CONFIRM_VERSION = 4
 _CONFIRM_LAYOUT = struct.Struct(">B16s32sQ")  # version, lookup, check value, issued
-_CONFIRM_DOMAIN = b"helpseek/withdraw-confirm/1"
+_CONFIRM_DOMAIN = b"helpseek/withdraw-confirm/2"
 
 
 @dataclass(frozen=True)
@@ -96,29 +98,29 @@ class Confirmation:
 
 
 def encode_confirmation(confirmation: Confirmation, secret: bytes) -> str:
-    """The confirmation as URL-safe text for a hidden field, MAC'd with a key from the secret."""
+    """The confirmation as URL-safe text for a hidden field, encrypted (SecretBox, random nonce)
+    with a key derived from the server secret: the page, a saved copy of it or a log of the form
+    post shows neither the check value (which the offline side matches to the response) nor the
+    lookup, and two confirmation pages for one code carry unrelated values."""
     payload = _CONFIRM_LAYOUT.pack(
         _CONFIRM_VERSION,
         confirmation.lookup,
         confirmation.check,
         confirmation.issued_at,
     )
-    mac = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(payload + mac).decode("ascii").rstrip("=")
+    sealed = seal_short(_confirm_key(secret), payload)
+    return base64.urlsafe_b64encode(sealed).decode("ascii").rstrip("=")
 
 
 def decode_confirmation(text: str, secret: bytes, now: int, lifetime_s: int) -> Confirmation:
     """The confirmation from its text; TokenError (bad or altered), TokenExpiredError (too old)."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as error:
-        raise TokenError("not a confirmation") from error
-    if len(raw) != _CONFIRM_LAYOUT.size + _MAC_BYTES:
+        payload = open_short(_confirm_key(secret), raw)
+    except (ValueError, TypeError, SessionStateError) as error:
+        raise TokenError("not a confirmation of this server") from error
+    if len(payload) != _CONFIRM_LAYOUT.size:
         raise TokenError("wrong length")
-    payload, mac = raw[: _CONFIRM_LAYOUT.size], raw[_CONFIRM_LAYOUT.size :]
-    expected = hmac.new(_confirm_key(secret), payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(mac, expected):
-        raise TokenError("MAC does not match")
     version, lookup, check, issued_at = _CONFIRM_LAYOUT.unpack(payload)
     if version != _CONFIRM_VERSION:
         raise TokenError("unknown confirmation version")
