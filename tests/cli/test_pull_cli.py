@@ -110,14 +110,18 @@ def test_export_of_an_archive_after_three_pulls__equals_export_of_a_store_never_
         f"sqlite:///{folder / n}.db" for n in ("never", "collector", "archive")
     )
     runner = CliRunner()
+    said: list[str] = []
     # Given the same arrivals stored in one store never pulled, and on a collector pulled each day
-    # (purged, then only copied, then purged again)
-    for (records, tombstones), on, purge in zip(_phases(folder), DAYS, (True, False, True)):
+    # (only copied, then only copied again: the second reads only that day's rows, then purged)
+    for (records, tombstones), on, purge in zip(_phases(folder), DAYS, (False, False, True)):
         _store(never, on, records, tombstones)
         _store(collector, on, records, tombstones)
         args = ["pull", "--db", collector, "--into", archive, "--batch-size", "2"]
         result = runner.invoke(app, args + (["--purge"] if purge else []))
         assert result.exit_code == 0, result.stderr
+        said.append(result.stdout)
+    # (the second day's pull read that day's 4 records only, not the 4 pulled the day before)
+    assert "records: 4 read, 4 copied, 0 already in the archive" in said[1], said[1]
     assert "tombstones: 1 read, 1 copied, 0 already in the archive, 1 verified (SHA-256), 1 " \
         "purged from the collector" in result.stdout  # fmt: skip
     # Then the collector holds nothing, and the two exports are byte for byte the same

@@ -22,6 +22,7 @@ from helpseek.store import (
     PageRecord,
     ResearchKeypair,
     StoredRecord,
+    TableCount,
     Tombstone,
     new_record_id,
     open_store,
@@ -159,13 +160,22 @@ def test_pull_without_purge__marks_pulled__a_later_purge_removes_only_what_was_v
         kept = pull(store_c, store_a, purge=False, batch_size=4)
         assert (kept.records.read, kept.records.copied, kept.records.removed) == (9, 9, 9)
         assert contents(collector) == first == contents(archive)
-        # New records arrive; a pull with purge copies those and purges everything verified
+        # Pulled again at once: nothing is read, nothing copied (the pull is incremental)
+        progress: list[tuple[int, int]] = []
+        again = pull(store_c, store_a, purge=False, batch_size=4, progress=lambda *d: progress.append(d))
+        assert (again.records, again.tombstones) == (TableCount(), TableCount()) and not progress
+        # New records arrive; a pull without purge reads and copies only those
         second = fill(collector, research_key, 6, 1, date(2026, 12, 2))
+        new = pull(store_c, store_a, purge=False, batch_size=4)
+        assert new.records == TableCount(read=6, copied=6, verified=6, removed=6)
+        assert new.tombstones == TableCount(read=1, copied=1, verified=1, removed=1)
+        assert contents(collector) == second == contents(archive)
+        # Then a pull with purge verifies everything again and purges it
         purged = pull(store_c, store_a, purge=True, batch_size=4)
-    assert (purged.records.read, purged.records.copied, purged.records.already) == (15, 6, 9)
+    assert (purged.records.read, purged.records.copied, purged.records.already) == (15, 0, 15)
     assert (purged.tombstones.copied, purged.tombstones.already, purged.tombstones.removed) == (
-        1,
-        1,
+        0,
+        2,
         2,
     )
     assert contents(archive) == second and contents(collector) == {t: {} for t in TABLES}

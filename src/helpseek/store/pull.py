@@ -3,7 +3,8 @@ archive, batch by batch, each batch verified before the collector lets go of it 
 
 One batch, in this order:
 
-1. read up to `batch_size` rows after the last id from the collector;
+1. read up to `batch_size` rows after the last id from the collector (without `purge`, only rows
+   not marked pulled: a second pull reads and copies only what arrived since the first);
 2. insert them into the archive, skipping ids the archive holds already, and commit;
 3. read them back from the archive and compare every row's SHA-256 with the collector's;
 4. only then delete them from the collector (`purge`) or mark them pulled (`pulled_on`), and commit.
@@ -76,7 +77,7 @@ def pull(
         raise InputError([problem("PULL-003", size=batch_size)])
     if _same_store(collector, archive):
         raise InputError([problem("PULL-001", url=collector.url)])
-    total = collector.count_records() + collector.count_tombstones()
+    total = sum(_to_read(collector, table, purge) for table in (sealed_records, tombstones))
     done = 0
 
     def advance(rows: int) -> None:
@@ -105,7 +106,7 @@ def _pull_table(
     total = TableCount()
     after = 0
     while True:
-        rows = _read_batch(collector, table, after, batch_size)
+        rows = _read_batch(collector, table, after, batch_size, unpulled_only=not purge)
         if not rows:
             return total
         copied = _copy(archive, table, rows)
@@ -116,10 +117,18 @@ def _pull_table(
         advance(len(rows))
 
 
-def _read_batch(store: Store, table: sa.Table, after: int, size: int) -> list[dict[str, Any]]:
+def _read_batch(
+    store: Store, table: sa.Table, after: int, size: int, *, unpulled_only: bool
+) -> list[dict[str, Any]]:
+    """The next rows after id `after`; without purge only those not pulled yet (a pull copies
+    what arrived since the last one), with purge all of them (each verified again before it is
+    deleted)."""
+    where = [table.c.id > after]
+    if unpulled_only:
+        where.append(table.c.pulled_on.is_(None))
     query = (
         sa.select(table.c.id, table.c.sealed, table.c.stored_on)
-        .where(table.c.id > after)
+        .where(*where)
         .order_by(table.c.id)
         .limit(size)
     )
@@ -127,6 +136,14 @@ def _read_batch(store: Store, table: sa.Table, after: int, size: int) -> list[di
         return [
             {"id": int(i), "sealed": bytes(s), "stored_on": d} for i, s, d in conn.execute(query)
         ]
+
+
+def _to_read(store: Store, table: sa.Table, purge: bool) -> int:
+    query = sa.select(sa.func.count()).select_from(table)
+    if not purge:
+        query = query.where(table.c.pulled_on.is_(None))
+    with store._engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def _copy(archive: Store, table: sa.Table, rows: list[dict[str, Any]]) -> int:
