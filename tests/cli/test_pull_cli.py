@@ -5,9 +5,11 @@ status counts by day without a key (issue 14)."""
 from __future__ import annotations
 
 import csv
+import json
 from datetime import date
 from pathlib import Path
 
+import lxml.html
 import pytest
 from typer.testing import CliRunner
 
@@ -174,18 +176,68 @@ def test_pull_and_status__missing_collector__exit_1_store_010_nothing_created(fo
     assert not (folder / "nope.db").exists() and not (folder / "a.db").exists()
 
 
-def test_analyze__says_how_many_responses_export_left_out_as_withdrawn(folder: Path) -> None:
+def _analyze_and_report(folder: Path, data: Path) -> tuple[str, dict, str]:  # type: ignore[type-arg]
+    """Run `analyze` then `report` on an exported data file: (analyze's stderr without white
+    space, results.json, the report's text without tags and white space)."""
+    spec = folder / "spec.yaml"
+    spec.write_text("outcomes: [{name: stop, positive: [yes]}]\n")
+    out = folder / f"results-{data.stem}"
+    result = CliRunner().invoke(
+        app, ["analyze", "--data", str(data), "--spec", str(spec),
+              "--instrument", str(folder / "form.md"), "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    html = folder / f"report-{data.stem}.html"
+    report = CliRunner().invoke(app, ["report", "--results", str(out), "--out", str(html)])
+    assert report.exit_code == 0, report.stderr
+    text = lxml.html.fromstring(html.read_bytes()).text_content()
+    # (rich wraps long lines wherever it likes: compare without white space)
+    results = json.loads((out / "results.json").read_text())
+    return "".join(result.stderr.split()), results, "".join(text.split())
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize("withdrawn", [1, 0])
+def test_analyze_and_report__state_how_many_responses_export_left_out_as_withdrawn(
+    folder: Path, withdrawn: int
+) -> None:
+    # Given an export of a store where one response was withdrawn (or none: no tombstone)
+    never = f"sqlite:///{folder / 'never.db'}"
+    for (records, tombstones), on in zip(_phases(folder), DAYS, strict=True):
+        _store(never, on, records, tombstones[:withdrawn])
+    _export(folder, never, "data.csv")
+    rows = (folder / "data.csv").read_text().splitlines()
+    assert len(rows) - 1 == 4 - withdrawn  # r1..r4, less the withdrawn r1
+    # When it is analysed and reported
+    said, results, report = _analyze_and_report(folder, folder / "data.csv")
+    # Then analyze, results.json and the report's methods all give the number, 0 included
+    expected = f"{folder / 'data.csv'}: {4 - withdrawn} responses; {withdrawn} withdrawn by " \
+        "their respondents were left out at export (codebook)"  # fmt: skip
+    assert _squeezed(expected) in said
+    assert [i["withdrawn"] for i in results["inputs"]] == [withdrawn]
+    sentence = "Responses withdrawn by their respondents (withdrawal codes) and left out at " \
+        f"export: n = {withdrawn}."  # fmt: skip
+    assert _squeezed(sentence) in report
+
+
+def test_analyze_and_report__no_codebook_says__withdrawn_count_not_known_never_0(
+    folder: Path,
+) -> None:
+    # Given data whose export does not say how many were withdrawn (codebook without the count,
+    # as before withdrawal codes existed)
     never = f"sqlite:///{folder / 'never.db'}"
     for (records, tombstones), on in zip(_phases(folder), DAYS, strict=True):
         _store(never, on, records, tombstones)
-    _export(folder, never, "data.csv")
-    spec = folder / "spec.yaml"
-    spec.write_text("outcomes: [{name: stop, positive: [yes]}]\n")
-    result = CliRunner().invoke(
-        app, ["analyze", "--data", str(folder / "data.csv"), "--spec", str(spec),
-              "--instrument", str(folder / "form.md"), "--out", str(folder / "results")],
-    )  # fmt: skip
-    # (rich wraps long lines wherever it likes: compare without white space)
-    said = "".join(result.stderr.split())
-    expected = f"{folder / 'data.csv'}: 3 responses; 1 withdrawn by their respondents were left out"
-    assert "".join(expected.split()) in said
+    _export(folder, never, "old.csv")
+    book = folder / "old.codebook.json"
+    content = json.loads(book.read_text())
+    del content["withdrawn"]
+    book.write_text(json.dumps(content))
+    said, results, report = _analyze_and_report(folder, folder / "old.csv")
+    assert _squeezed("how many were withdrawn by their respondents is not known") in said
+    assert [i["withdrawn"] for i in results["inputs"]] == [None]
+    assert _squeezed("left out at export: not known for old.csv") in report
+    assert "n=0." not in report.split("withdrawalcodes")[1][:40]

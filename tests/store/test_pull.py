@@ -162,7 +162,9 @@ def test_pull_without_purge__marks_pulled__a_later_purge_removes_only_what_was_v
         assert contents(collector) == first == contents(archive)
         # Pulled again at once: nothing is read, nothing copied (the pull is incremental)
         progress: list[tuple[int, int]] = []
-        again = pull(store_c, store_a, purge=False, batch_size=4, progress=lambda *d: progress.append(d))
+        again = pull(
+            store_c, store_a, purge=False, batch_size=4, progress=lambda *d: progress.append(d)
+        )
         assert (again.records, again.tombstones) == (TableCount(), TableCount()) and not progress
         # New records arrive; a pull without purge reads and copies only those
         second = fill(collector, research_key, 6, 1, date(2026, 12, 2))

@@ -97,7 +97,23 @@ def analyze(
     run_or_exit(lambda: write_outputs(result, out, data, used, resolve_spec(spec)))
     for note in result.notes:
         stderr.print(f"note: {note}", markup=False)
+    for path, frame in zip(data, frames, strict=True):
+        stderr.print(f"{path}: {len(frame):,} responses; {_withdrawn_words(path)}.", markup=False)
     typer.echo(str(out / "results.json"))
+
+
+def _withdrawn_words(path: Path) -> str:
+    """How many responses export left out as withdrawn (issue 14), from the codebook; said to be
+    not known, never 0, when no codebook records it."""
+    from helpseek.data import withdrawn_of
+
+    withdrawn = withdrawn_of(path)
+    if withdrawn is None:
+        return (
+            "how many were withdrawn by their respondents is not known (no codebook says: an "
+            "export from before withdrawal codes, or not an export)"
+        )
+    return f"{withdrawn:,} withdrawn by their respondents were left out at export (codebook)"
 
 
 def write_outputs(
@@ -111,13 +127,14 @@ def write_outputs(
     tables under OUT/tables/; returns the path of results.json. `helpseek demo` writes its
     analyses with this too."""
     from helpseek.analysis import write_results
+    from helpseek.data import withdrawn_of
     from helpseek.report import write_tables
     from helpseek.report.labels import labels_for_data
 
-    provenance = {
-        "inputs": [{"path": str(p), "sha256": _sha256(p)} for p in data],
-        "spec_sha256": _sha256(spec_path),
-    }
+    # "withdrawn": how many responses export left out as withdrawn (issue 14), None when the
+    # data file's codebook does not say (no codebook, or an export from before withdrawals)
+    inputs = [{"path": str(p), "sha256": _sha256(p), "withdrawn": withdrawn_of(p)} for p in data]
+    provenance = {"inputs": inputs, "spec_sha256": _sha256(spec_path)}
     labels = labels_for_data(list(data), list(forms)).to_dict()
     write_results(result, out, provenance, labels)
     write_tables(out)
@@ -129,17 +146,10 @@ def _read_and_screen(
 ) -> tuple[pd.DataFrame, Instrument | None]:
     """One data file with its quality flags added and identifying free text redacted, and the
     questionnaire it was collected with (when known)."""
-    from helpseek.data import read_table, withdrawn_of
+    from helpseek.data import read_table
     from helpseek.quality import options_for, screen
 
     table = read_table(path)
-    withdrawn = withdrawn_of(path)
-    if withdrawn:  # none, or an export made before issue 14 (which does not say)
-        stderr.print(
-            f"{path}: {len(table):,} responses; {withdrawn:,} withdrawn by their respondents were "
-            "left out at export (codebook).",
-            markup=False,
-        )
     form = _instrument_for(table, forms)
     if form is None:
         stderr.print(

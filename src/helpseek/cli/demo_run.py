@@ -13,7 +13,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from helpseek.analysis import AnalysisResult, load_spec, resolve_spec, run_analy
 from helpseek.cli.analyze import write_outputs
 from helpseek.cli.demo import DEMO_N
 from helpseek.cli.demo_server import running_server
-from helpseek.data import assemble, read_table, unseal_all, write_dataset
+from helpseek.data import assemble, read_table, unseal_store, write_dataset
 from helpseek.instrument import Instrument, load_instrument
 from helpseek.problems import InputError, Location, problem
 from helpseek.quality import options_for, screen
@@ -226,16 +226,20 @@ def _export(out: Path, forms: dict[str, Instrument], identity: Any) -> dict[str,
     """Unseal every page with the private key; one dataset (.sav + .csv + codebook) per sample."""
     store = open_store(f"sqlite:///{out / 'responses.db'}")
     try:
-        records = unseal_all(store, identity)
+        unsealed = unseal_store(store, identity)
     finally:
         store.close()
+    records = unsealed.pages
+    # Withdrawals are counted per store, not per questionnaire: 0 for each sample only when the
+    # store held no tombstone at all, else not known per sample (the demo withdraws nothing)
+    nothing_withdrawn = unsealed.withdrawn == 0 and unsealed.unmatched_tombstones == 0
     written: dict[str, Path] = {}
     (out / "data").mkdir(exist_ok=True)
     for name, stem in ((MAIN, "main"), (PROGRAMME, "programme")):
         own = [r for r in records if r.form_id == name]
         if not own:
             continue
-        dataset = assemble(own, [forms[name]])
+        dataset = replace(assemble(own, [forms[name]]), withdrawn=0 if nothing_withdrawn else None)
         for suffix in (".sav", ".csv"):
             write_dataset(dataset, out / "data" / f"{stem}{suffix}")
         written[name] = out / "data" / f"{stem}.sav"

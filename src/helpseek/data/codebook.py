@@ -60,6 +60,11 @@ def withdrawn_of(data_path: Path) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _withdrawn_text(book: dict[str, Any]) -> str:
+    value = book.get("withdrawn")
+    return "not known" if not isinstance(value, int) or isinstance(value, bool) else str(value)
+
+
 def from_codebook(data: dict[str, Any]) -> list[Variable]:
     """The variables described by a codebook dict (raises KeyError/TypeError when malformed)."""
     if data.get("schema") != SCHEMA:
@@ -98,7 +103,7 @@ def to_markdown(book: dict[str, Any]) -> str:
         "",
         f"Questionnaires: {forms}. Labels in: {book['language']}.",
         "",
-        f"Responses withdrawn by their respondents and left out: {book.get('withdrawn', 0)}.",
+        f"Responses withdrawn by their respondents and left out: {_withdrawn_text(book)}.",
         "",
         "Missing codes in .sav (SPSS user-missing) and .dta (Stata extended missing):",
         "",

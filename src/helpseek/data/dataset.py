@@ -99,8 +99,9 @@ class Dataset:
     language: str
     instruments: tuple[tuple[str, str], ...]  # (form_id, version) of every questionnaire merged
     #: Responses their respondents withdrew (issue 14): left out of `frame`, counted here so the
-    #: codebook and the analysis's sample flow can say how many.
-    withdrawn: int = 0
+    #: codebook and the analysis can say how many; None when the maker of the dataset did not
+    #: count them (the codebook then says "not known", never 0).
+    withdrawn: int | None = None
 
     def variable(self, name: str) -> Variable:
         for variable in self.variables:

@@ -72,7 +72,9 @@ def methods_paragraphs(
     """
     spec = spec_of(results)
     words = list(steps) or [step_words(s["step"], spec, labels) for s in results["flow"]]
-    paragraphs = [_sample_sentence(results["flow"], words)]
+    sample = _sample_sentence(results["flow"], words)
+    withdrawn = withdrawn_sentence(results.get("inputs"))
+    paragraphs = [f"{sample} {withdrawn}" if withdrawn else sample]
     outcomes = _outcome_phrases(results, spec, labels)
     if outcomes:
         prevalence_methods = sorted(
@@ -114,6 +116,32 @@ def _sample_sentence(flow: Sequence[Mapping[str, Any]], words: Sequence[str]) ->
         )
         text += "."
     return text
+
+
+def withdrawn_sentence(inputs: object) -> str:
+    """How many responses were withdrawn by their respondents and left out at export (issue 14),
+    as results.json's inputs record it; a count that was not recorded is said to be not known,
+    never printed as 0. Empty when results.json lists no inputs (made outside `analyze`)."""
+    if not isinstance(inputs, list) or not inputs:
+        return ""
+    records = [r if isinstance(r, Mapping) else {} for r in inputs]
+    known = [r["withdrawn"] for r in records if _is_count(r.get("withdrawn"))]
+    lead = "Responses withdrawn by their respondents (withdrawal codes) and left out at export"
+    if len(known) == len(records):
+        return f"{lead}: n = {fmt_count(sum(known))}."
+    unknown = [
+        _file_name(str(r.get("path") or "input"))
+        for r in records
+        if not _is_count(r.get("withdrawn"))
+    ]
+    text = f"{lead}: not known for {', '.join(unknown)} (its export does not record it)"
+    if known:
+        text += f"; n = {fmt_count(sum(known))} in the other data files"
+    return text + "."
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _outcome_phrases(

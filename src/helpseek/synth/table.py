@@ -8,6 +8,7 @@ one module of synth that imports data and store.records; neither imports synth.)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from helpseek.data import Dataset, assemble
 from helpseek.instrument import Instrument
@@ -40,5 +41,7 @@ def to_dataset(
     instrument: Instrument,
     language: str | None = None,
 ) -> Dataset:
-    """One row per synthetic response (dataset contract), labels in `language`."""
-    return assemble(list(to_page_records(responses)), [instrument], language)
+    """One row per synthetic response (dataset contract), labels in `language`; synthetic
+    responses are never withdrawn (0, not "not known")."""
+    dataset = assemble(list(to_page_records(responses)), [instrument], language)
+    return replace(dataset, withdrawn=0)
