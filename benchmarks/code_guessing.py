@@ -7,10 +7,13 @@
 2. The real app in process (limits off): how many typed codes a second it answers when the code
    fails its 22-bit check (every random guess but one in ~2^21), and when it passes the check but
    is not live (one argon2id each), the two paths an online guesser meets.
-3. What that means with the default limits (per tor circuit per hour, per server process per
-   minute): guesses a day, and the expected time to hit any one of N live codes, online (the code
-   is 88 bits: 66 random bits + a 22-bit check keyed by the server secret) and offline with the
-   database AND the server secret file (one argon2id per guess against every live code at once).
+3. The server's code-check budget (shared by its workers through a file, web/code_budget.py):
+   what one take costs, against the in-memory per-circuit bucket in the same run.
+4. What that means with the default limits (made-up codes per tor circuit per hour; codes that
+   pass the check, one argon2id each, per minute over the whole server): guesses a day, how many
+   made-up codes a minute reach the budget at the server's full rate, and the expected time to
+   hit any one of N live codes, online (88 bits: 66 random bits + a 22-bit check keyed by the
+   server secret) and offline with the database AND the server secret file.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from helpseek.settings import Settings
 from helpseek.store import derive_code_keys, generate_research_keypair
 from helpseek.store.sealing import CODE_KDF_MEMLIMIT, CODE_KDF_OPSLIMIT
 from helpseek.web import create_app
+from helpseek.web.circuits import CircuitBuckets, CircuitLimit
+from helpseek.web.code_budget import SharedBudget
 
 CHECK_BITS_TOTAL = 22
 YEAR_S = 365.25 * 86400
@@ -92,6 +97,20 @@ async def time_attempts(folder: Path, attempts: int) -> tuple[float, float]:
     return rates[0], rates[1]
 
 
+def time_budget(folder: Path, n: int = 20_000) -> tuple[float, float]:
+    """Seconds per take: the shared file budget, and the in-memory per-circuit bucket."""
+    budget = SharedBudget(folder / "budget", per_minute=10**9, clock=time.time)
+    start = time.perf_counter()
+    for _ in range(n):
+        budget.take()
+    shared = (time.perf_counter() - start) / n
+    buckets = CircuitBuckets(CircuitLimit(per_minute=10**9, burst=10**9))
+    start = time.perf_counter()
+    for i in range(n):
+        buckets.allow(i % 100, time.monotonic())
+    return shared, (time.perf_counter() - start) / n
+
+
 def years(seconds: float) -> str:
     return f"{seconds / YEAR_S:.3g} years"
 
@@ -115,19 +134,34 @@ def main() -> None:
         f"{checked_rate:,.1f} codes/s that pass the check (one argon2id each); ratio "
         f"{wrong_rate / checked_rate:,.0f}x"
     )
-    defaults = Settings(database_url="", public_key_paths=(), instrument_names=())
-    per_day = defaults.code_attempts_per_minute * 60 * 24
-    per_circuit_day = defaults.code_attempts_per_circuit_per_hour * 24
-    n = args.live
-    online_s = 2 ** (SECRET_BITS + CHECK_BITS_TOTAL) / n / (per_day / 86400)
+    with tempfile.TemporaryDirectory() as folder:
+        shared_s, memory_s = time_budget(Path(folder))
     print(
-        f"default limits: {per_circuit_day:,} guesses a day per circuit, {per_day:,} a day per "
-        f"server process (all circuits); one live code among {n:,} is hit after "
-        f"2^{SECRET_BITS + CHECK_BITS_TOTAL}/{n:,} guesses on average: {years(online_s)} at the "
-        "server's whole limit"
+        f"code-check budget shared by the workers (file + flock): {shared_s * 1e6:.1f} us a take; "
+        f"in-memory per-circuit bucket {memory_s * 1e6:.2f} us; ratio {shared_s / memory_s:,.0f}x; "
+        f"against one argon2id: {shared_s / kdf_s:.5f}x"
     )
-    unlimited_s = 2 ** (SECRET_BITS + CHECK_BITS_TOTAL) / n / wrong_rate
-    print(f"with the limits off, at {wrong_rate:,.0f} guesses/s: {years(unlimited_s)}")
+    defaults = Settings(database_url="", public_key_paths=(), instrument_names=())
+    per_circuit_day = defaults.code_attempts_per_circuit_per_hour * 24
+    budget_day = defaults.code_attempts_per_minute * 60 * 24
+    n = args.live
+    # A made-up code reaches the budget only if its 22-bit check matches for the right kind on a
+    # day the code would still work: resume_days + 1 dates (withdrawal: withdrawal_days + 1).
+    for kind, days in (("resume", defaults.resume_days), ("withdrawal", defaults.withdrawal_days)):
+        reach = (days + 1) / 2**CHECK_BITS_TOTAL
+        print(
+            f"made-up {kind} codes reach the budget with probability {reach:.2e}: "
+            f"{reach * wrong_rate * 60:.2f} a minute at this process's full rate "
+            f"(budget {defaults.code_attempts_per_minute} a minute, all workers)"
+        )
+    online_s = 2 ** (SECRET_BITS + CHECK_BITS_TOTAL) / n / wrong_rate
+    print(
+        f"default limits: {per_circuit_day:,} codes a day per circuit (right or wrong), "
+        f"{budget_day:,} argon2id checks a day for the whole server (all workers); made-up codes "
+        f"are not limited over the server: one live code among {n:,} is hit after "
+        f"2^{SECRET_BITS + CHECK_BITS_TOTAL}/{n:,} guesses on average: {years(online_s)} at "
+        f"{wrong_rate:,.0f} guesses/s"
+    )
     offline_s = 2**SECRET_BITS / n * kdf_s
     print(
         f"offline, with the database AND the server secret: 2^{SECRET_BITS}/{n:,} argon2id "

@@ -409,6 +409,10 @@ catalogue: dict[str, str] = {
     "that may be tried.",
     "WEB-027": "--warn-unpulled-days {value} is negative. Pass 0 (no warning) or the age in days "
     "after which unpulled records are worth a warning in the log.",
+    "WEB-028": "helpseek serve cannot open the file that shares the code-check budget between its "
+    "workers, {path}: {reason}. It lives next to the server secret (--secret-file): make that "
+    "folder writable for the server's user, or pass --code-attempts-per-minute 0 to turn the "
+    "budget off.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

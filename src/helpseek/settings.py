@@ -61,9 +61,10 @@ class Settings:
     # later"; a withdrawal code for this many days after the response ended.
     resume_days: int = 7
     withdrawal_days: int = 30
-    # Codes typed (to continue or withdraw): per tor circuit per hour, and over the whole server
-    # per minute; more get a calm 429 page. Each code that passes its 22-bit check costs one
-    # argon2id derivation (benchmarks/code_guessing.py measures what an attacker can do).
+    # Codes typed (to continue or withdraw): per tor circuit per hour (every code), and codes that
+    # pass their 22-bit check (one argon2id each) per minute over the whole server, all workers
+    # together; more get a calm 429 page (benchmarks/code_guessing.py measures what an attacker
+    # can do).
     code_attempts_per_circuit_per_hour: int = 20
     code_attempts_per_minute: int = 60
     # Warn in the log when sealed records older than this many days have not been pulled off the

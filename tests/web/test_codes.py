@@ -140,7 +140,30 @@ def test_resume__wrong_other_kind_expired_or_used_codes__calm_pages_that_store_n
     assert {p.page_id for p in stored_records(settings, research_key)} == {"first", "words"}
 
 
-def test_resume__guessed_at_rate__refused_with_a_calm_429_before_any_check(
+def test_pause_then_go_on_in_the_old_tab__the_code_brings_back_where_the_session_is(
+    respondent: Respondent, settings: Settings, research_key
+) -> None:
+    # Given a respondent who typed an age, pressed "Continue later", then went back to the old
+    # tab (its page still carries the token) and sent the page with other answers
+    first = respondent.start("en", "/survey/tokens")
+    code = code_of(respondent.send({"age": "3x"}, action="later"))
+    respondent.page = first
+    assert respondent.send({"age": "52", "agree": "no"}).names == ("words",)
+    # When the code is typed later
+    respondent.open("/?lang=en")
+    back = enter(respondent, "/resume", code)
+    # Then it shows where the session is now (not the paused page or its draft), and what is
+    # stored is what was sent, once
+    assert back.status == 200 and back.names == ("words",)
+    assert respondent.send({"words": "tokenbeta"}).status == 200
+    pages = stored_records(settings, research_key)
+    assert sorted((p.page_id, dict(p.answers)) for p in pages) == [
+        ("first", {"age": 52, "agree": "no"}),
+        ("words", {"words": "tokenbeta"}),
+    ]
+
+
+def test_code_budget__wrong_codes_never_use_it__checked_codes_share_it_between_workers(
     tmp_path, public_key_file, token_form, clock: Clock, portal
 ) -> None:
     settings = Settings(
@@ -150,22 +173,37 @@ def test_resume__guessed_at_rate__refused_with_a_calm_429_before_any_check(
         secret_key_file=tmp_path / "web.secret",
         code_attempts_per_minute=5,
     )
-    app = create_app(settings, clock=clock, rng=random.Random(3))
-    client = InProcessClient(app, portal)
+    # Two apps on one secret file: two worker processes of one server
+    apps = [create_app(settings, clock=clock, rng=random.Random(n)) for n in (3, 4)]
+    clients = [InProcessClient(app, portal) for app in apps]
     try:
-        respondent = Respondent(client)
-        code = code_of(pause_on_first_page(respondent, typed="30"))
-        guesses = [enter(respondent, "/resume", f"guess {n}") for n in range(5)]
-        assert [g.status for g in guesses] == [422] * 5
-        # The sixth attempt within the minute is refused, even with the right code
-        refused = enter(respondent, "/resume", code)
-        assert refused.status == 429 and says(refused, "code_too_many")
-        # A minute later the right code works
-        clock.now += 60
-        assert enter(respondent, "/resume", code).names == ("age", "agree")
+        first, second = (Respondent(client) for client in clients)
+        code = code_of(pause_on_first_page(first, typed="30"))
+        withdrawal = code_of(press(second, finish(second)))
+        # Given a guesser typing made-up codes on both workers: each fails the 22-bit check,
+        # costs no argon2id, and does not take from the server's budget
+        guesses = [enter(r, "/resume", f"guess {n}") for n in range(40) for r in (first, second)]
+        assert {g.status for g in guesses} == {422}
+        # Then the real code still works
+        assert enter(second, "/resume", code).names == ("age", "agree")
+        # When codes that pass the check (each one argon2id) arrive on either worker, 5 a minute
+        # are checked over both together, resume and withdrawal alike; the 6th is refused
+        checked = [enter(first, "/resume", code), enter(second, "/withdraw", withdrawal),
+                   enter(second, "/resume", code), enter(first, "/withdraw", withdrawal)]  # fmt: skip
+        assert [c.status for c in checked] == [200] * 4
+        refused = [enter(r, path, c) for r, path, c in
+                   ((first, "/resume", code), (second, "/withdraw", withdrawal))]  # fmt: skip
+        assert [r.status for r in refused] == [429, 429]
+        assert says(refused[0], "code_too_many") and says(refused[1], "code_too_many")
+        # And 12 s later (5 a minute) one more is checked, on either worker
+        clock.now += 12
+        assert enter(second, "/resume", code).names == ("age", "agree")
+        assert enter(first, "/resume", code).status == 429
     finally:
-        client.close()
-        app.state.survey.store.close()
+        for client, app in zip(clients, apps, strict=True):
+            client.close()
+            app.state.survey.store.close()
+    assert (tmp_path / "web.secret.code-budget").stat().st_mode & 0o777 == 0o600
 
 
 def test_withdrawal__code_on_request__confirm__tombstone__export_leaves_the_response_out(
@@ -290,3 +328,20 @@ def test_settings__out_of_range__refused_at_startup(settings: Settings) -> None:
         with pytest.raises(InputError) as refused:
             create_app(bad)
         assert refused.value.problems[0].code in {"WEB-025", "WEB-026", "WEB-027"}
+
+
+def test_code_budget_file_cannot_be_opened__web_028_at_startup__or_budget_off(
+    settings: Settings,
+) -> None:
+    from helpseek.problems import InputError
+
+    # Given something that is not a file where the budget file goes (next to the secret)
+    budget = settings.secret_key_file.with_name(settings.secret_key_file.name + ".code-budget")
+    budget.mkdir()
+    with pytest.raises(InputError) as refused:
+        create_app(settings)
+    [found] = refused.value.problems
+    assert found.code == "WEB-028" and str(budget) in found.message
+    # With the budget turned off the server starts
+    app = create_app(replace(settings, code_attempts_per_minute=0))
+    app.state.survey.store.close()

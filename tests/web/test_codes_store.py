@@ -105,3 +105,56 @@ def test_database_copy__holds_no_code_no_check_value_and_no_link(
     with open_store(database_url) as store:
         opened = unseal_store(store, research_key.identity)
     assert (opened.withdrawn, opened.unmatched_tombstones) == (1, 0)
+
+
+def _sessions_and_resume_rows(url: str) -> tuple[set[tuple], list[tuple]]:  # type: ignore[type-arg]
+    """Every session_states row and every resume_codes row, with PostgreSQL's xmin (the writing
+    transaction) as the last value (None on SQLite)."""
+    xmin = ", xmin::text" if not url.startswith("sqlite") else ", NULL"
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            sessions = conn.execute(
+                sa.text(f"SELECT session_id, sealed, expires_on{xmin} FROM session_states")
+            )
+            resume = conn.execute(sa.text(f"SELECT lookup, expires_on{xmin} FROM resume_codes"))
+            return {tuple(r) for r in sessions}, [tuple(r) for r in resume]
+    finally:
+        engine.dispose()
+
+
+def test_pause__writes_no_session_row__resume_row_shares_no_transaction_or_date_with_one(
+    tmp_path: Path, public_key_file, token_form, portal, database_url: str
+) -> None:
+    settings = replace(
+        make_settings(tmp_path, public_key_file, str(token_form)), database_url=database_url
+    )
+    app = create_app(settings, clock=Clock(), rng=random.Random(11))
+    client = InProcessClient(app, portal)
+    try:
+        # Given three respondents on the first page, one of whom goes on to the second
+        respondents = [Respondent(client) for _ in range(3)]
+        for respondent in respondents:
+            respondent.start("en", "/survey/tokens")
+        respondents[2].send({"age": "30", "agree": "yes"})
+        before, _ = _sessions_and_resume_rows(database_url)
+        # When one of them presses "Continue later" (with a value typed on the page)
+        paused = respondents[0].send({"age": "41"}, action="later")
+        assert paused.status == 200 and len(code_of(paused).split()) == 8
+        after, resume_rows = _sessions_and_resume_rows(database_url)
+        # Then no session row was written (same rows, same bytes, same transactions)...
+        assert after == before and len(after) == 3
+        # ... the resume row was written in a transaction of its own (PostgreSQL's xmin)...
+        [(_lookup, expires_on, resume_xmin)] = resume_rows
+        assert resume_xmin is None or resume_xmin not in {row[3] for row in after}
+        # ... and its date is the date of every session state written that day: no column
+        # singles out the paused session
+        assert {row[2] for row in after} == {expires_on}
+        # And the code still brings back the page as it was typed
+        respondents[0].open("/?lang=en")
+        back = enter(respondents[0], "/resume", code_of(paused))
+        assert back.names == ("age", "agree")
+        assert 'value="41"' in back.html
+    finally:
+        client.close()
+        app.state.survey.store.close()

@@ -109,7 +109,8 @@ def serve(
     code_attempts_per_minute: int = typer.Option(
         Settings.code_attempts_per_minute,
         "--code-attempts-per-minute",
-        help="Codes the whole server checks per minute, all circuits together. 0 turns it off.",
+        help="Codes that pass their check (one argon2id each) the whole server looks up per "
+        "minute, all circuits and all workers together; made-up codes do not count. 0 turns it off.",
     ),
     warn_unpulled_days: int = typer.Option(
         Settings.warn_unpulled_days,

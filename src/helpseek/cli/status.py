@@ -38,7 +38,8 @@ def status(
         f"tombstones: {found.tombstones:,}"
     )
     typer.echo(
-        f"open sessions: {found.open_sessions:,} (in progress, or finished less than a day ago); "
+        f"session states: {found.open_sessions:,} (in progress, paused or finished in the last "
+        "--resume-days; sealed, they look alike); "
         f"paused with a resume code: {found.paused_sessions:,}"
     )
     typer.echo(f"oldest record not pulled: {_age(found.oldest_unpulled, today)}")

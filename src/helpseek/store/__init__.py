@@ -16,7 +16,6 @@ from helpseek.store.keyfiles import load_private_key, load_public_keys, write_re
 from helpseek.store.pull import PullResult, TableCount, pull
 from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, Tombstone, is_filler
 from helpseek.store.sealing import (
-    CODE_PAD_FLOOR_BYTES,
     CodeKeys,
     Recipients,
     ResearchIdentity,
@@ -43,7 +42,6 @@ from helpseek.store.sealing import (
 from helpseek.store.status import DayCount, StoreStatus, oldest_unpulled, store_status
 
 __all__ = [
-    "CODE_PAD_FLOOR_BYTES",
     "FILLER_JSON",
     "CodeKeys",
     "DayCount",

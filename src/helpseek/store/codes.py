@@ -29,6 +29,14 @@ class ResumeRow:
     expires_on: date
 
 
+def insert_resume(conn: Connection, row: ResumeRow) -> None:
+    conn.execute(
+        sa.insert(resume_codes).values(
+            lookup=row.lookup, sealed=row.sealed, expires_on=row.expires_on
+        )
+    )
+
+
 def get_resume(conn: Connection, lookup: bytes, today: date) -> bytes | None:
     """The sealed row of a code that has not expired, or None."""
     blob = conn.execute(

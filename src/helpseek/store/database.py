@@ -146,11 +146,9 @@ class Store:
         update: SessionUpdate,
         add: Sequence[StoredRecord] = (),
         drop: Sequence[int] = (),
-        resume: ResumeRow | None = None,
     ) -> bool:
         """Move one session to its next state and, in the same transaction, store the records
-        `add`, delete the records `drop` (spent fillers) and store the `resume` row of a paused
-        session (issue 14); durable when it returns True.
+        `add` and delete the records `drop` (spent fillers); durable when it returns True.
 
         Compare-and-set: when the session's stored state is no longer `update.replaces` (another
         submission of the same page moved it first, or it expired), or a new session's id is
@@ -175,9 +173,14 @@ class Store:
             tuple((r.record_id, r.sealed.data) for r in add),
             tuple(drop),
             self._stored_on(),
-            resume,
         )
         return self._steps.save(step)
+
+    def insert_resume(self, row: ResumeRow) -> None:
+        """Store a paused session's resume row, in a transaction of its own: the session's own
+        row is not written when it is paused, so nothing ties the two (issue 14)."""
+        with self._writing() as conn:
+            codes.insert_resume(conn, row)
 
     def get_resume(self, lookup: bytes) -> bytes | None:
         """The sealed row of a resume code that has not expired, or None."""

@@ -54,8 +54,6 @@ CODE_KDF_OPSLIMIT = 3
 CODE_KDF_MEMLIMIT = 64 * 1024 * 1024
 CODE_KDF_CONCURRENCY = 2
 CODE_LOOKUP_BYTES = 16
-#: A resume code's row holds a session id and key: 1 KiB pads it with room to spare.
-CODE_PAD_FLOOR_BYTES = 1024
 _CODE_DERIVATIONS = threading.BoundedSemaphore(CODE_KDF_CONCURRENCY)
 
 

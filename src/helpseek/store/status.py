@@ -30,8 +30,8 @@ class DayCount:
 
 @dataclass(frozen=True)
 class StoreStatus:
-    """A store at a glance. `open_sessions` counts sessions in progress or finished less than a
-    day ago (the two look alike: their states are sealed); `paused_sessions` counts resume codes
+    """A store at a glance. `open_sessions` counts session states not expired yet: in progress,
+    paused or finished within the last `resume_days` (they look alike: their states are sealed); `paused_sessions` counts resume codes
     that still work; `size_bytes` is None where it cannot be read."""
 
     url: str

@@ -18,14 +18,11 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from helpseek.store.codes import ResumeRow
-
 
 @dataclass(frozen=True)
 class Step:
     """One session step as rows: the state to move to (and the state it replaces, None to
-    create the session), the records to add, the record ids to delete, and the row of a paused
-    session's resume code ("Continue later", issue 14)."""
+    create the session), the records to add and the record ids to delete."""
 
     session_id: str
     blob: bytes
@@ -34,7 +31,6 @@ class Step:
     records: tuple[tuple[int, bytes], ...]
     drop: tuple[int, ...]
     stored_on: date
-    resume: ResumeRow | None = None
 
 
 @dataclass(eq=False)
@@ -121,7 +117,6 @@ _SQLITE_SWAP = (
 )
 _SQLITE_ADD = "INSERT INTO sealed_records (id, sealed, stored_on) VALUES (?, ?, ?)"
 _SQLITE_DROP = "DELETE FROM sealed_records WHERE id = ?"
-_SQLITE_RESUME = "INSERT INTO resume_codes (lookup, sealed, expires_on) VALUES (?, ?, ?)"
 
 
 def _apply_sqlite(connection: Any, step: Step) -> bool:
@@ -138,9 +133,6 @@ def _apply_sqlite(connection: Any, step: Step) -> bool:
         return False
     connection.executemany(_SQLITE_ADD, [(i, b, stored_on) for i, b in step.records])
     connection.executemany(_SQLITE_DROP, [(i,) for i in step.drop])
-    if step.resume is not None:
-        row = step.resume
-        connection.execute(_SQLITE_RESUME, (row.lookup, row.sealed, row.expires_on.isoformat()))
     return True
 
 
@@ -161,17 +153,6 @@ _ADD_AND_DROP = """
 )
 SELECT count(*) FROM moved
 """
-#: With a paused session's resume row, written only if the session moved (issue 14).
-_RESUME = """
-, resumed AS (
-    INSERT INTO resume_codes (lookup, sealed, expires_on)
-    SELECT %(r_lookup)s::bytea, %(r_sealed)s::bytea, %(r_expires_on)s::date
-    WHERE EXISTS (SELECT 1 FROM moved)
-    RETURNING 1
-)
-SELECT count(*) FROM moved
-"""
-_FINAL_SELECT = "\nSELECT count(*) FROM moved\n"
 _SWAP = (
     """
 WITH moved AS (
@@ -212,12 +193,5 @@ class OneStatement:
             "drop": list(step.drop),
         }
         sql = _CREATE if step.replaces is None else _SWAP
-        if step.resume is not None:
-            sql = sql.removesuffix(_FINAL_SELECT) + _RESUME
-            parameters |= {
-                "r_lookup": step.resume.lookup,
-                "r_sealed": step.resume.sealed,
-                "r_expires_on": step.resume.expires_on,
-            }
         with self._engine.connect() as conn:
             return bool(conn.exec_driver_sql(sql, parameters).scalar_one())

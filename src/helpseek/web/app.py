@@ -97,9 +97,7 @@ def create_app(
     )
     app.state.survey = survey
     app.state.renderer = renderer
-    app.state.code_attempts = CodeAttempts(
-        settings.code_attempts_per_circuit_per_hour, settings.code_attempts_per_minute, clock
-    )
+    app.state.code_attempts = CodeAttempts(settings.code_attempts_per_circuit_per_hour, clock)
     return app
 
 

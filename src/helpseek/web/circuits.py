@@ -69,11 +69,12 @@ class CircuitBuckets:
 
 
 class CodeAttempts:
-    """How many codes may be typed (to continue or to withdraw): per tor circuit, when tor says
-    which circuit a request came on, and over the whole server. In this process's memory only;
-    a rate of 0 turns that limit off (issue 14).
+    """How many codes one tor circuit may type (to continue or to withdraw), right or wrong, when
+    tor says which circuit a request came on. In this process's memory only; 0 turns it off.
+    The whole server's budget counts only the codes that pass their check and cost an argon2id
+    derivation, shared by every worker (web/code_budget.py; issue 14).
 
-    >>> attempts = CodeAttempts(per_circuit_per_hour=4, per_minute=0, clock=lambda: 0.0)
+    >>> attempts = CodeAttempts(per_circuit_per_hour=4, clock=lambda: 0.0)
     >>> scope = {"type": "http", "extensions": {"helpseek.circuit": 7}}
     >>> [attempts.allow(scope) for _ in range(3)]
     [True, False, False]
@@ -82,7 +83,6 @@ class CodeAttempts:
     def __init__(
         self,
         per_circuit_per_hour: int,
-        per_minute: int,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         # A respondent mistypes a few times at most: a quarter of the hour's attempts at once.
@@ -93,19 +93,13 @@ class CodeAttempts:
             if per_circuit_per_hour > 0
             else None
         )
-        self._server = (
-            CircuitBuckets(CircuitLimit(per_minute, max(1, per_minute))) if per_minute > 0 else None
-        )
         self._clock = clock
 
     def allow(self, scope: Scope) -> bool:
-        """Take one attempt for this request's circuit and for the server; False: refuse it."""
-        now = self._clock()
+        """Take one attempt for this request's circuit; False: refuse it."""
         circuit = circuit_of(scope)
         circuits = self._circuits
-        if circuits is not None and circuit is not None and not circuits.allow(circuit, now):
-            return False
-        return self._server is None or self._server.allow(0, now)
+        return circuits is None or circuit is None or circuits.allow(circuit, self._clock())
 
 
 class CircuitThrottleMiddleware:

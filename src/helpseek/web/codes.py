@@ -17,13 +17,12 @@ import json
 import random
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from helpseek.codes import Code, CodeKind, code_parts, new_code, read_code, uses_words
 from helpseek.collect import FormError
 from helpseek.instrument.model import Instrument
 from helpseek.store import (
-    CODE_PAD_FLOOR_BYTES,
     ResumeRow,
     SessionStateError,
     StoredRecord,
@@ -34,6 +33,7 @@ from helpseek.store import (
     seal_page,
     seal_session_state,
 )
+from helpseek.web.code_budget import SharedBudget, budget_path
 from helpseek.web.sessions import Saved
 from helpseek.web.steps import (
     ShowCode,
@@ -72,10 +72,18 @@ class CodeDesk:
         #: a copy of the database without the secret file gives nothing to test a guess against.
         self.check_key = _derive(secret, b"helpseek/code-check/1")
         self._salt = _derive(secret, b"helpseek/code-kdf-salt/1")[:16]
+        #: Typed codes that pass their check (each costs an argon2id derivation), per minute over
+        #: every worker of this server: a file next to the server secret.
+        settings = survey.settings
+        self.budget = SharedBudget(
+            budget_path(settings.secret_key_file), settings.code_attempts_per_minute, survey.now
+        )
 
     def pause(self, saved: Saved, token: Token, fields: dict[str, list[str]]) -> Step:
-        """ "Continue later" on a questionnaire page: keep what the page holds, store the resume
-        row with the session's next state, and show the code once."""
+        """ "Continue later" on a questionnaire page: store the resume row, sealed with the code's
+        key, holding the session's id and key, the nonce it was paused at and what the page held;
+        show the code once. The session's own row is not written (every session state already
+        lives as long as a code), so nothing in the database says which session was paused."""
         survey, session = self.survey, saved.session
         try:
             draft = session.keep_draft(fields)
@@ -85,15 +93,13 @@ class CodeDesk:
         code = new_code("resume", today, self.check_key, session.language, self._rng)
         keys = derive_code_keys(code.kdf_input(), self._salt)
         until = today + timedelta(days=survey.settings.resume_days)
-        pointer = {"session": token.session_id.hex(), "key": token.session_key.hex()}
-        row = ResumeRow(keys.lookup, _seal(keys.key, pointer), until)
-        state = replace(saved, draft=draft)
-        expires = max(until, survey.session_expiry())
-        committed = survey.sessions.commit(
-            token.session_name, token.session_key, state, expires, replaces=saved.blob, resume=row
-        )
-        if not committed:  # another submission moved the session first: show where it is
-            return survey.current(token)
+        pointer = {
+            "session": token.session_id.hex(),
+            "key": token.session_key.hex(),
+            "paused": saved.expect.hex(),
+            "draft": {name: list(values) for name, values in draft.items()},
+        }
+        survey.store.insert_resume(ResumeRow(keys.lookup, _seal(keys.key, pointer), until))
         return self._show(code, until, session.instrument, session.language)
 
     def resume(self, text: str) -> Step:
@@ -106,6 +112,8 @@ class CodeDesk:
         )
         if refused is not None or code is None:
             return refused or ShowCodeEntry("resume", "code_wrong", 422)
+        if not self.budget.take():
+            return ShowCodeEntry("resume", "code_too_many", 429)
         keys = derive_code_keys(code.kdf_input(), self._salt)
         for _ in range(2):  # again after losing the race to mark it used (a double click)
             blob = survey.store.get_resume(keys.lookup)
@@ -116,6 +124,8 @@ class CodeDesk:
             saved = survey.load(token)
             if isinstance(saved, ShowMessage) or saved.session.is_finished:
                 return ShowCodeEntry("resume", "code_used", 410)
+            if pointer.get("paused") == saved.expect.hex():  # nothing was sent since the pause
+                saved = replace(saved, draft=_draft(pointer.get("draft")))
             if "used" in pointer:
                 # Used once: the same page again only while nothing was sent since (a double
                 # click, a lost reply); after that the code is spent.
@@ -155,6 +165,8 @@ class CodeDesk:
         refused = _refusal("withdrawal", code, today, until)
         if refused is not None or code is None or until is None:
             return refused or ShowCodeEntry("withdrawal", "code_wrong", 422)
+        if not self.budget.take():
+            return ShowCodeEntry("withdrawal", "code_too_many", 429)
         keys = derive_code_keys(code.kdf_input(), self._salt)
         if survey.store.is_withdrawn(keys.lookup):
             return ShowWithdrawn(already=True)
@@ -207,11 +219,19 @@ def _refusal(
     return None
 
 
-def _seal(key: bytes, pointer: dict[str, str]) -> bytes:
-    return seal_session_state(key, json.dumps(pointer).encode(), CODE_PAD_FLOOR_BYTES)
+def _seal(key: bytes, pointer: dict[str, Any]) -> bytes:
+    """A resume row's content, padded like a session state (4 KiB at least): its size does not
+    tell how much the paused page held."""
+    return seal_session_state(key, json.dumps(pointer).encode())
 
 
-def _open(key: bytes, blob: bytes | None) -> dict[str, str] | None:
+def _draft(raw: object) -> dict[str, tuple[str, ...]] | None:
+    if not isinstance(raw, dict):
+        return None
+    return {str(k): tuple(str(v) for v in values) for k, values in raw.items()}
+
+
+def _open(key: bytes, blob: bytes | None) -> dict[str, Any] | None:
     if blob is None:
         return None
     try:

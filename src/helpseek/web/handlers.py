@@ -113,8 +113,8 @@ async def withdrawal_code(request: Request) -> Response:
 async def _code_form(
     request: Request, kind: CodeKind, act: Callable[[Survey, str], Step]
 ) -> Response:
-    """A code form: shown on GET; on POST the code is checked, within the code-guessing limits
-    (per tor circuit and for the whole server) that `CodeAttempts` keeps."""
+    """A code form: shown on GET; on POST the code is checked, within the per-circuit limit that
+    `CodeAttempts` keeps (the whole server's budget is taken by `CodeDesk` before argon2id)."""
     _, renderer = _parts(request)
     language = request.query_params.get("lang")
     if request.method == "GET":

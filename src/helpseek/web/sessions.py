@@ -2,8 +2,8 @@
 resume code) carries, every change one compare-and-set on the sealed state it was read in.
 
 The envelope inside the seal holds the collect Session, the nonce the next POST must carry, the
-nonces already used, the ids of the response's unspent fillers (issue 12), and for a paused
-session the page's typed values, for a finished one its withdrawal code (issue 14).
+nonces already used, the ids of the response's unspent fillers (issue 12), and for a finished
+response its withdrawal code (issue 14). A paused page's typed values are in its resume row.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from datetime import date
 
 from helpseek.collect import Session, SessionStateError
 from helpseek.instrument.model import Instrument
+from helpseek.store import SessionStateError as SealedStateError
 from helpseek.store import (
-    ResumeRow,
     SessionUpdate,
     Store,
     StoredRecord,
     open_session_state,
     seal_session_state,
 )
-from helpseek.store import SessionStateError as SealedStateError
 from helpseek.web.steps import ShowMessage
 
 
@@ -43,13 +42,14 @@ class WithdrawalSeed:
 class Saved:
     """A session's state as stored (sealed), and the sealed blob it was read from.
 
-    `expect` is the nonce the next POST must carry; every page rendered from this state carries
-    it. `done` holds the nonce that moved the session here: a POST carrying it again (a double
-    click, a retry after a lost reply, a second tab) shows this state and stores nothing; any other
-    old nonce gets 409. `fillers` are the ids of this response's filler records that no page has
-    replaced yet. `draft` is what the page held when the respondent paused (shown on resume);
-    `withdrawal` the finished response's withdrawal code. `blob` is None for a session not stored
-    yet.
+        `expect` is the nonce the next POST must carry; every page rendered from this state carries
+        it. `done` holds the nonce that moved the session here: a POST carrying it again (a double
+        click, a retry after a lost reply, a second tab) shows this state and stores nothing; any other
+        old nonce gets 409. `fillers` are the ids of this response's filler records that no page has
+        replaced yet. `draft` is what the page held when the respondent paused, shown on resume (it is
+    kept in the resume row, never in the session's state);
+        `withdrawal` the finished response's withdrawal code. `blob` is None for a session not stored
+        yet.
     """
 
     session: Session
@@ -94,13 +94,12 @@ class Sessions:
         replaces: bytes | None,
         add: Sequence[StoredRecord] = (),
         drop: Sequence[int] = (),
-        resume: ResumeRow | None = None,
     ) -> bool:
         """Seal `state` with `key` and store it in place of `replaces` (compare-and-set), with the
-        records to add and drop and a paused session's resume row, all or nothing."""
+        records to add and drop, all or nothing."""
         blob = seal_session_state(key, json.dumps(_to_envelope(state)).encode("utf-8"))
         update = SessionUpdate(session_name, blob, expires_on, replaces)
-        return self.store.save(update, add, drop, resume)
+        return self.store.save(update, add, drop)
 
 
 def _to_envelope(state: Saved) -> dict[str, object]:
@@ -110,8 +109,6 @@ def _to_envelope(state: Saved) -> dict[str, object]:
         "done": [n.hex() for n in state.done],
         "fillers": list(state.fillers),
     }
-    if state.draft is not None:
-        envelope["draft"] = {name: list(values) for name, values in state.draft.items()}
     if state.withdrawal is not None:
         envelope["withdrawal"] = {
             "secret": f"{state.withdrawal.secret:x}",
@@ -123,13 +120,9 @@ def _to_envelope(state: Saved) -> dict[str, object]:
 def _from_envelope(envelope: dict[str, object], session: Session, blob: bytes) -> Saved:
     done = tuple(bytes.fromhex(n) for n in envelope["done"])  # type: ignore[attr-defined]
     fillers = tuple(int(f) for f in envelope.get("fillers", ()))  # type: ignore[attr-defined]
-    draft = envelope.get("draft")
-    kept = None
-    if isinstance(draft, dict):
-        kept = {str(k): tuple(str(v) for v in values) for k, values in draft.items()}
     seed = envelope.get("withdrawal")
     withdrawal = None
     if isinstance(seed, dict):
         withdrawal = WithdrawalSeed(int(seed["secret"], 16), date.fromisoformat(seed["issued_on"]))
     expect = bytes.fromhex(str(envelope["expect"]))
-    return Saved(session, expect, done, fillers, blob, kept, withdrawal)
+    return Saved(session, expect, done, fillers, blob, None, withdrawal)

@@ -227,8 +227,10 @@ class Survey:
         return ShowPage(render.session, view, text, render.notice_key, render.status)
 
     def session_expiry(self) -> date:
-        """A session's state lives one day past its page token (a paused one: its code's life)."""
-        return self.today() + timedelta(days=math.ceil(self.settings.token_lifetime_s / 86400))
+        """A session's state lives one day past its page token, and at least as long as a resume
+        code: every state, paused or not, gets the same date, so none stands out as paused."""
+        token_days = math.ceil(self.settings.token_lifetime_s / 86400)
+        return self.today() + timedelta(days=max(token_days, self.settings.resume_days))
 
     def _commit(self, token: Token, change: _Change, replaces: bytes | None) -> bool:
         return self.sessions.commit(
