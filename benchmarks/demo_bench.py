@@ -13,18 +13,12 @@ shared by both, so the sum of the two is what bounds `make demo`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import os
 import sqlite3
 import tempfile
-import time
-from collections.abc import Coroutine
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
-import aiohttp
+from serverload import static_load, timed
 
 from helpseek.cli.demo_server import running_server
 from helpseek.instrument import load_instrument
@@ -34,7 +28,6 @@ from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.http import drive
 
 FORM = "help_us_help_you"
-T = TypeVar("T")
 
 
 def main() -> None:
@@ -50,8 +43,10 @@ def main() -> None:
         settings = _settings(Path(folder))
         with running_server(settings, 1.0, Path(folder) / "server.log", args.workers) as server:
             group = server.pid  # the server is its own process group (with its workers)
-            static, static_cpu = _timed(group, _static(server.base_url, args))
-            result, cpu = _timed(
+            static, static_cpu = timed(
+                group, static_load(server.base_url, args.concurrency, args.seconds)
+            )
+            result, cpu = timed(
                 group, drive(server.base_url, form, draw, concurrency=args.concurrency)
             )
         records, size = _store_size(Path(folder) / "responses.db")
@@ -83,40 +78,6 @@ def _store_size(database: Path) -> tuple[int, int]:
     return int(records), database.stat().st_size
 
 
-@dataclass(frozen=True)
-class _Cpu:
-    """Wall seconds, and CPU seconds of the server's processes and of this driver."""
-
-    wall: float
-    server: float
-    driver: float
-
-
-def _timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, _Cpu]:
-    server_before, driver_before = _group_cpu(group), time.process_time()
-    started = time.perf_counter()
-    value = asyncio.run(work)
-    wall = time.perf_counter() - started
-    return value, _Cpu(wall, _group_cpu(group) - server_before, time.process_time() - driver_before)
-
-
-async def _static(base_url: str, args: argparse.Namespace) -> int:
-    stop = time.monotonic() + args.seconds
-    counts = [0] * args.concurrency
-
-    async def one(slot: int) -> None:
-        connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(base_url, connector=connector) as client:
-            while time.monotonic() < stop:
-                async with client.get("/static/style.css") as response:
-                    await response.read()
-                    response.raise_for_status()
-                counts[slot] += 1
-
-    await asyncio.gather(*(one(k) for k in range(args.concurrency)))
-    return sum(counts)
-
-
 def _settings(folder: Path) -> Settings:
     public = folder / "public.key"
     public.write_text(generate_research_keypair().public_key + "\n")
@@ -126,21 +87,6 @@ def _settings(folder: Path) -> Settings:
         (FORM,),
         secret_key_file=folder / "server.secret",
     )
-
-
-def _group_cpu(group: int) -> float:
-    """User + system CPU seconds of every live process in the process group."""
-    total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:  # field 5 (pgrp), counted after the command name
-            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-    return total
 
 
 if __name__ == "__main__":

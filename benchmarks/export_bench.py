@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rows import Row, core_scaling, emit, usable_cores
+from serverload import cpu_seconds, process_stats
 
 if TYPE_CHECKING:
     from helpseek.store import ResearchIdentity
@@ -213,16 +214,11 @@ class _ChildrenCpu(threading.Thread):
         self._done = threading.Event()
 
     def run(self) -> None:
-        parent, ticks = os.getpid(), os.sysconf("SC_CLK_TCK")
+        parent = os.getpid()
         while not self._done.wait(0.05):
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                        fields = stat.read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == parent:  # ppid; utime + stime follow
-                    self.seconds[int(pid)] = (int(fields[11]) + int(fields[12])) / ticks
+            for pid, fields in process_stats():
+                if int(fields[1]) == parent:
+                    self.seconds[pid] = cpu_seconds(fields)
 
     def stop(self) -> None:
         self._done.set()

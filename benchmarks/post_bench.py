@@ -20,18 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import tempfile
-import time
-from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
-from demo_bench import _group_cpu
 from rows import Row, core_scaling, emit, usable_cores
 from scaling_bench import new_database, serving, throwaway_postgres
+from serverload import server_group, static_load, timed
 
 from helpseek.instrument import load_instrument
 from helpseek.store import generate_research_keypair
@@ -39,7 +35,6 @@ from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.http import drive
 
 FORM = "help_us_help_you"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -90,11 +85,11 @@ def main() -> None:
 
 
 def _measure(url: str, store: str, workers: int, form: Any, draw: Any, args: Any) -> Run:
-    group = _server_group(url)
+    group = server_group(url)
     warm, measured = draw.respondents[: args.clients], draw.respondents[args.clients :]
     asyncio.run(drive(url, form, draw, concurrency=args.clients, respondents=warm))
-    static, static_cpu = _timed(group, _static(url, args.clients, args.seconds))
-    result, post_cpu = _timed(
+    static, static_cpu = timed(group, static_load(url, args.clients, args.seconds))
+    result, post_cpu = timed(
         group, drive(url, form, draw, concurrency=args.clients, respondents=measured)
     )
     requests = result.pages + 2 * len(measured)  # + each respondent's landing page and consent
@@ -156,49 +151,6 @@ def _rows(runs: list[Run], clients: int, ceiling: float) -> None:
                 f"{most.post_cpu_ms:.1f} ms with {most.workers}",
             )
         )
-
-
-@dataclass(frozen=True)
-class _Cpu:
-    wall: float
-    server: float
-    driver: float
-
-
-def _timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, _Cpu]:
-    server_before, driver_before = _group_cpu(group), time.process_time()
-    started = time.perf_counter()
-    value = asyncio.run(work)
-    wall = time.perf_counter() - started
-    return value, _Cpu(wall, _group_cpu(group) - server_before, time.process_time() - driver_before)
-
-
-async def _static(url: str, clients: int, seconds: float) -> int:
-    stop = time.monotonic() + seconds
-    counts = [0] * clients
-
-    async def one(slot: int) -> None:
-        connector = aiohttp.TCPConnector(limit=1)
-        async with aiohttp.ClientSession(url, connector=connector) as client:
-            while time.monotonic() < stop:
-                async with client.get("/static/style.css") as response:
-                    await response.read()
-                    response.raise_for_status()
-                counts[slot] += 1
-
-    await asyncio.gather(*(one(k) for k in range(clients)))
-    return sum(counts)
-
-
-def _server_group(url: str) -> int:
-    """The process group of the server listening at `url` (serving() starts it as a leader)."""
-    port = url.rsplit(":", 1)[1]
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with contextlib.suppress(OSError):
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"serve" in command and port.encode() in command:
-                return os.getpgid(int(pid))
-    raise RuntimeError(f"no server process for {url}")
 
 
 if __name__ == "__main__":

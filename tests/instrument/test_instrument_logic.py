@@ -277,3 +277,39 @@ def test_check_page__hidden_questions_are_not_checked(form) -> None:
     # Given a 70-year-old, the "more" group is hidden, so its required question is not checked
     best_page = next(p for p in form.pages if p.id == "best")
     assert check_page(form, best_page, {"age": 70}) == {}
+
+
+# --- reuse of computed states (issue 16) ------------------------------------------------------------
+
+
+def test_compute_state__made_in_one_thread__reused_in_another_and_equal_to_a_fresh_one(
+    form,
+) -> None:
+    import threading
+
+    from helpseek.instrument import logic
+
+    answers = {"age": 20, "uses": "yes", "dep": "often", "anx": "often"}
+    made: list[object] = []
+    thread = threading.Thread(target=lambda: made.append(compute_state(form, dict(answers))))
+    thread.start()
+    thread.join()
+    reused = compute_state(form, dict(reversed(answers.items())))  # same answers, other order
+    fresh = logic._compute_state(form, answers, None, None)
+    assert reused is made[0]
+    assert (
+        dict(reused.values) == dict(fresh.values) == {**answers, "both": "yes", "twice": "yesyes"}
+    )
+    assert dict(reused.relevant) == dict(fresh.relevant)
+    other = compute_state(form, {**answers, "anx": "never"})
+    assert other.values["both"] == "no" and not other.is_relevant("why")
+
+
+def test_compute_state__keeps_a_bounded_number_of_states(form) -> None:
+    from helpseek.instrument import logic
+
+    for age in range(logic._RECENT_STATES + 50):
+        compute_state(form, {"age": 16 + age})
+    assert len(logic._RECENT) == logic._RECENT_STATES
+    first, last = compute_state(form, {"age": 16}), compute_state(form, {"age": 16})
+    assert first is last and first.values == {"age": 16, "both": "no", "twice": "nono"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -122,16 +122,23 @@ def compute_state(
     """Relevance of every question and the values a dataset row holds, from the answers so far.
 
     An irrelevant question's answer is dropped and evaluates as empty in later expressions.
-    The result is immutable; one page submission asks for the same state several times (collect,
-    check_page, the next page's view), so the last few results of each thread are reused.
+    The result is immutable, and a page submission asks for states that were computed before:
+    the state without the page is the one the previous submission ended with (usually in another
+    worker thread), and the state with it is asked again by check_page and the next page's view.
+    So the last `_RECENT_STATES` results of the process are reused, whichever thread made them.
     """
-    key = (_answers_key(answers), today, language)
-    recent: deque[tuple[Instrument, Hashable, FormState]] = _recent_states()
-    for seen_instrument, seen_key, seen_state in recent:
-        if seen_instrument is instrument and seen_key == key:
-            return seen_state
+    key = (id(instrument), _answers_key(answers), today, language)
+    with _RECENT_LOCK:
+        seen = _RECENT.get(key)
+        if seen is not None and seen[0] is instrument:
+            _RECENT.move_to_end(key)
+            return seen[1]
     state = _compute_state(instrument, answers, today, language)
-    recent.append((instrument, key, state))
+    with _RECENT_LOCK:
+        _RECENT[key] = (instrument, state)
+        _RECENT.move_to_end(key)
+        while len(_RECENT) > _RECENT_STATES:
+            _RECENT.popitem(last=False)
     return state
 
 
@@ -161,15 +168,12 @@ def _answers_key(answers: Answers) -> Hashable:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in answers.items()))
 
 
-_per_thread = threading.local()
-_RECENT_STATES = 8
-
-
-def _recent_states() -> deque[tuple[Instrument, Hashable, FormState]]:
-    recent = getattr(_per_thread, "states", None)
-    if recent is None:
-        recent = _per_thread.states = deque(maxlen=_RECENT_STATES)
-    return recent
+#: States kept for reuse, across threads. They hold answers in plaintext, in memory only, as
+#: the previous per-thread caches did (8 in each of anyio's 40 worker threads, up to 320): one
+#: response in progress needs 2, so 256 serve more respondents at once than a worker has threads.
+_RECENT_STATES = 256
+_RECENT: OrderedDict[Hashable, tuple[Instrument, FormState]] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
 
 
 @dataclass

@@ -1,0 +1,89 @@
+"""What the server benchmarks share: the server's CPU read from /proc, a load timed with the server's
+and the driver's CPU, and the static-page load (`post_bench.py`, `demo_bench.py`, `export_bench.py`).
+
+A server started as the leader of its own process group (`scaling_bench.serving`,
+`helpseek.cli.demo_server.running_server`) is measured with all its workers by its group id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiohttp
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """Wall seconds of a load, and the CPU seconds of the server's processes and of this driver."""
+
+    wall: float
+    server: float
+    driver: float
+
+
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, fields of /proc/pid/stat after the command name) of every live process: fields[1] is
+    the parent's pid, fields[2] the process group, fields[11] and fields[12] utime and stime."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                yield int(pid), stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+
+
+def cpu_seconds(fields: list[str]) -> float:
+    """User + system CPU seconds in a process's /proc stat fields (from `process_stats`)."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu(group: int) -> float:
+    """User + system CPU seconds of every live process in the process group."""
+    return sum(cpu_seconds(fields) for _, fields in process_stats() if int(fields[2]) == group)
+
+
+def server_group(url: str) -> int:
+    """The process group of the `helpseek serve` listening at `url` (started as a group leader)."""
+    port = url.rsplit(":", 1)[1]
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"serve" in command and port.encode() in command:
+                return os.getpgid(int(pid))
+    raise RuntimeError(f"no server process for {url}")
+
+
+def timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, Cpu]:
+    """Run `work` (a load on the server of process group `group`); its value and what it cost."""
+    server_before, driver_before = group_cpu(group), time.process_time()
+    started = time.perf_counter()
+    value = asyncio.run(work)
+    wall = time.perf_counter() - started
+    return value, Cpu(wall, group_cpu(group) - server_before, time.process_time() - driver_before)
+
+
+async def static_load(url: str, clients: int, seconds: float) -> int:
+    """GET /static/style.css from `clients` connections at once for `seconds`: responses read."""
+    stop = time.monotonic() + seconds
+    counts = [0] * clients
+
+    async def one(slot: int) -> None:
+        connector = aiohttp.TCPConnector(limit=1)
+        async with aiohttp.ClientSession(url, connector=connector) as client:
+            while time.monotonic() < stop:
+                async with client.get("/static/style.css") as response:
+                    await response.read()
+                    response.raise_for_status()
+                counts[slot] += 1
+
+    await asyncio.gather(*(one(k) for k in range(clients)))
+    return sum(counts)
