@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from helpseek.instrument import (
@@ -10,6 +12,7 @@ from helpseek.instrument import (
     check_page,
     compute_state,
     instrument_from_markdown,
+    logic,
     parse_answer,
     visible_choices,
 )
@@ -285,10 +288,6 @@ def test_check_page__hidden_questions_are_not_checked(form) -> None:
 def test_compute_state__made_in_one_thread__reused_in_another_and_equal_to_a_fresh_one(
     form,
 ) -> None:
-    import threading
-
-    from helpseek.instrument import logic
-
     answers = {"age": 20, "uses": "yes", "dep": "often", "anx": "often"}
     made: list[object] = []
     thread = threading.Thread(target=lambda: made.append(compute_state(form, dict(answers))))
@@ -306,8 +305,6 @@ def test_compute_state__made_in_one_thread__reused_in_another_and_equal_to_a_fre
 
 
 def test_compute_state__keeps_a_bounded_number_of_states(form) -> None:
-    from helpseek.instrument import logic
-
     for age in range(logic._RECENT_STATES + 50):
         compute_state(form, {"age": 16 + age})
     assert len(logic._RECENT) == logic._RECENT_STATES
