@@ -14,7 +14,13 @@ import pytest
 from scipy import stats
 
 from helpseek.analysis import Predictor, build_design, fit_logistic
-from helpseek.analysis.profile import newton_logit, profile_interval
+from helpseek.analysis.profile import (
+    VERIFY_TOL,
+    check_bound,
+    newton_logit,
+    profile_interval,
+    profile_intervals,
+)
 from helpseek.analysis.venzon import venzon_moolgavkar
 
 MTCARS = Path(__file__).parent / "fixtures" / "outside" / "mtcars.csv"
@@ -103,12 +109,16 @@ def test_profile_interval__venzon_moolgavkar__same_bounds_as_the_bracketed_root(
     # Then both give the same verified bounds
     assert fast.notes == slow.notes == ()
     assert (fast.low, fast.high) == pytest.approx((slow.low, slow.high), rel=1e-9)
-    found = [
-        venzon_moolgavkar(X, y, np.ones(len(y)), full.params, covariance, j, target, d)
-        for target in [full.llf - stats.chi2.ppf(0.95, 1) / 2]
-        for d in (-1.0, 1.0)
-    ]
-    assert found == pytest.approx([slow.low, slow.high], rel=1e-9)
+    target = full.llf - stats.chi2.ppf(0.95, 1) / 2
+    information = _information(X, full.params)
+    for chord in (None, information):  # exact Newton, and the chord form from the information
+        points = [
+            venzon_moolgavkar(X, y, np.ones(len(y)), full.params, covariance, j, target, d,
+                              information=chord)
+            for d in (-1.0, 1.0)
+        ]  # fmt: skip
+        assert all(point is not None for point in points)
+        assert [p[j] for p in points] == pytest.approx([slow.low, slow.high], rel=1e-9)
 
 
 def test_profile_interval__venzon_moolgavkar_cannot_settle__the_root_search_still_answers() -> None:
@@ -123,3 +133,116 @@ def test_profile_interval__venzon_moolgavkar_cannot_settle__the_root_search_stil
     assert venzon_moolgavkar(X, y, np.ones(20), fit.params, covariance, 1, target, 1.0) is None
     bounds = profile_interval(X, y, fit.params, se, fit.llf, 1, covariance=covariance)
     assert bounds.high == np.inf and np.isfinite(bounds.low)
+
+
+def _bound_point(
+    X: np.ndarray, y: np.ndarray, j: int, direction: float
+) -> tuple[np.ndarray, float]:
+    """(the Venzon-Moolgavkar point of mtcars' bound, the target), both from the full fit."""
+    full = newton_logit(X, y)
+    covariance = np.linalg.inv(_information(X, full.params))
+    target = full.llf - stats.chi2.ppf(0.95, 1) / 2
+    point = venzon_moolgavkar(X, y, np.ones(len(y)), full.params, covariance, j, target, direction)
+    assert point is not None
+    return point, target
+
+
+@pytest.mark.parametrize("j", [0, 1, 2])
+def test_check_bound__right_point__verified_and_its_constrained_fit_is_the_cold_one(j: int) -> None:
+    # Given mtcars am ~ wt + hp and the point Venzon-Moolgavkar found for each upper bound
+    X, y = _mtcars()
+    point, target = _bound_point(X, y, j, 1.0)
+    estimate = newton_logit(X, y).params[j]
+    # When the warm check runs, then it accepts the bound
+    assert check_bound(X, y, np.ones(len(y)), point, j, target, estimate, 1.0)
+    # and its constrained fit (coefficient j held) is the cold fit on X without column j
+    warm = newton_logit(X, y, start=point, fixed=(j,))
+    cold = newton_logit(np.delete(X, j, axis=1), y, offset=point[j] * X[:, j])
+    assert warm.converged and cold.converged
+    assert warm.params[j] == point[j]
+    np.testing.assert_allclose(np.delete(warm.params, j), cold.params, rtol=1e-7)
+    assert warm.llf == pytest.approx(cold.llf, abs=1e-9)
+    assert abs(warm.llf - target) <= VERIFY_TOL
+
+
+@pytest.mark.parametrize("shift", [1e-4, -1e-4, 1e-6])
+def test_check_bound__bound_moved_off_the_root__rejected(shift: float) -> None:
+    # Given the verified upper bound of wt, moved by a little (a wrong bound fed to the check)
+    X, y = _mtcars()
+    point, target = _bound_point(X, y, 1, 1.0)
+    wrong = point.copy()
+    wrong[1] += shift
+    estimate = newton_logit(X, y).params[1]
+    # When the warm check runs on it, then it is rejected: its constrained optimum is off the target
+    assert not check_bound(X, y, np.ones(len(y)), wrong, 1, target, estimate, 1.0)
+
+
+def test_check_bound__other_coefficients_off_their_optimum__still_verified_by_the_fit() -> None:
+    # Given the right bound of wt but the other coefficients far from their constrained optimum
+    X, y = _mtcars()
+    point, target = _bound_point(X, y, 1, 1.0)
+    moved = point + np.array([0.5, 0.0, -0.01])
+    ones = np.ones(len(y))
+    estimate = newton_logit(X, y).params[1]
+    # (the log-likelihood at that point itself is far from the target: the check does not read it)
+    eta = X @ moved
+    assert abs(float(y @ eta - np.logaddexp(0.0, eta).sum()) - target) > 1.0
+    # When the warm check runs, then its Newton fit climbs to the constrained optimum and accepts
+    assert check_bound(X, y, ones, moved, 1, target, estimate, 1.0)
+
+
+def test_check_bound__bound_on_the_wrong_side_or_not_finite__rejected() -> None:
+    # Given the upper bound of wt offered as its lower bound, and a bound that is not a number
+    X, y = _mtcars()
+    point, target = _bound_point(X, y, 1, 1.0)
+    estimate = newton_logit(X, y).params[1]
+    ones = np.ones(len(y))
+    # Then neither is accepted
+    assert not check_bound(X, y, ones, point, 1, target, estimate, -1.0)
+    infinite = point.copy()
+    infinite[1] = np.inf
+    assert not check_bound(X, y, ones, infinite, 1, target, estimate, 1.0)
+
+
+def test_newton_logit__fixed_coefficients_at_zero__same_fit_as_without_their_columns() -> None:
+    # Given mtcars am ~ wt + hp and the model without hp
+    X, y = _mtcars()
+    reduced = newton_logit(X[:, :2], y)
+    # When hp's coefficient is held at 0 in the full design
+    held = newton_logit(X, y, start=np.array([0.0, 0.0, 0.0]), fixed=(2,))
+    # Then it is the same fit
+    assert held.converged and held.params[2] == 0.0
+    np.testing.assert_allclose(held.params[:2], reduced.params, rtol=1e-8)
+    assert held.llf == pytest.approx(reduced.llf, abs=1e-9)
+
+
+def test_profile_intervals__large_weighted_model__same_bounds_as_the_bracketed_root() -> None:
+    # Given 30,000 distinct weighted patterns (enough to solve the bounds on several threads)
+    rng = np.random.default_rng(16)
+    n = 30_000
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 3)), rng.random((n, 2)) < 0.3]).astype(
+        float
+    )
+    truth = np.array([-0.5, 0.8, -0.3, 0.05, 0.6, -1.0])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(X @ truth)))).astype(float)
+    w = rng.integers(1, 4, size=n).astype(float)
+    full = newton_logit(X, y, weights=w)
+    information = (
+        X * (w / (1 + np.exp(-(X @ full.params))) / (1 + np.exp(X @ full.params)))[:, None]
+    ).T @ X
+    covariance = np.linalg.inv(information)
+    se = np.sqrt(np.diag(covariance))
+    # When every bound is solved together (chord Venzon-Moolgavkar, warm checks, threads) and one
+    # by one by the constrained-fit root search with cold verification
+    fast = profile_intervals(X, y, full.params, se, full.llf, 0.95, w, covariance, information)
+    slow = [profile_interval(X, y, full.params, se, full.llf, j, 0.95, w) for j in range(6)]
+    # Then the bounds are the same, and each puts a cold constrained fit on the target
+    for j, (f, s) in enumerate(zip(fast, slow)):
+        assert f.notes == s.notes == ()
+        assert (f.low, f.high) == pytest.approx((s.low, s.high), rel=1e-9, abs=1e-12)
+        for b in (f.low, f.high):
+            cold = newton_logit(np.delete(X, j, axis=1), y, offset=b * X[:, j], weights=w)
+            assert (
+                cold.converged
+                and abs(cold.llf - (full.llf - stats.chi2.ppf(0.95, 1) / 2)) <= VERIFY_TOL
+            )

@@ -17,7 +17,8 @@ from scipy import special
 
 from helpseek.analysis.coding import Column, Design
 from helpseek.analysis.diagnostics import Diagnostics, diagnose
-from helpseek.analysis.profile import NewtonFit, newton_logit, profile_interval
+from helpseek.analysis.kernels import weighted_gram
+from helpseek.analysis.profile import NewtonFit, newton_logit, profile_intervals
 from helpseek.analysis.separation import separated_columns
 from helpseek.problems import InputError, problem
 
@@ -238,6 +239,7 @@ class _Fit:
     converged: bool
     warnings: tuple[str, ...] = ()
     missing_bounds: tuple[tuple[int, str], ...] = ()  # (column, "lower" | "upper") not found
+    covariance: np.ndarray | None = None  # ML fits: the inverse observed information
 
 
 def _fit_mle(
@@ -246,7 +248,7 @@ def _fit_mle(
     """The ML fit (profile.newton_logit on the weighted patterns) with SEs from the observed
     information, as statsmodels' Logit and R's glm, and Wald or profile intervals."""
     params = fit.params
-    covariance = _covariance(X, w, params)
+    information, covariance = _information(X, w, params)
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(covariance))
     notes = []
@@ -258,28 +260,25 @@ def _fit_mle(
     low, high = params - z * se, params + z * se
     missing_bounds: list[tuple[int, str]] = []
     if ci == "profile":
-        bounds = [
-            profile_interval(X, y, params, se, fit.llf, j, level, weights=w, covariance=covariance)
-            for j in range(X.shape[1])
-        ]
+        bounds = profile_intervals(X, y, params, se, fit.llf, level, w, covariance, information)
         low, high = np.array([b.low for b in bounds]), np.array([b.high for b in bounds])
         missing_bounds = [(j, side) for j, b in enumerate(bounds) for side in b.notes]
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * special.ndtr(-np.abs(params / se))  # stats.norm.sf
     return _Fit(
         "mle", ci, params, se, low, high, p, fit.llf, fit.llf, fit.converged,
-        tuple(notes), tuple(missing_bounds),
+        tuple(notes), tuple(missing_bounds), covariance,
     )  # fmt: skip
 
 
-def _covariance(X: np.ndarray, w: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """The inverse observed information (all NaN where the information is singular)."""
+def _information(X: np.ndarray, w: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The observed information and its inverse (all NaN where the information is singular)."""
     p = special.expit(X @ params)
-    information = (X * (w * p * (1 - p))[:, None]).T @ X
+    information = weighted_gram(X, w * p * (1 - p))
     try:
-        return np.linalg.inv(information)
+        return information, np.linalg.inv(information)
     except np.linalg.LinAlgError:
-        return np.full((X.shape[1], X.shape[1]), np.nan)
+        return information, np.full((X.shape[1], X.shape[1]), np.nan)
 
 
 #: firthmodels stops at a step and gradient below 1e-4 by default; on logistf's sex2 data that left
@@ -325,20 +324,40 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, w: np.ndarray, ci: str, level: floa
 
 def _factor_lr_p(design: Design, y: np.ndarray, w: np.ndarray, variable: str, fit: _Fit) -> float:
     """Likelihood-ratio p of dropping all columns of `variable` (penalised LR under Firth)."""
-    reduced = design.without(variable)
     df = len(design.indices(variable))
     if fit.method == "firth":
+        reduced = design.without(variable)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             counts = w.astype(np.int64)
             rows_X, rows_y = np.repeat(reduced.matrix, counts, axis=0), np.repeat(y, counts)
             fitted = FirthLogit(rows_y, rows_X).fit(pl=False, maxiter=100, **_FIRTH_TOLERANCE)
             llf_reduced = float(fitted.llf)
-    else:
-        keep = [i for i in range(len(design.columns)) if design.columns[i].variable != variable]
-        llf_reduced = newton_logit(reduced.matrix, y, start=fit.params[keep], weights=w).llf
+    else:  # the columns of `variable` held at 0 (no copy of X), from the quadratic approximation
+        dropped = design.indices(variable)
+        llf_reduced = newton_logit(
+            design.matrix, y, start=_reduced_start(fit, dropped), weights=w, fixed=dropped
+        ).llf
     statistic = max(2 * (fit.llf - llf_reduced), 0.0)
     return float(special.chdtrc(df, statistic))  # stats.chi2.sf
+
+
+def _reduced_start(fit: _Fit, dropped: list[int]) -> np.ndarray:
+    """The estimates with the `dropped` coefficients at 0 and the others moved to where the
+    quadratic approximation of the log-likelihood puts them (beta_keep - V_kd V_dd^-1 beta_d); the
+    plain estimates when the covariance is not known. Newton converges from any start (the
+    log-likelihood is concave): a closer start only saves iterations."""
+    start = fit.params.copy()
+    if fit.covariance is not None and np.all(np.isfinite(fit.covariance)):
+        V = fit.covariance
+        try:
+            start -= V[:, dropped] @ np.linalg.solve(
+                V[np.ix_(dropped, dropped)], fit.params[dropped]
+            )
+        except np.linalg.LinAlgError:
+            start = fit.params.copy()
+    start[dropped] = 0.0
+    return start
 
 
 def with_adjusted(result: LogisticResult, adjusted: Mapping[Column, float]) -> LogisticResult:

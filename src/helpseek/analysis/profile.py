@@ -4,25 +4,33 @@ For coefficient j, the constrained fit holds b_j fixed (as an offset) and maximi
 the interval ends are the roots of 2 (llf_hat - llf_profile(b_j)) = chi2_1(level). R's confint()
 interpolates a spline over a grid instead, so it is off the exact root by up to about 1e-4.
 
-Every bound is checked before it is returned (issue 11, defect 4): a constrained fit from a cold
-start must put the profile log-likelihood on the target within `VERIFY_TOL`, and the bound must lie
-on its side of the estimate. A bound that fails is searched again by bisection with cold-started
-fits; one that still fails is returned as NaN with a note, never as a wrong number.
+Every bound is checked before it is returned (issue 11, defect 4): a converged constrained fit
+must put the profile log-likelihood on the target within `VERIFY_TOL`, and the bound must lie on
+its side of the estimate. The fit starts from the Venzon-Moolgavkar point (`check_bound`, issue 16)
+or cold (every other path, and when that check fails). A bound that fails is searched again by
+bisection with cold-started fits; one that still fails is returned as NaN with a note, never as a
+wrong number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special, stats
 
-from helpseek.analysis.venzon import venzon_moolgavkar
+from helpseek.analysis.kernels import loglik, weighted_gram
+from helpseek.analysis.venzon import chord_points, venzon_moolgavkar
 
 #: |llf_profile(bound) - target| allowed at a verified bound (log-likelihood units; the deviance
 #: is twice this). The root itself is solved to ~1e-10; this leaves room for a cold refit.
 VERIFY_TOL = 1e-7
+#: Covariate patterns from which a model's bounds are solved on several threads (below it, the
+#: threads' start-up and the interpreter's lock cost more than the passes over X save).
+_THREADED_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -42,10 +50,13 @@ def newton_logit(
     max_iter: int = 200,
     tol: float = 1e-12,
     weights: np.ndarray | None = None,
+    fixed: Sequence[int] = (),
 ) -> NewtonFit:
     """Maximum likelihood by Newton-Raphson with step halving that never accepts a worse point.
 
     `weights` are prior (case) weights, as glm's `weights`: each row counts that many times.
+    The coefficients listed in `fixed` keep their values from `start` and the others are fitted: the
+    constrained fit of a profile, or (held at 0) a model without those columns, without copying X.
 
     Converged when the Newton decrement (the likelihood gain a full step promises) is below
     `tol * (1 + |llf|)`. The log-likelihood is concave, so from any start the accepted steps climb
@@ -55,6 +66,9 @@ def newton_logit(
     n, k = X.shape
     off = np.zeros(n) if offset is None else offset
     w = np.ones(n) if weights is None else weights
+    held = list(fixed)
+    if held and start is None:
+        raise ValueError("fixed coefficients need their values in `start`")
     beta = _initial(X, y, off, w) if start is None else np.asarray(start, dtype=float).copy()
     eta = X @ beta + off if k else off
     llf = _loglik_eta(y, eta, w)
@@ -63,7 +77,9 @@ def newton_logit(
     for _ in range(max_iter):
         p = special.expit(eta)
         grad = X.T @ (w * (y - p))
-        hess = (X * (w * p * (1 - p))[:, None]).T @ X
+        hess = weighted_gram(X, w * p * (1 - p))
+        if held:  # held coefficients have no score to zero and take no step
+            grad[held], hess[held, :], hess[:, held], hess[held, held] = 0.0, 0.0, 0.0, 1.0
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
@@ -89,7 +105,7 @@ def _initial(X: np.ndarray, y: np.ndarray, offset: np.ndarray, w: np.ndarray) ->
     weight = w * mu * (1 - mu)
     working = special.logit(mu) + (y - mu) / weight - offset
     try:  # the normal equations (cheap); least squares only when they are singular
-        return np.linalg.solve((X * weight[:, None]).T @ X, X.T @ (weight * working))
+        return np.linalg.solve(weighted_gram(X, weight), X.T @ (weight * working))
     except np.linalg.LinAlgError:
         root = np.sqrt(weight)
         return np.linalg.lstsq(X * root[:, None], working * root, rcond=None)[0]
@@ -119,7 +135,7 @@ def _halve_until_not_worse(
 
 def _loglik_eta(y: np.ndarray, eta: np.ndarray, w: np.ndarray) -> float:
     # log-likelihood of a Bernoulli model, stable for large |eta|
-    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
+    return loglik(y, eta, w)
 
 
 @dataclass(frozen=True)
@@ -141,35 +157,135 @@ def profile_interval(
     level: float = 0.95,
     weights: np.ndarray | None = None,
     covariance: np.ndarray | None = None,
+    information: np.ndarray | None = None,
 ) -> ProfileBounds:
     """The exact, verified profile-likelihood interval of coefficient j (either end may be +-inf).
 
     With `covariance` (the inverse information at `params`), each end is first sought by
-    Venzon-Moolgavkar's Newton on the full system (venzon.py: one Hessian per step). Otherwise, or
-    when that end is not verified, it is a root of g(b) = llf_profile(b) - target, found by Newton's
-    method safeguarded by bisection; g'(b) is the score of b_j at the constrained optimum (envelope
-    theorem), so every step costs one constrained fit, warm-started from the previous one. Every
-    end is verified by a cold constrained fit either way.
+    Venzon-Moolgavkar's Newton on the full system (venzon.py; with `information` too, its chord
+    form) and checked by `check_bound`, a constrained fit warm-started from the point found, or a
+    cold one when that check fails. Otherwise, or when that end is still not verified, it is a root
+    of g(b) = llf_profile(b) - target, found by Newton's method safeguarded by bisection; g'(b) is
+    the score of b_j at the constrained optimum (envelope theorem), so every step costs one
+    constrained fit, warm-started from the previous one, and the root is verified by a cold
+    constrained fit.
     """
     w = np.ones(len(y)) if weights is None else weights
     target = llf_hat - stats.chi2.ppf(level, 1) / 2
-    profile = _Profile(np.delete(X, j, axis=1), X[:, j], y, w, target)
-    estimate = float(params[j])
-    step = float(se[j]) if np.isfinite(se[j]) and se[j] > 0 else 1.0
-    start = np.delete(params, j)
-    ends, notes = [], []
-    for direction, side in ((-1.0, "lower"), (1.0, "upper")):
-        value = float("nan")
-        if covariance is not None:
-            found = venzon_moolgavkar(X, y, w, params, covariance, j, target, direction)
-            if found is not None and _verified(profile, found, estimate, direction):
-                value = found
-        if np.isnan(value):
-            value = _end(profile, estimate, step, direction, start)
-        if np.isnan(value):
-            notes.append(side)
-        ends.append(value)
-    return ProfileBounds(ends[0], ends[1], tuple(notes))
+    solved = _Solved(X, y, w, params, se, llf_hat, target, covariance, information)
+    return solved.interval(j, {})
+
+
+def profile_intervals(
+    X: np.ndarray,
+    y: np.ndarray,
+    params: np.ndarray,
+    se: np.ndarray,
+    llf_hat: float,
+    level: float = 0.95,
+    weights: np.ndarray | None = None,
+    covariance: np.ndarray | None = None,
+    information: np.ndarray | None = None,
+) -> list[ProfileBounds]:
+    """`profile_interval` of every coefficient, the same bounds; with `covariance` and
+    `information`, the Venzon-Moolgavkar points of all ends are first solved together
+    (venzon.chord_points), and each is still verified on its own."""
+    w = np.ones(len(y)) if weights is None else weights
+    target = llf_hat - stats.chi2.ppf(level, 1) / 2
+    solved = _Solved(X, y, w, params, se, llf_hat, target, covariance, information)
+    ends = [(j, d) for j in range(X.shape[1]) for d in (-1.0, 1.0)]
+    points: dict[tuple[int, float], np.ndarray | None] = {}
+    threads = _threads(len(y))
+    with ThreadPoolExecutor(threads) as pool:
+        if covariance is not None and information is not None:
+            share = -(-len(ends) // threads)
+            parts = [ends[i : i + share] for i in range(0, len(ends), share)]
+            found = pool.map(
+                lambda part: chord_points(
+                    X, y, w, params, covariance, information, llf_hat, target, part
+                ),
+                parts,
+            )
+            points = dict(zip(ends, [p for part in found for p in part]))
+        return list(pool.map(lambda j: solved.interval(j, points), range(X.shape[1])))
+
+
+def _threads(rows: int) -> int:
+    """Threads for the bounds of one model: numpy's matrix products and ufuncs release the GIL
+    on arrays this long, so the bounds of a large model use every core the process may run on."""
+    return min(len(os.sched_getaffinity(0)), 4) if rows >= _THREADED_ROWS else 1
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """A fitted model whose profile bounds are sought: the data, the fit and the target."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    params: np.ndarray
+    se: np.ndarray
+    llf_hat: float
+    target: float
+    covariance: np.ndarray | None
+    information: np.ndarray | None
+
+    def interval(self, j: int, points: dict[tuple[int, float], np.ndarray | None]) -> ProfileBounds:
+        """Both verified ends of coefficient j; `points` holds Venzon-Moolgavkar points found
+        beforehand (an end missing there, or None, is sought again here)."""
+        X, y, w, target = self.X, self.y, self.w, self.target
+        estimate = float(self.params[j])
+        profile: _Profile | None = None  # X without column j: a copy, made only when needed
+        ends, notes = [], []
+        for direction, side in ((-1.0, "lower"), (1.0, "upper")):
+            value = float("nan")
+            point = points.get((j, direction))
+            if point is None and self.covariance is not None:
+                point = venzon_moolgavkar(
+                    X, y, w, self.params, self.covariance, j, target, direction,
+                    information=self.information, llf_hat=self.llf_hat,
+                )  # fmt: skip
+            if point is not None and check_bound(X, y, w, point, j, target, estimate, direction):
+                value = float(point[j])
+            elif point is not None:
+                profile = profile or _Profile(np.delete(X, j, axis=1), X[:, j], y, w, target)
+                if _verified(profile, float(point[j]), estimate, direction):
+                    value = float(point[j])
+            if np.isnan(value):
+                profile = profile or _Profile(np.delete(X, j, axis=1), X[:, j], y, w, target)
+                se = self.se[j]
+                step = float(se) if np.isfinite(se) and se > 0 else 1.0
+                value = _end(profile, estimate, step, direction, np.delete(self.params, j))
+            if np.isnan(value):
+                notes.append(side)
+            ends.append(value)
+        return ProfileBounds(ends[0], ends[1], tuple(notes))
+
+
+def check_bound(
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    point: np.ndarray,
+    j: int,
+    target: float,
+    estimate: float,
+    direction: float,
+) -> bool:
+    """Whether b = point[j] is a verified profile bound of coefficient j on the side `direction`:
+    b lies beyond the estimate on that side, and the constrained fit at b (b_j held, every other
+    coefficient fitted by `newton_logit` from `point`) converges with its log-likelihood on the
+    target within `VERIFY_TOL`.
+
+    The constrained log-likelihood is concave, so Newton reaches its one optimum from any start:
+    started at a right point it converges in one step (one Hessian); from a wrong point it still
+    climbs to the true constrained optimum, whose log-likelihood is then off the target.
+    """
+    b = float(point[j])
+    if not np.isfinite(b) or (b - estimate) * direction <= 0:
+        return False
+    fit = newton_logit(X, y, start=point, weights=w, fixed=(j,))
+    return fit.converged and abs(fit.llf - target) <= VERIFY_TOL
 
 
 @dataclass(frozen=True)
