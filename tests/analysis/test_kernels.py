@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpseek.analysis.kernels import loglik, softplus, weighted_gram
+from helpseek.analysis.kernels import loglik, score_and_gram, softplus, weighted_gram
 
 
 @pytest.mark.parametrize("n", [1, 7, 1024, 1025, 5000])
@@ -17,6 +17,11 @@ def test_weighted_gram__any_row_count__equals_x_transpose_diag_v_x(n: int) -> No
     v = rng.random(n)
     # Then the blocked product is X' diag(v) X to rounding
     np.testing.assert_allclose(weighted_gram(X, v), (X * v[:, None]).T @ X, rtol=1e-13, atol=1e-12)
+    # and the score from the same pass is X' r
+    r = rng.normal(size=n)
+    score, gram = score_and_gram(X, r, v)
+    np.testing.assert_allclose(score, X.T @ r, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(gram, (X * v[:, None]).T @ X, rtol=1e-13, atol=1e-12)
 
 
 def test_softplus__small_large_and_extreme_eta__equals_numpy_logaddexp() -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpseek.instrument import instrument_from_markdown
+from helpseek.instrument import evaluate, instrument_from_markdown
 from helpseek.problems import InputError, problem
 from helpseek.quality import ScreeningOptions, is_gibberish, options_for, redact, screen
 
@@ -114,6 +114,38 @@ def test_screen__inconsistent__declared_check_evaluated_with_the_form_logic() ->
     result = screen(frame, ScreeningOptions(checks=(check,)))
     assert result.frame["flag_inconsistent"].tolist() == [False, True, True, False]
     assert result.frame.loc[1, "flag_reasons"] == "inconsistent: accessed_without_seeking"
+
+
+def test_screen__inconsistent__once_per_answer_pattern__same_flags_as_row_by_row() -> None:
+    # Given 3,000 rows mixing text, numbers, missing answers and a multiple choice
+    rng = np.random.default_rng(16)
+    n = 3000
+    frame = _frame(
+        sought_help=list(rng.choice(np.array(["yes", "no", None], dtype=object), n)),
+        accessed_help=list(rng.choice(np.array(["yes", "no", None], dtype=object), n)),
+        age=list(rng.choice(np.array([17.0, 18.0, 30.5, np.nan]), n)),
+        help_wanted=list(rng.choice(np.array(["a b", "b", None], dtype=object), n)),
+    )
+    checks = (
+        ("accessed_without_seeking", "${accessed_help} = 'yes' and ${sought_help} != 'yes'"),
+        ("minor_wants_b", "${age} < 18 and contains(${help_wanted}, 'b')"),
+        ("always", "1 = 1"),
+    )
+    # When the checks are screened (each evaluated once per distinct answer pattern)
+    result = screen(frame, ScreeningOptions(checks=checks))
+    # Then each row is flagged as evaluating its own answers, one row at a time, flags it
+    reasons = []
+    for i in range(n):
+        answers = {
+            c: (int(v) if float(v).is_integer() else float(v)) if isinstance(v, float) else v
+            for c, v in frame.iloc[i].items()
+            if pd.notna(v)
+        }
+        hits = [name for name, expression in checks if evaluate(expression, answers)]
+        reasons.append("inconsistent: " + ", ".join(hits) if hits else "")
+    assert result.frame["flag_reasons"].tolist() == reasons
+    assert result.frame["flag_inconsistent"].tolist() == [bool(r) for r in reasons]
+    assert len(set(reasons)) == 4  # every combination of the first two checks occurs
 
 
 def test_screen__inconsistent_check_that_does_not_parse__is_a_quality_problem() -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from helpseek.analysis.kernels import loglik, weighted_gram
+from helpseek.analysis.kernels import loglik, score_and_gram, weighted_gram
 from helpseek.analysis.venzon import chord_points, venzon_moolgavkar
 
 #: |llf_profile(bound) - target| allowed at a verified bound (log-likelihood units; the deviance
@@ -76,8 +76,7 @@ def newton_logit(
         return NewtonFit(beta, llf, True)
     for _ in range(max_iter):
         p = special.expit(eta)
-        grad = X.T @ (w * (y - p))
-        hess = weighted_gram(X, w * p * (1 - p))
+        grad, hess = score_and_gram(X, w * (y - p), w * p * (1 - p))
         if held:  # held coefficients have no score to zero and take no step
             grad[held], hess[held, :], hess[:, held], hess[held, held] = 0.0, 0.0, 0.0, 1.0
         try:

@@ -132,12 +132,16 @@ def _chord_block(
     result: list[np.ndarray | None] = [None] * len(block)
     previous = np.full(len(block), np.inf)
     active = list(range(len(block)))
+    wy = w * y
+    xwy = X.T @ wy
     for _ in range(max_iter):
         if not active:
             break
-        eta = X @ B[:, active]
-        values = w @ (y[:, None] * eta - softplus(eta)) - target
-        scores = X.T @ (w[:, None] * (y[:, None] - special.expit(eta)))
+        eta = X @ B[:, active]  # n x len(active): no other array of that size is made but two
+        values = wy @ eta - w @ softplus(eta) - target
+        fitted = special.expit(eta, out=eta)
+        fitted *= w[:, None]
+        scores = xwy[:, None] - X.T @ fitted
         still = []
         for column, b in enumerate(active):
             j = block[b][1]

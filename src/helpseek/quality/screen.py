@@ -241,31 +241,46 @@ def _text_codes(column: pd.Series) -> np.ndarray:
 def _inconsistent(
     frame: pd.DataFrame, checks: Sequence[tuple[str, str]], types: Mapping[str, str]
 ) -> Flags:
-    """Rows where a declared inconsistency expression is true (evaluated once per answer pattern)."""
+    """Rows where a declared inconsistency expression is true, evaluated once per distinct answer
+    pattern of the columns it names (on that pattern's first row) and spread to the other rows."""
     n = len(frame)
     flagged, why = np.zeros(n, bool), [""] * n
     for name, expression in checks:
         names = [c for c in dict.fromkeys(_REFERENCE.findall(expression)) if c in frame.columns]
-        patterns = frame[names].astype(object).where(frame[names].notna(), None) if names else None
-        keys = (
-            [tuple(r) for r in patterns.itertuples(index=False)]
-            if patterns is not None
-            else [()] * n
-        )
-        cache: dict[tuple[object, ...], bool] = {}
-        for i, key in enumerate(keys):
-            if key not in cache:
-                answers = {c: _answer(v, types.get(c)) for c, v in zip(names, key) if v is not None}
-                try:
-                    cache[key] = bool(evaluate(expression, answers))
-                except ExpressionError as error:
-                    raise InputError(
-                        [problem("QUALITY-002", name=name, expression=expression, reason=error)]
-                    ) from None
-            if cache[key]:
-                flagged[i] = True
-                why[i] = (why[i] + ", " if why[i] else "") + name
+        first, pattern = _answer_patterns(frame, names)
+        rows = frame[names].iloc[first]
+        keys = rows.astype(object).where(rows.notna(), None).itertuples(index=False)
+        outcome = []
+        for key in keys:
+            answers = {c: _answer(v, types.get(c)) for c, v in zip(names, key) if v is not None}
+            try:
+                outcome.append(bool(evaluate(expression, answers)))
+            except ExpressionError as error:
+                raise InputError(
+                    [problem("QUALITY-002", name=name, expression=expression, reason=error)]
+                ) from None
+        for i in np.flatnonzero(np.asarray(outcome, dtype=bool)[pattern]):
+            flagged[i] = True
+            why[i] = (why[i] + ", " if why[i] else "") + name
     return flagged, why
+
+
+def _answer_patterns(frame: pd.DataFrame, names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(the first row of each distinct combination of values in the columns `names`, the number of
+    each row's combination); missing values are one value. One combination when `names` is empty."""
+    if not names or not len(frame):
+        return np.zeros(min(len(frame), 1), dtype=np.int64), np.zeros(len(frame), dtype=np.int64)
+    codes = [pd.factorize(frame[c], use_na_sentinel=True)[0] + 1 for c in names]  # missing: 0
+    radix = [int(c.max()) + 1 for c in codes]
+    if float(np.prod(radix, dtype=float)) < 2.0**62:
+        key = np.zeros(len(frame), dtype=np.int64)
+        for code, r in zip(codes, radix):
+            key = key * r + code
+        _, first, pattern = np.unique(key, return_index=True, return_inverse=True)
+    else:
+        stacked = np.column_stack(codes)
+        _, first, pattern = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    return first, pattern.ravel()
 
 
 def _answer(value: object, kind: str | None) -> Any:
