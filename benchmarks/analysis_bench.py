@@ -155,7 +155,7 @@ def report(r: dict[str, object]) -> None:
                  fits / r_glm, "< 1x (faster than R glm)", fits < r_glm))  # fmt: skip
     emit(Row(f"profile-likelihood intervals, N = {n} (apart)", profile - fits, bare, "s",
              "bare statsmodels Logit", (profile - fits) / bare, "reported apart", None,
-             "every bound verified by a cold constrained fit"))  # fmt: skip
+             "every bound verified by a constrained fit (warm-started; cold when that check fails)"))  # fmt: skip
     emit(Row(f"run_analysis, N = {n} (profile CIs, whole run)", float(r["run_analysis"]), bare,  # type: ignore[arg-type]
              "s", "bare statsmodels Logit", float(r["run_analysis"]) / bare, "-", None,  # type: ignore[arg-type]
              f"peak {float(r['peak_rss_mib']):,.0f} MiB"))  # type: ignore[arg-type]  # fmt: skip
