@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from helpseek.collect.piping import fill
 from helpseek.collect.views import PageView, Progress, QuestionView, RawValues, to_form_text
 from helpseek.instrument import (
     AnswerError,
@@ -264,9 +265,13 @@ class Session:
                     error.message.get(self.language, self.instrument.default_language)
                     if error and error.message
                     else "",
+                    fill(q.label, self.instrument, state.values, self.language),
+                    fill(q.hint, self.instrument, state.values, self.language),
                 )
             )
-        return PageView(page, tuple(views), self._progress(page, answers, state), not self.history)
+        progress = self._progress(page, answers, state)
+        label = fill(page.label, self.instrument, state.values, self.language)
+        return PageView(page, tuple(views), progress, not self.history, label)
 
 
 def _relevant_on(page: Page, state: FormState) -> tuple[str, ...]:

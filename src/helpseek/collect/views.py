@@ -32,13 +32,16 @@ class Progress:
 
 @dataclass(frozen=True)
 class QuestionView:
-    """One shown question: its visible choices in display order, the values to pre-fill, an error."""
+    """One shown question: its visible choices in display order, the values to pre-fill, an error,
+    and its label and hint in the respondent's language with `${name}` filled in (piping.py)."""
 
     question: Question
     choices: tuple[Choice, ...]
     values: tuple[str, ...]
     error_kind: str | None = None
     error_message: str = ""
+    label: str = ""
+    hint: str = ""
 
     @property
     def name(self) -> str:
@@ -57,12 +60,14 @@ class QuestionView:
 
 @dataclass(frozen=True)
 class PageView:
-    """One screen: the instrument page, the questions shown on it (in order), and where we are."""
+    """One screen: the instrument page, the questions shown on it (in order), and where we are;
+    `label` is the page's (its group's) label as shown, `${name}` filled in."""
 
     page: Page
     questions: tuple[QuestionView, ...]
     progress: Progress
     is_first: bool
+    label: str = ""
 
     @property
     def shown(self) -> tuple[str, ...]:

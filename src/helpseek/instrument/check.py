@@ -42,6 +42,7 @@ def check_logic(instrument: Instrument, sheets: Sheets) -> list[Problem]:
     for text, where in _expressions(instrument, sheets):
         problems.extend(check_expression(text, where, names, refused))
     problems.extend(_page_order(instrument, sheets, names))
+    problems.extend(_text_references(instrument, sheets, refused))
     problems.extend(_cycles(instrument))
     problems.extend(_translations(instrument, sheets))
     return problems
@@ -126,6 +127,63 @@ def _generated(instrument: Instrument, question: Question, column: str) -> bool:
         return False
     owner = question.name[: -len("_other")]
     return any(q.name == owner and q.has_other for q in instrument.questions)
+
+
+# --- `${name}` in labels and hints --------------------------------------------------------------
+
+_REFERENCE = re.compile(r"\$\{\s*([^\s{}]+)\s*\}")  # as collect/piping.py fills them in
+_SHOWN_TEXTS = ("label", "hint")
+
+
+def _text_references(instrument: Instrument, sheets: Sheets, refused: set[str]) -> list[Problem]:
+    """A `${name}` in a label or hint names a question above it whose answer is known when the
+    page is drawn: answered on an earlier page, or a calculation (computed as the page is drawn).
+
+    Metadata names get EXPRESSION-010 as in expressions; `${last-saved#x}` is refused on its row
+    already (questions.py), and so is a question refused for a left-out feature.
+    """
+    by_name = {q.name: q for q in instrument.questions}
+    page_of = {q.name: i for i, page in enumerate(instrument.pages) for q in page.questions}
+    rows = sorted(
+        (q.location.row or 0, page_of[q.name]) for q in instrument.questions if q.name in page_of
+    )
+    problems: list[Problem] = []
+    for row in sheets.survey:
+        own = next((page for number, page in rows if number >= row.number), None)
+        for column, text in row.cells.items():
+            if column.split("::")[0].lower() not in _SHOWN_TEXTS or "${" not in text:
+                continue
+            where = Location(sheets.file, "survey", row.number, column)
+            for name in dict.fromkeys(m.group(1) for m in _REFERENCE.finditer(text)):
+                found = _text_reference(name, by_name, page_of, row.number, own, where, refused)
+                problems.extend(found)
+    return problems
+
+
+def _text_reference(
+    name: str,
+    by_name: Mapping[str, Question],
+    page_of: Mapping[str, int],
+    row: int,
+    own: int | None,
+    where: Location,
+    refused: set[str],
+) -> list[Problem]:
+    if name in refused or name.startswith("last-saved#"):
+        return []
+    if name in METADATA_NAMES:
+        return [problem("EXPRESSION-010", where, name=name, reason=METADATA_NAMES[name])]
+    question = by_name.get(name)
+    if question is None:
+        return [problem("INSTRUMENT-053", where, column=where.column, name=name,
+                        hint=near_miss(name, by_name))]  # fmt: skip
+    if (question.location.row or 0) > row:
+        later = "further down the form"
+    elif question.is_answered and page_of.get(name) == own:
+        later = "on the same page"
+    else:
+        return []
+    return [problem("INSTRUMENT-054", where, column=where.column, name=name, where=later)]
 
 
 # --- page order ------------------------------------------------------------------------------------
