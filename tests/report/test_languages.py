@@ -61,6 +61,24 @@ def test_report__methods_carry_the_paragraph_after_the_sample(reviewed: Instrume
     assert page.methods[0].startswith("Sample flow")
 
 
+def test_report__over_two_questionnaires__states_each_one_s_review_status(
+    reviewed: Instrument,
+) -> None:
+    # Given a report over two questionnaires: help_us_help_you with German and Finnish reviewed,
+    # and program_feedback whose translations are all machine drafts
+    other = load_instrument("program_feedback")
+    page = build_page(load_results(SCHEMA_EXAMPLE), instrument=[reviewed, other])
+    first, second = page.methods[1].split(" The questionnaire ")[:2]
+    # Then each questionnaire has its own sentence, named by its title
+    assert first.startswith(f'The questionnaire "{reviewed.title.get("en")}" was offered in ')
+    assert second.startswith(f'"{other.title.get("en")}" was offered in ')
+    # and German is reviewed in the first and a machine draft in the second
+    assert "reviewed by a translator: Deutsch (de, 2026-11-30)" in first
+    drafts = second.split("machine-drafted translations not reviewed: ")[1]
+    assert "Deutsch (de)" in drafts and "2026-11-30" not in second
+    assert f"{len(other.languages)} languages" in second
+
+
 def test_report__without_a_questionnaire__no_language_claim() -> None:
     page = build_page(load_results(SCHEMA_EXAMPLE))
     assert not any("languages:" in paragraph for paragraph in page.methods)

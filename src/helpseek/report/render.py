@@ -93,7 +93,7 @@ def build_page(
         ),
         funnel=tuple(funnel_tables(funnel_content)) if funnel_content else (),
         funnel_figure=funnel_figure(funnel_content) if funnel_content else None,
-        methods=_methods(content, labels, tables.steps, instruments[0] if instruments else None),
+        methods=_methods(content, labels, tables.steps, instruments),
         cherries=tuple(cherries(content, funnel_content, instruments[0] if instruments else None)),
         footer=tuple(
             footer_items(
@@ -110,11 +110,15 @@ def _as_list(instrument: Instrument | Sequence[Instrument] | None) -> list[Instr
 
 
 def _methods(
-    content: Mapping[str, Any], labels: Labels, steps: Sequence[str], instrument: Instrument | None
+    content: Mapping[str, Any],
+    labels: Labels,
+    steps: Sequence[str],
+    instruments: Sequence[Instrument],
 ) -> tuple[str, ...]:
-    """The methods paragraphs, with the languages' review status after the sample (issue 15)."""
+    """The methods paragraphs, with the languages' review status of every questionnaire after the
+    sample (issue 15)."""
     paragraphs = methods_paragraphs(content, labels, steps)
-    languages = languages_paragraph(instrument, content)
+    languages = languages_paragraph(instruments, content)
     if languages:
         paragraphs.insert(1, languages)
     return tuple(paragraphs)
