@@ -6,6 +6,7 @@ and its bound written beside it, so that one Firth interval cannot squeeze every
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,13 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 from helpseek.report.figures import ACCENT, INK, MUTED, Figure, to_data_uri
 from helpseek.report.formatting import fmt_count, fmt_ratio
 from helpseek.report.labels import Labels
+
+
+#: The report's text column (60rem, less its padding, at 96 CSS pixels an inch): a forest plot is
+#: drawn this wide so that its text shows at its size when the picture fills the column.
+PAGE_WIDTH_IN = 9.5
+#: Labels are wrapped at this many characters: about a third of PAGE_WIDTH_IN at 10 pt.
+_LABEL_CHARS = 38
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,12 @@ def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
     ]
     layout = forest_layout(terms)
     cut = set(layout.cut)
-    figure = MplFigure(figsize=(7.0, 0.4 * max(len(terms), 1) + 1.2))
+    shown = [textwrap.fill(name, _LABEL_CHARS) for name in names]
+    lines = sum(name.count("\n") + 1 for name in shown)
+    height = 0.25 * lines + 0.15 * max(len(terms), 1) + 0.9
+    # The page's width, labels wrapped to a third of it: the plot gets the rest (it got 44% of
+    # the picture with the questionnaire's long labels on one line, and the picture 44rem of 60)
+    figure = MplFigure(figsize=(PAGE_WIDTH_IN, height), layout="constrained")
     axes = figure.add_subplot()
     for index, term in enumerate(terms):
         value = float(term["or"])
@@ -125,7 +138,7 @@ def forest_figure(model: Mapping[str, Any], labels: Labels) -> Figure:
     axes.axvline(1.0, color=MUTED, linestyle="--", linewidth=1)
     axes.set_xscale("log")
     _log_ticks(axes, layout.low, layout.high)
-    axes.set_yticks(range(len(names)), names)
+    axes.set_yticks(range(len(names)), shown)
     axes.invert_yaxis()
     axes.set_xlabel("Adjusted odds ratio (95% CI, log scale)")
     axes.spines[["top", "right"]].set_visible(False)
