@@ -336,7 +336,7 @@ catalogue: dict[str, str] = {
     "--instrument {form} --lang {lang_code}`, then `helpseek translate import`), or field it as it "
     "is with --allow-incomplete {lang_code}.",
     "INSTRUMENT-053": 'The {column} shows "${{{name}}}", which is not a question name.{hint} The page '
-    "would show it empty. Fix the spelling, or add a question named \"{name}\" above this row.",
+    'would show it empty. Fix the spelling, or add a question named "{name}" above this row.',
     "INSTRUMENT-054": 'The {column} shows the answer to "{name}", which is answered {where}. Pages '
     "have no JavaScript: the server fills in an answer when it draws the page, so a text can only "
     "show answers from earlier pages. Move the question to an earlier page, or the text later.",

@@ -18,7 +18,6 @@ from helpseek.report.figures import ACCENT, INK, MUTED, Figure, to_data_uri
 from helpseek.report.formatting import fmt_count, fmt_ratio
 from helpseek.report.labels import Labels
 
-
 #: The report's text column (60rem, less its padding, at 96 CSS pixels an inch): a forest plot is
 #: drawn this wide so that its text shows at its size when the picture fills the column.
 PAGE_WIDTH_IN = 9.5
