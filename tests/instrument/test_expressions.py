@@ -6,6 +6,7 @@ import math
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -329,3 +330,15 @@ def test_evaluate__every_function_on_odd_arguments_gives_a_value_or_an_expressio
         return
     # Then it answers with a value (the wrong number of arguments is an ExpressionError)
     assert isinstance(result, bool | float | str)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["${a} + 1", "string(${a})", "concat('n=', ${a})", "round(${a} div 3, 2)", "${a} > 30"],
+)
+@pytest.mark.parametrize("value", [30.5, 30.0, 1e-7, 3])
+def test_evaluate__numpy_scalar_answers__same_as_python_numbers(expression, value):
+    # pandas hands screening and analysis numpy scalars; np.float64 is a float whose repr is
+    # "np.float64(30.5)", which Decimal() refused (decimal.InvalidOperation, no Problem).
+    as_numpy = np.float64(value) if isinstance(value, float) else np.int64(value)
+    assert evaluate(expression, {"a": as_numpy}) == evaluate(expression, {"a": value})

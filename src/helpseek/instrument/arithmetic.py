@@ -33,7 +33,7 @@ def _round(_: Any, value: Any, digits: Any = 0.0) -> float:
     if abs(places) > 30:
         return math.nan
     try:
-        rounded = Decimal(repr(number)).quantize(
+        rounded = Decimal(repr(float(number))).quantize(
             Decimal(1).scaleb(-places), ROUND_HALF_DOWN if number < 0 else ROUND_HALF_UP
         )
     except InvalidOperation:

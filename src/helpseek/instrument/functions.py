@@ -97,7 +97,7 @@ def to_string(value: Value) -> str:
             return "Infinity" if value > 0 else "-Infinity"
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
-        text = format(Decimal(repr(value)), "f")
+        text = format(Decimal(repr(float(value))), "f")
         return text.rstrip("0").rstrip(".") if "." in text else text
     return value
 
