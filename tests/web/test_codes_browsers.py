@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from helpseek.store import open_store
 from helpseek.web.i18n import load_catalogue
 
 from .live import LiveServer
-from .text_browsers import W3m, _find, _keys, _save, flat, have
+from .text_browsers import W3m, _find, _keys, _save, flat, have, run_lynx
 
 UI = load_catalogue()
 
@@ -126,15 +125,7 @@ def _lynx(url: str, lines: list[str], folder: Path) -> str:
     out = folder / "page.txt"
     script = folder / "keys.lynx"
     script.write_text("\n".join([*lines, *_save(out), "exit"]) + "\n")
-    subprocess.run(
-        ["lynx", "-accept_all_cookies", "-nocolor", f"-cmd_script={script}", url],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=True,
-        timeout=120,
-        env={**os.environ, "TERM": "vt100", "LANG": "C.UTF-8"},
-    )
+    run_lynx(url, script)
     return out.read_text(encoding="utf-8", errors="replace")
 
 

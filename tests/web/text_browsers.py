@@ -153,6 +153,19 @@ def _save(path: Path) -> list[str]:
     return ["key p", "key ^J", "key ^U", *_keys(str(path)), "key ^J"]
 
 
+def run_lynx(url: str, script: Path) -> None:
+    """Run real lynx on `url` with the keystrokes of a -cmd_script file (no terminal needed)."""
+    subprocess.run(
+        ["lynx", "-accept_all_cookies", "-nocolor", f"-cmd_script={script}", url],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+        timeout=120,
+        env={**os.environ, "TERM": "vt100", "LANG": "C.UTF-8"},
+    )
+
+
 def walk_lynx(url: str, plan: Plan, folder: Path) -> list[str]:
     """Run the plan in lynx; returns the text of the page shown after consent and after each press."""
     lines = [*_find(plan.consent), "key ^J", *_save(folder / "page-00.txt")]
@@ -166,15 +179,7 @@ def walk_lynx(url: str, plan: Plan, folder: Path) -> list[str]:
     lines.append("exit")
     script = folder / "walk.lynx"
     script.write_text("\n".join(lines) + "\n")
-    subprocess.run(
-        ["lynx", "-accept_all_cookies", "-nocolor", f"-cmd_script={script}", url],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=True,
-        timeout=120,
-        env={**os.environ, "TERM": "vt100", "LANG": "C.UTF-8"},
-    )
+    run_lynx(url, script)
     pages = sorted(folder.glob("page-*.txt"))
     return [page.read_text(encoding="utf-8", errors="replace") for page in pages]
 

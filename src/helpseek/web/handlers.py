@@ -60,17 +60,8 @@ async def landing(request: Request) -> Response:
 
 async def start(request: Request) -> Response:
     """POST /start (the consent button): a new response and its first page."""
-    survey, renderer = _parts(request)
-    language = request.query_params.get("lang")
-    try:
-        fields = await _form(request, survey)
-    except FormRejected as rejected:
-        return renderer.message(rejected.status, rejected.message_key, language)
-    names = fields.get("instrument", [])
-    if len(names) != 1 or set(fields) != {"instrument"}:
-        return renderer.message(400, "msg_bad_request", language)
-    step = await run_in_threadpool(survey.start, names[0], renderer.language(language))
-    return _respond(renderer, step, language)
+    chosen = _parts(request)[1].language(request.query_params.get("lang"))
+    return await _one_field(request, "instrument", lambda survey, name: survey.start(name, chosen))
 
 
 async def submit_page(request: Request) -> Response:

@@ -138,7 +138,7 @@ class CodeEntryPage:
 
 @dataclass(frozen=True)
 class WithdrawConfirmPage:
-    """ "Withdraw all your answers?": the button sends `confirm` (a MAC'd token, not the code)."""
+    """ "Withdraw all your answers?": the button sends `confirm` (encrypted, not the code)."""
 
     chrome: Chrome
     confirm: str = field(repr=False)

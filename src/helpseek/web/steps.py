@@ -67,7 +67,7 @@ class ShowCodeEntry:
 
 @dataclass(frozen=True)
 class ShowWithdrawConfirm:
-    """ "Withdraw all your answers?": `confirm` is the MAC'd token the "yes" button sends."""
+    """ "Withdraw all your answers?": `confirm` is the encrypted value the "yes" button sends."""
 
     confirm: str = field(repr=False)
 
