@@ -418,6 +418,14 @@ catalogue: dict[str, str] = {
     "workers, {path}: {reason}. It lives next to the server secret (--secret-file): make that "
     "folder writable for the server's user, or pass --code-attempts-per-minute 0 to turn the "
     "budget off.",
+    "WEB-029": "--workers {value} would start no server process. Pass a number of worker "
+    "processes of at least 1 (1 by default; more share the load of one host).",
+    "WEB-030": "--max-connections {value} would close every connection as it opens. Pass a "
+    "number of open connections per worker process of at least 1 (512 by default; keep it below "
+    "the open-file limit, LimitNOFILE).",
+    "WEB-031": "--read-timeout {value:g} is outside the seconds a request may take to arrive. "
+    "Pass a number above 0 and at most 3600 (30 by default): 0 or less closes every connection "
+    "at once, and a longer or infinite one lets slow clients hold connections for good.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

@@ -7,17 +7,20 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from helpseek.problems import problem
 
-from .live import LiveServer
+from .live import LiveServer, free_port
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
-def _serve(folder: Path, public_key: Path, port: int) -> subprocess.CompletedProcess[str]:
-    command = [
+def _serve_command(public_key: Path, port: int, *options: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "helpseek.cli.main",
@@ -30,10 +33,53 @@ def _serve(folder: Path, public_key: Path, port: int) -> subprocess.CompletedPro
         str(public_key),
         "--port",
         str(port),
+        *options,
     ]
+
+
+def _serve(folder: Path, public_key: Path, port: int) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=folder, capture_output=True, text=True, timeout=120, check=False
+        _serve_command(public_key, port),
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
+
+
+def _is_listening(port: int) -> bool:
+    with socket.socket() as client:
+        client.settimeout(0.2)
+        return client.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _serve_watching_port(folder: Path, public_key: Path, *options: str) -> tuple[int, str, bool]:
+    """Run `helpseek serve ... options` to its end; (exit code, stderr, whether it ever listened).
+
+    The port is tried every 50 ms while the process runs; a server that starts is stopped.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        _serve_command(public_key, port, *options),
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    listened = False
+    deadline = time.monotonic() + 120
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            if _is_listening(port):
+                listened = True
+                break
+            time.sleep(0.05)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr, listened
 
 
 def test_serve__port_already_in_use__one_clear_error_and_nothing_created(
@@ -90,3 +136,57 @@ def test_gitignore__server_secret_and_databases__never_committed() -> None:
         check=False,
     )
     assert result.stdout.split() == names
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (("--workers", "0"), [problem("WEB-029", value=0)]),
+        (("--workers", "-2"), [problem("WEB-029", value=-2)]),
+        (("--max-connections", "0"), [problem("WEB-030", value=0)]),
+        (("--read-timeout", "-1"), [problem("WEB-031", value=-1.0)]),
+        (("--read-timeout", "0"), [problem("WEB-031", value=0.0)]),
+        (("--read-timeout", "nan"), [problem("WEB-031", value=float("nan"))]),
+        (("--read-timeout", "inf"), [problem("WEB-031", value=float("inf"))]),
+        (("--read-timeout", "3601"), [problem("WEB-031", value=3601.0)]),
+        (("--circuit-burst", "0"), [problem("WEB-006", rate=120, burst=0)]),
+        (("--resume-days", "0"), [problem("WEB-025", option="--resume-days", value=0)]),
+        (
+            ("--workers", "0", "--max-connections", "-1", "--read-timeout", "-5"),
+            [
+                problem("WEB-029", value=0),
+                problem("WEB-030", value=-1),
+                problem("WEB-031", value=-5.0),
+            ],
+        ),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, tuple) else "",
+)
+def test_serve__number_out_of_range__refused_before_listening_and_nothing_created(
+    tmp_path: Path, public_key_file: Path, options: tuple[str, ...], expected: list[object]
+) -> None:
+    # Given an empty folder to start serve in
+    folder = tmp_path / "run"
+    folder.mkdir()
+    # When serve is started with a number out of its range
+    returncode, stderr, listened = _serve_watching_port(folder, public_key_file, *options)
+    # Then it never listens, exits 1 with every problem (one line each), and created nothing
+    assert not listened
+    assert returncode == 1
+    assert stderr.splitlines() == [str(p) for p in expected]
+    assert sorted(os.listdir(folder)) == []
+
+
+def test_serve__numbers_at_the_edges_of_their_ranges__start(
+    tmp_path: Path, public_key_file: Path
+) -> None:
+    # The smallest and largest values the checks allow are not refused.
+    server = LiveServer(
+        tmp_path,
+        public_key_file,
+        ("help_us_help_you",),
+        extra=("--max-connections", "1", "--read-timeout", "3600"),
+    )
+    server.start()
+    server.stop()
+    assert "[WEB-0" not in server.log.read_text()

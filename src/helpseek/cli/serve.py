@@ -152,6 +152,7 @@ def serve(
         code_attempts_per_minute=code_attempts_per_minute,
         warn_unpulled_days=warn_unpulled_days,
     )
+    run_or_exit(lambda: _check_numbers(settings, workers))  # before anything is created
     run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
     had_secret = secret_file.exists()
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
@@ -171,6 +172,14 @@ def _listed(options: list[str]) -> tuple[str, ...]:
     ('help_us_help_you', 'program_feedback', 'de')
     """
     return tuple(n.strip() for item in options for n in item.split(",") if n.strip())
+
+
+def _check_numbers(settings: Settings, workers: int) -> None:
+    from helpseek.problems import InputError
+    from helpseek.web.app import check_settings
+
+    if problems := check_settings(settings, workers):
+        raise InputError(problems)
 
 
 def check_can_listen(host: str, port: int) -> None:

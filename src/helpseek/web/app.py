@@ -24,8 +24,13 @@ from helpseek.languages import endonym, is_language_code, language_info
 from helpseek.problems import InputError, Location, Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import load_public_keys, open_store
-from helpseek.web.circuits import CodeAttempts, circuit_middleware
-from helpseek.web.connections import COUNTS, QuietProtocolErrors
+from helpseek.web.circuits import CodeAttempts, check_circuit_settings, circuit_middleware
+from helpseek.web.connections import (
+    COUNTS,
+    ConnectionLimits,
+    QuietProtocolErrors,
+    check_connection_limits,
+)
 from helpseek.web.failsafe import FailsafeMiddleware
 from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
@@ -38,6 +43,20 @@ from helpseek.web.tokens import load_or_create_secret
 from helpseek.web.upkeep import check_code_settings, watch_unpulled
 
 
+def check_settings(settings: Settings, workers: int = 1) -> list[Problem]:
+    """Every number of `serve` out of its range, in one list; checked before anything is created.
+
+    WEB-029..031 (workers, connections, read timeout), WEB-006 (circuit limit), WEB-025..027
+    (codes and upkeep). `serve` calls it before it checks the port; create_app calls it again.
+    """
+    limits = ConnectionLimits(settings.read_timeout_s, settings.max_connections)
+    return [
+        *check_connection_limits(workers, limits),
+        *check_circuit_settings(settings),
+        *check_code_settings(settings),
+    ]
+
+
 def create_app(
     settings: Settings,
     *,
@@ -47,7 +66,8 @@ def create_app(
     """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests."""
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
-    check_code_settings(settings)
+    if problems := check_settings(settings):
+        raise InputError(problems)
     recipients = load_public_keys(settings.public_key_paths, settings.recipients)
     loaded = [load_instrument(name) for name in settings.instrument_names]
     instruments = _by_slug(loaded)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from helpseek.problems import InputError, problem
+from helpseek.problems import Problem, problem
 from helpseek.settings import Settings
 from helpseek.web.failsafe import ErrorPageRenderer
 from helpseek.web.pages import MessagePage
@@ -151,17 +151,22 @@ def throttled_page(renderer: Renderer) -> ErrorPageRenderer:
     return render
 
 
+def check_circuit_settings(settings: Settings) -> list[Problem]:
+    """WEB-006 for a negative rate, or a burst below 1 that would refuse every request."""
+    rate, burst = settings.circuit_requests_per_minute, settings.circuit_burst
+    if rate < 0 or (rate > 0 and burst < 1):
+        return [problem("WEB-006", rate=rate, burst=burst)]
+    return []
+
+
 def circuit_middleware(
     settings: Settings, renderer: Renderer, clock: Callable[[], float]
 ) -> list[Middleware]:
     """The throttle for create_app's middleware list; none when the rate is 0 (off).
 
-    Raises InputError (WEB-006) for a negative rate, or a burst below 1 that would refuse all.
+    The rate and burst are checked (check_circuit_settings) before anything is created.
     """
-    rate, burst = settings.circuit_requests_per_minute, settings.circuit_burst
-    if rate < 0 or (rate > 0 and burst < 1):
-        raise InputError([problem("WEB-006", rate=rate, burst=burst)])
-    if rate == 0:
+    if settings.circuit_requests_per_minute <= 0:
         return []
     limit = CircuitLimit(settings.circuit_requests_per_minute, settings.circuit_burst)
     return [

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import h11
 from uvicorn.protocols.utils import ClientDisconnected
 
+from helpseek.problems import Problem, problem
 from helpseek.web.headers import SECURITY_HEADERS
 from helpseek.web.proxy_protocol import ProxyLineProtocol
 
@@ -40,6 +42,35 @@ class ConnectionLimits:
     # Below the usual 1,024 file descriptors a process gets, with room for the database and logs.
     # Over it, the connection waiting longest for its request is closed to make room.
     max_connections: int = 512
+
+
+#: The longest --read-timeout accepted: a whole page (64 KiB at most) arrives in well under a
+#: minute even over a slow Tor circuit; longer lets slow clients hold connections for good.
+MAX_READ_TIMEOUT_S = 3600.0
+
+
+def check_connection_limits(workers: int, limits: ConnectionLimits) -> list[Problem]:
+    """Every process or connection number out of range (WEB-029..WEB-031); [] when all are fine.
+
+    | option              | allowed               | out of range means                       |
+    |---------------------|-----------------------|------------------------------------------|
+    | `--workers`         | 1 or more             | no server process at all                 |
+    | `--max-connections` | 1 or more             | every connection closed as it opens      |
+    | `--read-timeout`    | above 0, at most 3600 | every request cut off, or none ever      |
+
+    >>> [p.code for p in check_connection_limits(0, ConnectionLimits(float("nan"), 512))]
+    ['WEB-029', 'WEB-031']
+    """
+    problems = []
+    if workers < 1:
+        problems.append(problem("WEB-029", value=workers))
+    if limits.max_connections < 1:
+        problems.append(problem("WEB-030", value=limits.max_connections))
+    timeout = limits.read_timeout_s
+    # math.isfinite first: NaN compares False with everything and would pass the range check.
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_READ_TIMEOUT_S):
+        problems.append(problem("WEB-031", value=timeout))
+    return problems
 
 
 @dataclass

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from helpseek.problems import InputError, problem
+from helpseek.problems import Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import Store, oldest_unpulled
 
@@ -20,8 +20,8 @@ CHECK_EVERY_S = 6 * 3600
 _LOG = logging.getLogger("helpseek.web")
 
 
-def check_code_settings(settings: Settings) -> None:
-    """Raise one InputError for every code or upkeep setting out of range (WEB-025..WEB-027)."""
+def check_code_settings(settings: Settings) -> list[Problem]:
+    """Every code or upkeep setting out of range (WEB-025..WEB-027); [] when all are fine."""
     problems = []
     for name, value in (
         ("--resume-days", settings.resume_days),
@@ -37,8 +37,7 @@ def check_code_settings(settings: Settings) -> None:
             problems.append(problem("WEB-026", option=name, value=value))
     if settings.warn_unpulled_days < 0:
         problems.append(problem("WEB-027", value=settings.warn_unpulled_days))
-    if problems:
-        raise InputError(problems)
+    return problems
 
 
 def unpulled_warning(store: Store, days: int, today: date) -> str | None:
