@@ -33,7 +33,7 @@ LANGUAGES = load_instrument("help_us_help_you").language_codes
 KINDS_FORM = """
 | survey |
 | | type | name | label::English (en) | label::العربية (ar) | hint::English (en) | hint::العربية (ar) | required | appearance | constraint |
-| | note | hello | A note before the questions. | ملاحظة قبل الأسئلة. | | | | | |
+| | note | hello | A note before the questions. | ملاحظة قبل الأسئلة. | Read it first. | اقرأها أولاً. | | | |
 | | acknowledge | understood | I understand that I can stop at any time. | أفهم أنه يمكنني التوقف في أي وقت. | | | yes | | |
 | | begin_group | about | About you | عنك | | | | field-list | |
 | | select_one yn | agree | Do you agree? | هل توافق؟ | Choose one. | اختر واحدًا. | yes | | |
@@ -91,7 +91,8 @@ def _audit(page, axe_source: str) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _structure_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """What axe does not check: one h1; every hint and error described by its input or group;
+    """What axe does not check: one h1; every hint and error described by its input or group (a
+    note's hint is the text after the note: a note has no input to tie it to);
     every radio and checkbox (the acknowledgement too) in a group named by its question; the
     progress number said once."""
     found = page.evaluate(
@@ -101,6 +102,7 @@ def _structure_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
         if (h1 !== 1) problems.push(`${h1} h1 elements`);
         for (const block of document.querySelectorAll('.question')) {
           const owner = block.querySelector('fieldset, input[type=text], textarea');
+          if (!owner && block.querySelector('.note')) continue;
           const described = (owner && owner.getAttribute('aria-describedby') || '').split(' ');
           for (const note of block.querySelectorAll('.hint, .error')) {
             if (!note.id || !described.includes(note.id))
@@ -197,6 +199,35 @@ def test_axe__every_page_type__no_violation_of_any_impact(
     # Then axe and the structure checks found nothing on any page
     assert len(visited) >= 2
     assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "hint"),
+    [
+        ("ar", "ملاحظة قبل الأسئلة.", "اقرأها أولاً."),
+        ("en", "A note before the questions.", "Read it first."),
+    ],
+    ids=["ar", "en"],
+)
+def test_note_with_a_hint__hint_shown_after_the_note_in_the_page_language(
+    browser, server: LiveServer, language: str, text: str, hint: str
+) -> None:
+    # Given a respondent with JavaScript off, and a note with a hint (pyxform makes it an
+    # <input readonly> with <label> and <hint>; Enketo shows the hint after the label as for any
+    # question: enketo/enketo-transformer@359b606:src/xsl/openrosa2html5form.xsl:428-497)
+    context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        # When they reach the note in their language
+        page.goto(f"{server.url}/survey/kinds?lang={language}")
+        _click(page, "form button[type=submit]")
+        block = page.locator("main #q-hello-block")
+        # Then the note's text is followed by its hint, both in that language
+        assert block.locator("p").all_inner_texts() == [text, hint]
+        assert block.locator("p.note + p.hint").inner_text() == hint
+        assert page.get_attribute("html", "lang") == language
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
