@@ -130,3 +130,19 @@ def test_prevalence__every_row_equals_results_json(case: Any) -> None:
         percent, low, high = re.match(r"^(\S+) \((\S+)–(\S+)\)$", cells[-1]).groups()
         for printed, value in ((percent, "proportion"), (low, "ci_low"), (high, "ci_high")):
             assert float(printed) == pytest.approx(100 * record[value], abs=0.05 + 1e-9)
+
+
+def test_methods__firth_models_name_the_tests_of_their_p_values(real_case: Any) -> None:
+    # Given a real analysis where a model was fitted with Firth (separation), with factors
+    firth = [m for m in real_case.results["models"] if m["method"] == "firth"]
+    assert firth and any(m["factor_p"] for m in firth)
+    assert all(m["ci_method"] == "profile penalised" for m in firth)
+    # Then the methods say how their p-values were found: logistf's default tests, the factors'
+    # with all their levels held at 0 under the full model's penalty
+    methods = " ".join(real_case.tree.get_element_by_id("methods").text_content().split())
+    assert (
+        "Firth's penalised likelihood was used instead (marked in the tables), with penalised "
+        "likelihood-ratio p-values that keep the full model's penalty (the default of R's "
+        "logistf); a characteristic with several levels was tested by holding all its levels at "
+        "0 under the full model's penalty (logistf's anova and drop1)."
+    ) in methods

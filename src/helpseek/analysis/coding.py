@@ -85,10 +85,6 @@ class Design:
             seen.setdefault(column.variable, None)
         return tuple(seen)
 
-    def without(self, variable: str) -> Design:
-        keep = [i for i, c in enumerate(self.columns) if c.variable != variable]
-        return Design(tuple(self.columns[i] for i in keep), self.matrix[:, keep])
-
 
 @dataclass(frozen=True)
 class Predictor:

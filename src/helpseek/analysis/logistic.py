@@ -17,6 +17,7 @@ from scipy import special
 
 from helpseek.analysis.coding import Column, Design
 from helpseek.analysis.diagnostics import Diagnostics, diagnose
+from helpseek.analysis.firth_nested import nested_lr_statistic
 from helpseek.analysis.kernels import weighted_gram
 from helpseek.analysis.profile import NewtonFit, newton_logit, profile_intervals
 from helpseek.analysis.separation import separated_columns
@@ -323,23 +324,20 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, w: np.ndarray, ci: str, level: floa
 
 
 def _factor_lr_p(design: Design, y: np.ndarray, w: np.ndarray, variable: str, fit: _Fit) -> float:
-    """Likelihood-ratio p of dropping all columns of `variable` (penalised LR under Firth)."""
-    df = len(design.indices(variable))
+    """Likelihood-ratio p of dropping all columns of `variable`, those held at 0 in the full
+    design. Under Firth the penalty stays the full model's (R logistf's default nested test,
+    firth_nested.py); NaN when that restricted fit does not converge."""
+    dropped = design.indices(variable)
     if fit.method == "firth":
-        reduced = design.without(variable)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            counts = w.astype(np.int64)
-            rows_X, rows_y = np.repeat(reduced.matrix, counts, axis=0), np.repeat(y, counts)
-            fitted = FirthLogit(rows_y, rows_X).fit(pl=False, maxiter=100, **_FIRTH_TOLERANCE)
-            llf_reduced = float(fitted.llf)
-    else:  # the columns of `variable` held at 0 (no copy of X), from the quadratic approximation
-        dropped = design.indices(variable)
+        statistic, restricted = nested_lr_statistic(design.matrix, y, w, fit.params, dropped)
+        if not restricted.converged:
+            return float("nan")
+    else:  # from the quadratic approximation's start (no copy of X)
         llf_reduced = newton_logit(
             design.matrix, y, start=_reduced_start(fit, dropped), weights=w, fixed=dropped
         ).llf
-    statistic = max(2 * (fit.llf - llf_reduced), 0.0)
-    return float(special.chdtrc(df, statistic))  # stats.chi2.sf
+        statistic = max(2 * (fit.llf - llf_reduced), 0.0)
+    return float(special.chdtrc(len(dropped), statistic))  # stats.chi2.sf
 
 
 def _reduced_start(fit: _Fit, dropped: list[int]) -> np.ndarray:

@@ -165,6 +165,23 @@ def _outcome_phrases(
     return phrases
 
 
+def _firth_tests(firth: Sequence[Mapping[str, Any]]) -> str:
+    """How the Firth models' p-values were found: logistf's default tests (issue 4)."""
+    if all(m.get("ci_method") == "wald" for m in firth):
+        text = ", with Wald p-values"
+    else:
+        text = (
+            ", with penalised likelihood-ratio p-values that keep the full model's penalty "
+            "(the default of R's logistf)"
+        )
+    if any(m.get("factor_p") for m in firth):
+        text += (
+            "; a characteristic with several levels was tested by holding all its levels at 0 "
+            "under the full model's penalty (logistf's anova and drop1)"
+        )
+    return text
+
+
 def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any], labels: Labels) -> str:
     models = results["models"]
     kinds = {m["kind"] for m in models}
@@ -180,7 +197,7 @@ def _model_sentence(results: Mapping[str, Any], spec: Mapping[str, Any], labels:
     if any(m["method"] == "firth" for m in models):
         text += (
             "; where separation was detected, Firth's penalised likelihood was used instead "
-            "(marked in the tables)"
+            "(marked in the tables)" + _firth_tests([m for m in models if m["method"] == "firth"])
         )
     ci = ci_method_of(results)
     text += (
