@@ -20,52 +20,21 @@ from helpseek.store import (
     seal_page,
 )
 
-PASSPHRASE = "correct horse battery"
-FORM = """
-| survey |
-|        | type          | name | label::English (en) | label::Español (es) |
-|        | select_one yn | stop | Want to stop?       | ¿Quiere dejarlo?    |
-|        | integer       | age  | Age                 | Edad                |
-| choices |
-|         | list_name | name | label::English (en) | label::Español (es) |
-|         | yn        | yes  | Yes                 | Sí                  |
-|         | yn        | no   | No                  | No                  |
-| settings |
-|          | form_id | version |
-|          | study   | 1       |
-"""
+from .sealed_store import export_args, sealed_pages, survey_folder
 
 
 @pytest.fixture
 def survey(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with keys/, form.md and responses.db holding two sealed responses."""
-    monkeypatch.setenv("HELPSEEK_PASSPHRASE", PASSPHRASE)
-    assert CliRunner().invoke(app, ["keys", "new", "--out", str(tmp_path / "keys")]).exit_code == 0
-    (tmp_path / "form.md").write_text(FORM)
-    recipients = load_public_keys([tmp_path / "keys" / "public.key"])
+    folder = survey_folder(tmp_path, monkeypatch)
     pages = [
         PageRecord("r1", "study", "1", "es", "stop", 1, {"stop": "yes"}, ("stop",), "2026-11-29", 10),
         PageRecord("r1", "study", "1", "es", "age", 2, {"age": 44}, ("age",), "2026-11-29", 20, "complete"),
         PageRecord("r2", "study", "1", "en", "stop", 1, {}, ("stop",), "2026-11-30", 30),
     ]  # fmt: skip
-    with open_store(f"sqlite:///{tmp_path / 'responses.db'}") as store:
-        store.append(
-            [StoredRecord(new_record_id(), seal_page(p.to_json(), recipients)) for p in pages]
-        )
-    return tmp_path
-
-
-def export_args(survey: Path, *outs: str) -> list[str]:
-    args = ["export", "--db", f"sqlite:///{survey / 'responses.db'}"]
-    args += [
-        "--private-key",
-        str(survey / "keys" / "private.key"),
-        "--instrument",
-        str(survey / "form.md"),
-    ]
-    for out in outs:
-        args += ["--out", str(survey / out)]
-    return args
+    with open_store(f"sqlite:///{folder / 'responses.db'}") as store:
+        store.append(sealed_pages(folder, pages))
+    return folder
 
 
 def test_export__several_formats__writes_each_with_codebook_and_same_answers(survey: Path) -> None:

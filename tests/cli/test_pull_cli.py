@@ -14,64 +14,39 @@ import pytest
 from typer.testing import CliRunner
 
 from helpseek.cli.main import app
-from helpseek.store import (
-    FILLER_JSON,
-    PageRecord,
-    StoredRecord,
-    Tombstone,
-    load_public_keys,
-    new_record_id,
-    open_store,
-    seal_page,
-)
+from helpseek.store import FILLER_JSON, PageRecord, StoredRecord, Tombstone, open_store
 
-PASSPHRASE = "correct horse battery"
-FORM = """
-| survey |
-|        | type          | name | label::English (en) |
-|        | select_one yn | stop | Want to stop?       |
-|        | integer       | age  | Age                 |
-| choices |
-|         | list_name | name | label::English (en) |
-|         | yn        | yes  | Yes                 |
-|         | yn        | no   | No                  |
-| settings |
-|          | form_id | version |
-|          | study   | 1       |
-"""
+from .sealed_store import export_args, sealed, survey_folder
+
 CHECK = "ab" * 32  # the withdrawal check value r1's last page carries
 DAYS = (date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3))
 
 
 def _phases(folder: Path) -> list[tuple[list[StoredRecord], list[StoredRecord]]]:
     """Three days of arrivals: (sealed records, tombstones) stored on each day."""
-    recipients = load_public_keys([folder / "keys" / "public.key"])
-
-    def sealed(plaintext: bytes) -> StoredRecord:
-        return StoredRecord(new_record_id(), seal_page(plaintext, recipients))
 
     def page(rid: str, name: str, seq: int, answers: dict, on: date, **kw) -> StoredRecord:  # type: ignore[type-arg]
         record = PageRecord(
             rid, "study", "1", "en", name, seq, answers, (name,), on.isoformat(), 7, **kw
         )
-        return sealed(record.to_json())  # fmt: skip
+        return sealed(folder, record.to_json())  # fmt: skip
 
     d1, d2, d3 = DAYS
     return [
         (
-            [page("r1", "stop", 1, {"stop": "no"}, d1), sealed(FILLER_JSON),
-             page("r2", "stop", 1, {"stop": "no"}, d1), sealed(FILLER_JSON)],
+            [page("r1", "stop", 1, {"stop": "no"}, d1), sealed(folder, FILLER_JSON),
+             page("r2", "stop", 1, {"stop": "no"}, d1), sealed(folder, FILLER_JSON)],
             [],
         ),
         (
             [page("r1", "age", 2, {"age": 41}, d2, status="complete", withdrawal=CHECK),
              page("r2", "age", 2, {"age": 52}, d2, status="complete", withdrawal="cd" * 32),
-             page("r3", "stop", 1, {"stop": "yes"}, d2), sealed(FILLER_JSON)],
+             page("r3", "stop", 1, {"stop": "yes"}, d2), sealed(folder, FILLER_JSON)],
             [],
         ),
         (
-            [page("r4", "stop", 1, {}, d3), sealed(FILLER_JSON)],
-            [sealed(Tombstone(CHECK, d3.isoformat()).to_json())],
+            [page("r4", "stop", 1, {}, d3), sealed(folder, FILLER_JSON)],
+            [sealed(folder, Tombstone(CHECK, d3.isoformat()).to_json())],
         ),
     ]  # fmt: skip
 
@@ -85,18 +60,11 @@ def _store(url: str, on: date, records: list[StoredRecord], tombstones: list[Sto
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("HELPSEEK_PASSPHRASE", PASSPHRASE)
-    assert CliRunner().invoke(app, ["keys", "new", "--out", str(tmp_path / "keys")]).exit_code == 0
-    (tmp_path / "form.md").write_text(FORM)
-    return tmp_path
+    return survey_folder(tmp_path, monkeypatch)
 
 
 def _export(folder: Path, db: str, out: str) -> dict[str, bytes]:
-    result = CliRunner().invoke(
-        app,
-        ["export", "--db", db, "--private-key", str(folder / "keys" / "private.key"),
-         "--instrument", str(folder / "form.md"), "--out", str(folder / out)],
-    )  # fmt: skip
+    result = CliRunner().invoke(app, export_args(folder, out, db=db))
     assert result.exit_code == 0, result.stderr
     stem = out.removesuffix(".csv")
     return {
