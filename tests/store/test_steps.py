@@ -129,3 +129,53 @@ def test_postgres__pooled_connections_killed_while_idle__next_step_pings_and_rec
         page = sealed_record(research_key, "page")
         assert store.save(SessionUpdate("s1", b"state-1", LATER, b"state-0"), add=[page])
         assert store.get_session("s1") == b"state-1"
+
+
+def test_save__blobs_of_every_byte_value__stored_and_read_back_byte_for_byte(
+    store_url: str, research_key: ResearchKeypair
+) -> None:
+    # Given session states holding every byte value (NUL, high bytes), as sealed states may, and
+    # the steps that create, move (compare-and-set on such a state) and drop what they sent
+    first, second = bytes(range(256)) * 17, bytes(range(255, -1, -1)) * 17
+    page0, page1 = sealed_record(research_key, "page 0"), sealed_record(research_key, "page 1")
+    with open_store(store_url, today=lambda: DAY) as store:
+        assert store.save(SessionUpdate("s1", first, LATER), add=[page0])
+        assert store.get_session("s1") == first
+        stale = SessionUpdate("s1", b"never", LATER, first[:-1] + b"\x00")
+        assert not store.save(stale, add=[page1])  # one byte off: not the stored state
+        assert store.save(SessionUpdate("s1", second, LATER, first), [page1], [page0.record_id])
+        assert store.get_session("s1") == second
+    # Then the database holds exactly what was sent, read apart from the store's own path
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        states = conn.execute(sa.text("SELECT session_id, sealed FROM session_states")).all()
+        records = conn.execute(sa.text("SELECT id, sealed, stored_on FROM sealed_records")).all()
+    engine.dispose()
+    assert [(s, bytes(b)) for s, b in states] == [("s1", second)]
+    assert [(i, bytes(b), str(d)) for i, b, d in records] == [
+        (page1.record_id, page1.sealed.data, DAY.isoformat())
+    ]
+
+
+@pytest.mark.postgres
+def test_postgres__session_reads_and_steps__use_their_own_pool_in_autocommit(
+    postgres_url: str,
+) -> None:
+    # Given a store whose threads read and step sessions on PostgreSQL
+    with open_store(postgres_url, today=lambda: DAY) as store:
+        assert store.save(SessionUpdate("s1", b"state-0", LATER))
+        statements = store._statements
+        assert statements is not None
+        # Then a step is committed when save returns: another connection sees it at once
+        assert store.save(SessionUpdate("s1", b"state-1", LATER, b"state-0"))
+        other = sa.create_engine(postgres_url)
+        with other.connect() as conn:
+            seen = conn.execute(sa.text("SELECT sealed FROM session_states")).scalar_one()
+        other.dispose()
+        assert bytes(seen) == b"state-1"
+        # And the pool's connections are idle in autocommit between uses
+        with statements.connection() as conn:
+            assert conn.autocommit
+            assert conn.info.transaction_status.name == "IDLE"
+    # And closing the store closes the pool
+    assert statements._pool is None

@@ -25,7 +25,7 @@ from helpseek.problems import InputError, problem
 from helpseek.settings import DatePrecision
 from helpseek.store import codes
 from helpseek.store.codes import ResumeRow
-from helpseek.store.engine import WriterTurns, create_engine, migrate
+from helpseek.store.engine import StatementPool, WriterTurns, create_engine, migrate
 from helpseek.store.locations import safe_url
 from helpseek.store.schema import sealed_records, session_states, tombstones
 from helpseek.store.sealing import SealedRecord
@@ -37,6 +37,9 @@ RECORD_ID_LIMIT = 2**63 - 1
 
 _SQLITE_SELECT_SESSION = (
     "SELECT sealed FROM session_states WHERE session_id = ? AND expires_on >= ?"
+)
+_POSTGRES_SELECT_SESSION = (
+    "SELECT sealed FROM session_states WHERE session_id = %s AND expires_on >= %s"
 )
 
 
@@ -92,44 +95,19 @@ class Store:
         self._today = today
         self._date_precision = date_precision
         self._purged_on: date | None = None
-        # Built once: building and compiling a statement per page cost more CPU than SQLite.
-        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
-        self._create_session = (
-            dialect.insert(session_states)
-            .on_conflict_do_nothing()
-            .returning(session_states.c.session_id)  # rowcount is not reliable on every driver
-        )
-        self._swap_session = (
-            sa.update(session_states)
-            .where(
-                session_states.c.session_id == sa.bindparam("b_session_id"),
-                session_states.c.sealed == sa.bindparam("b_replaces"),
-            )
-            .values(sealed=sa.bindparam("b_sealed"), expires_on=sa.bindparam("b_expires_on"))
-            .returning(session_states.c.session_id)
-        )
-        self._insert_records = sa.insert(sealed_records)
-        self._delete_records = sa.delete(sealed_records).where(
-            sealed_records.c.id.in_(sa.bindparam("ids", expanding=True))
-        )
         # SQLite: the threads' steps share commits (one fsync a group); PostgreSQL: one round
-        # trip a step, and reads without BEGIN/ROLLBACK round trips (issue 16).
-        self._steps: GroupCommit | OneStatement = (
-            GroupCommit(self._sqlite_writing)
-            if engine.dialect.name == "sqlite"
-            else OneStatement(engine)
-        )
-        self._reader = (
-            engine
-            if engine.dialect.name == "sqlite"
-            else engine.execution_options(isolation_level="AUTOCOMMIT")
-        )
-        self._copy_record = (
+        # trip a step, and reads without BEGIN/ROLLBACK round trips, both straight through
+        # psycopg on their own pool (issue 16).
+        self._statements: StatementPool | None = None
+        self._steps: GroupCommit | OneStatement
+        if engine.dialect.name == "sqlite":
+            self._steps = GroupCommit(self._sqlite_writing)
+        else:
+            self._statements = StatementPool(engine)
+            self._steps = OneStatement(self._statements)
+        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        self._copy_record = (  # built once: building and compiling one per call costs CPU
             dialect.insert(sealed_records).on_conflict_do_nothing().returning(sealed_records.c.id)
-        )
-        self._select_session = sa.select(session_states.c.sealed).where(
-            session_states.c.session_id == sa.bindparam("session_id"),
-            session_states.c.expires_on >= sa.bindparam("today"),
         )
 
     def today(self) -> date:
@@ -256,20 +234,20 @@ class Store:
 
     def get_session(self, session_id: str) -> bytes | None:
         """The sealed state of a session, or None if unknown or expired."""
-        if self._engine.dialect.name == "sqlite":  # straight to sqlite3: a third of the CPU
-            raw = self._engine.raw_connection()
-            try:
-                row = raw.driver_connection.execute(
-                    _SQLITE_SELECT_SESSION, (session_id, self._today().isoformat())
+        if self._statements is not None:  # straight to psycopg, the blob in binary (issue 16)
+            with self._statements.connection() as conn:
+                row = conn.execute(
+                    _POSTGRES_SELECT_SESSION, (session_id, self._today()), binary=True
                 ).fetchone()
-            finally:
-                raw.close()
             return None if row is None else bytes(row[0])
-        with self._reader.connect() as conn:
-            blob = conn.execute(
-                self._select_session, {"session_id": session_id, "today": self._today()}
-            ).scalar_one_or_none()
-        return None if blob is None else bytes(blob)
+        raw = self._engine.raw_connection()  # straight to sqlite3: a third of the CPU
+        try:
+            row = raw.driver_connection.execute(
+                _SQLITE_SELECT_SESSION, (session_id, self._today().isoformat())
+            ).fetchone()
+        finally:
+            raw.close()
+        return None if row is None else bytes(row[0])
 
     def delete_session(self, session_id: str) -> None:
         """Forget a session's state; unknown ids are ignored."""
@@ -315,6 +293,8 @@ class Store:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
     def close(self) -> None:
+        if self._statements is not None:
+            self._statements.close()
         self._engine.dispose()
         if isinstance(self._write_lock, WriterTurns):
             self._write_lock.close()

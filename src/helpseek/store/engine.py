@@ -11,13 +11,18 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from psycopg_pool import ConnectionPool
 from sqlalchemy.engine import Connection, Engine
 
 from helpseek.problems import InputError, problem
@@ -35,8 +40,11 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Connections a process keeps: one per thread that may query at once (Starlette runs
 #: handlers in anyio's default pool of 40 threads). With 15 (SQLAlchemy's default) 36% of the
 #: threads' time went to waiting for a connection (issue 16). Connections open only when needed.
+#: On PostgreSQL these are the `StatementPool`'s (session reads and steps); SQLAlchemy's pool
+#: keeps `POSTGRES_OTHER_CONNECTIONS` for the rest (codes, withdrawals, export, migrations).
 POOL_CONNECTIONS = 40
 POOL_OVERFLOW = 10
+POSTGRES_OTHER_CONNECTIONS = 5
 #: A pooled PostgreSQL connection unused for this long is pinged before its next use.
 PING_AFTER_IDLE_S = 10.0
 # An arbitrary constant so that collectors starting together migrate one at a time (PostgreSQL).
@@ -94,7 +102,10 @@ def create_engine(url: str, must_exist: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "psycopg":
         engine = sa.create_engine(
-            parsed, pool_size=POOL_CONNECTIONS, max_overflow=POOL_OVERFLOW, pool_timeout=60
+            parsed,
+            pool_size=POSTGRES_OTHER_CONNECTIONS,
+            max_overflow=POSTGRES_OTHER_CONNECTIONS,
+            pool_timeout=60,
         )
         _ping_when_idle(engine)
         return engine
@@ -124,6 +135,64 @@ def _ping_when_idle(engine: Engine) -> None:
             if engine.dialect.is_disconnect(error, dbapi_connection, None):
                 raise sa.exc.DisconnectionError() from error  # the pool retries with a new one
             raise
+
+
+class StatementPool:
+    """PostgreSQL: the connections that read sessions and write steps, in autocommit, straight
+    through psycopg (`psycopg_pool`), opened on first use.
+
+    Through SQLAlchemy (a pooled `Connection`, its execution context and result, the isolation
+    level set and reset at every checkout) a session read and a step cost 0.7 ms of CPU in our
+    process; straight through psycopg 0.3 ms (`benchmarks/pg_store_bench.py`, issue 16). Up to
+    `POOL_CONNECTIONS`; one unused for `PING_AFTER_IDLE_S` is pinged before its next use, and
+    one that fails the ping is replaced.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        _args, params = engine.dialect.create_connect_args(engine.url)
+        params.pop("context", None)  # SQLAlchemy's adapters: psycopg's own suit bytes and dates
+        self._params = {**params, "autocommit": True}
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._opening = threading.Lock()
+        self._idle_since: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in autocommit: each statement commits (durably) on its own."""
+        pool = self._pool or self._open()
+        conn = pool.getconn()
+        try:
+            yield conn
+        finally:
+            self._idle_since[conn] = time.monotonic()
+            pool.putconn(conn)
+
+    def close(self) -> None:
+        with self._opening:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+    def _open(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        with self._opening:
+            if self._pool is None:
+                self._pool = ConnectionPool(
+                    kwargs=self._params,
+                    min_size=1,
+                    max_size=POOL_CONNECTIONS,
+                    timeout=60,
+                    check=self._check,
+                    name="helpseek-statements",
+                    open=True,
+                )
+            return self._pool
+
+    def _check(self, conn: psycopg.Connection[Any]) -> None:
+        """Ping a connection that sat unused a while (a restarted server ends it); the pool
+        replaces one that fails. A connection used a moment ago is alive: no round trip."""
+        since = self._idle_since.get(conn)
+        if since is None or time.monotonic() - since >= PING_AFTER_IDLE_S:
+            ConnectionPool.check_connection(conn)
 
 
 def _configure_sqlite(engine: Engine) -> None:

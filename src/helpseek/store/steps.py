@@ -4,8 +4,8 @@ and the fillers it drops), all or nothing and durable before the caller acknowle
 SQLite has one writer at a time and one fsync per commit: `GroupCommit` lets the threads of a
 process share a transaction, so one fsync makes a whole group of steps durable. PostgreSQL commits
 in parallel, and a round trip to it costs more than the work: `OneStatement` writes a step as one
-statement in autocommit (one round trip instead of six). Issue 16; must not import the crypto
-library (see store/sealing.py).
+statement in autocommit (one round trip instead of six), straight through psycopg with the blobs
+in binary. Issue 16; must not import the crypto library (see store/sealing.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from helpseek.store.engine import StatementPool
 
 
 @dataclass(frozen=True)
@@ -143,12 +143,12 @@ _ADD_AND_DROP = """
 , added AS (
     INSERT INTO sealed_records (id, sealed, stored_on)
     SELECT r.id, r.sealed, %(stored_on)s
-    FROM unnest(%(ids)s::bigint[], %(blobs)s::bytea[]) AS r(id, sealed)
+    FROM unnest(%(ids)b::bigint[], %(blobs)b::bytea[]) AS r(id, sealed)
     WHERE EXISTS (SELECT 1 FROM moved)
     RETURNING 1
 ), dropped AS (
     DELETE FROM sealed_records
-    WHERE id = ANY(%(drop)s::bigint[]) AND EXISTS (SELECT 1 FROM moved)
+    WHERE id = ANY(%(drop)b::bigint[]) AND EXISTS (SELECT 1 FROM moved)
     RETURNING 1
 )
 SELECT count(*) FROM moved
@@ -156,8 +156,8 @@ SELECT count(*) FROM moved
 _SWAP = (
     """
 WITH moved AS (
-    UPDATE session_states SET sealed = %(sealed)s, expires_on = %(expires_on)s
-    WHERE session_id = %(session_id)s AND sealed = %(replaces)s
+    UPDATE session_states SET sealed = %(sealed)b, expires_on = %(expires_on)s
+    WHERE session_id = %(session_id)s AND sealed = %(replaces)b
     RETURNING 1
 )"""
     + _ADD_AND_DROP
@@ -166,7 +166,7 @@ _CREATE = (
     """
 WITH moved AS (
     INSERT INTO session_states (session_id, sealed, expires_on)
-    VALUES (%(session_id)s, %(sealed)s, %(expires_on)s)
+    VALUES (%(session_id)s, %(sealed)b, %(expires_on)s)
     ON CONFLICT DO NOTHING
     RETURNING 1
 )"""
@@ -176,10 +176,11 @@ WITH moved AS (
 
 class OneStatement:
     """PostgreSQL: each step is one statement on an autocommit connection (atomic, one round trip,
-    durable when it returns under the default synchronous_commit)."""
+    durable when it returns under the default synchronous_commit). Blobs go in binary: no hex
+    text to encode here and decode in the server."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    def __init__(self, connections: StatementPool) -> None:
+        self._connections = connections
 
     def save(self, step: Step) -> bool:
         parameters = {
@@ -193,5 +194,6 @@ class OneStatement:
             "drop": list(step.drop),
         }
         sql = _CREATE if step.replaces is None else _SWAP
-        with self._engine.connect() as conn:
-            return bool(conn.exec_driver_sql(sql, parameters).scalar_one())
+        with self._connections.connection() as conn:
+            row = conn.execute(sql, parameters).fetchone()
+        return row is not None and bool(row[0])
