@@ -49,6 +49,7 @@ SCRIPTS = (
         ("--stores", "sqlite,postgres", "--workers", "1,3"),
         ("--stores", "sqlite", "--workers", "1", "--respondents", "32", "--seconds", "3"),
     ),
+    Script("pg_store_bench.py", (), ("--pages", "30", "--repeats", "1")),
     Script("export_bench.py", ("--records", "100000"), ("--records", "24000", "--repeats", "1")),
     Script("analysis_bench.py", (), ("--rows", "2000", "--repeats", "1", "--no-r")),
     Script("analyze_scaling.py", (), ("--rows", "2000", "--rows", "4000", "--ci", "wald")),
