@@ -180,7 +180,9 @@ class StatementPool:
                     kwargs=self._params,
                     min_size=1,
                     max_size=POOL_CONNECTIONS,
-                    timeout=60,
+                    # one connection a thread, so a thread waits only while the pool grows or
+                    # when PostgreSQL is down: then the page fails (nothing acknowledged) in 10 s
+                    timeout=10,
                     check=self._check,
                     name="helpseek-statements",
                     open=True,
