@@ -11,6 +11,7 @@ from helpseek.instrument.model import Instrument
 from helpseek.languages import is_language_code
 from helpseek.settings import Settings
 from helpseek.web.i18n import Catalogue, is_rtl
+from helpseek.web.page_cache import PageCache
 from helpseek.web.pages import (
     Chrome,
     CodeEntryPage,
@@ -61,6 +62,8 @@ class Renderer:
             auto_reload=False,
             trim_blocks=True,
         )
+        #: Question pages that carry nothing of a respondent, rendered once per shape (issue 16).
+        self.pages = PageCache(self.html)
 
     def language(self, requested: str | None, instrument: Instrument | None = None) -> str:
         """The UI language: the requested one if the survey pages or the questionnaire have it
@@ -94,6 +97,8 @@ class Renderer:
         )
 
     def respond(self, page: Page, status: int = 200) -> HTMLResponse:
+        if isinstance(page, QuestionPage):
+            return HTMLResponse(self.pages.html(page), status_code=status)
         return HTMLResponse(self.html(page), status_code=status)
 
     def html(self, page: Page) -> str:
