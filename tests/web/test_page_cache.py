@@ -133,3 +133,21 @@ def test_reused_page_carries_each_respondents_token(
         answers = person.page.quick_answers()  # type: ignore[union-attr]
         after = person.send(answers)
         assert after.status == 200 and after.is_question
+
+
+def test_landing_pages_are_rendered_once(client) -> None:  # type: ignore[no-untyped-def]
+    """Each landing page (address and language) is rendered at its first request; later ones
+    get the same bytes, with each language's own strings and links."""
+    paths = [
+        f"{base}?lang={code}"
+        for base in ("/", "/survey/help_us_help_you", "/survey/tokens")
+        for code in ("en", "es", "ar")
+    ]
+    first = {path: client.get(path) for path in paths}
+    assert len({r.text for r in first.values()}) == len(paths)
+    for path in paths:
+        again = client.get(path)
+        assert again.status_code == first[path].status_code == 200
+        assert again.content == first[path].content
+        assert again.headers["content-length"] == first[path].headers["content-length"]
+    assert len(client.app.state.renderer._landings) == len(paths)

@@ -19,6 +19,7 @@ from helpseek.web.pages import (
     EndPage,
     HelpLink,
     LandingPage,
+    LanguageLink,
     MessagePage,
     QuestionPage,
     WithdrawConfirmPage,
@@ -37,6 +38,8 @@ Page = (
     | WithdrawConfirmPage
     | WithdrawnPage
 )
+#: Chromes and landing pages kept (one per language and questionnaire, and address).
+_MAX_KEPT = 256
 _TEMPLATE_OF: dict[type, str] = {
     LandingPage: "landing.html",
     QuestionPage: "question.html",
@@ -64,6 +67,9 @@ class Renderer:
         )
         #: Question pages that carry nothing of a respondent, rendered once per shape (issue 16).
         self.pages = PageCache(self.html)
+        # The same for every request of their language and questionnaire: built once each.
+        self._chromes: dict[tuple[str, int], Chrome] = {}
+        self._landings: dict[tuple[str, str, tuple[LanguageLink, ...]], bytes] = {}
 
     def language(self, requested: str | None, instrument: Instrument | None = None) -> str:
         """The UI language: the requested one if the survey pages or the questionnaire have it
@@ -77,6 +83,15 @@ class Renderer:
 
     def chrome(self, language: str, instrument: Instrument | None = None) -> Chrome:
         instrument = instrument or self.default
+        key = (language, id(instrument))  # the app's questionnaires live as long as it does
+        chrome = self._chromes.get(key)
+        if chrome is None:
+            if len(self._chromes) >= _MAX_KEPT:
+                self._chromes.clear()
+            chrome = self._chromes[key] = self._new_chrome(language, instrument)
+        return chrome
+
+    def _new_chrome(self, language: str, instrument: Instrument) -> Chrome:
         links = tuple(
             HelpLink(
                 r.label.get(language, instrument.default_language),
@@ -99,6 +114,14 @@ class Renderer:
     def respond(self, page: Page, status: int = 200) -> HTMLResponse:
         if isinstance(page, QuestionPage):
             return HTMLResponse(self.pages.html(page), status_code=status)
+        if isinstance(page, LandingPage):  # a function of questionnaire, language and address
+            key = (page.instrument_name, page.chrome.language, page.languages)
+            body = self._landings.get(key)
+            if body is None:
+                if len(self._landings) >= _MAX_KEPT:
+                    self._landings.clear()
+                body = self._landings[key] = self.html(page).encode("utf-8")
+            return HTMLResponse(body, status_code=status)
         return HTMLResponse(self.html(page), status_code=status)
 
     def html(self, page: Page) -> str:
