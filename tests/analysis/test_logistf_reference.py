@@ -256,3 +256,25 @@ def test_firth_factor_p__same_test_whatever_the_factors_coding() -> None:
     # Then the factor's p is logistf's anova(fit, formula = ~vic + vicl)
     joint = next(c for c in NESTED["cases"] if c["name"] == "sex2")["tests"]["vic+vicl"]
     assert model.factor_p["contact"] == pytest.approx(joint["p"], rel=1e-6, abs=0)
+
+
+def test_firth_factor_p__restricted_fit_not_converged__left_empty_and_noted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given esoph's model, where the fits without each factor need several Newton steps,
+    # and those fits allowed only one (so none of them converges)
+    from helpseek.analysis import firth_nested
+
+    monkeypatch.setattr(firth_nested, "_MAX_ITER", 1)
+    _run_outside.cache_clear()
+    try:
+        case = next(c for c in NESTED["cases"] if c["name"].startswith("esoph multivariable"))
+        model = _model(case)
+    finally:
+        _run_outside.cache_clear()
+    # Then each factor's p is empty, not a number from the unfinished fit, and the notes say so
+    assert set(model.factor_p) == {"agegp", "alcgp", "tobgp"}
+    assert all(np.isnan(p) for p in model.factor_p.values())
+    for variable in model.factor_p:
+        assert any(f"p of {variable} (all its levels) was not found" in n for n in model.warnings)
+    assert model.to_dict()["factor_p"] == {"agegp": None, "alcgp": None, "tobgp": None}

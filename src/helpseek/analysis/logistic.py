@@ -176,6 +176,12 @@ def fit_logistic(
         for v in design.variables
         if len(design.indices(v)) > 1
     }
+    notes += [
+        f"the likelihood-ratio p of {v} (all its levels) was not found (the fit without it did "
+        "not converge); it is left empty, not guessed"
+        for v, p in factor_p.items()
+        if not np.isfinite(p)
+    ]
     diagnostics = None
     if with_diagnostics:
         diagnostics = diagnose(X, y, fit.params, fit.llf_unpenalised, kind == "multivariable", w)
@@ -326,17 +332,19 @@ def _fit_firth(X: np.ndarray, y: np.ndarray, w: np.ndarray, ci: str, level: floa
 def _factor_lr_p(design: Design, y: np.ndarray, w: np.ndarray, variable: str, fit: _Fit) -> float:
     """Likelihood-ratio p of dropping all columns of `variable`, those held at 0 in the full
     design. Under Firth the penalty stays the full model's (R logistf's default nested test,
-    firth_nested.py); NaN when that restricted fit does not converge."""
+    firth_nested.py); NaN when the fit without it does not converge (fit_logistic notes it)."""
     dropped = design.indices(variable)
     if fit.method == "firth":
         statistic, restricted = nested_lr_statistic(design.matrix, y, w, fit.params, dropped)
         if not restricted.converged:
             return float("nan")
     else:  # from the quadratic approximation's start (no copy of X)
-        llf_reduced = newton_logit(
+        reduced = newton_logit(
             design.matrix, y, start=_reduced_start(fit, dropped), weights=w, fixed=dropped
-        ).llf
-        statistic = max(2 * (fit.llf - llf_reduced), 0.0)
+        )
+        if not reduced.converged:
+            return float("nan")
+        statistic = max(2 * (fit.llf - reduced.llf), 0.0)
     return float(special.chdtrc(len(dropped), statistic))  # stats.chi2.sf
 
 
