@@ -16,11 +16,12 @@ import random
 import time
 from pathlib import Path
 
-from helpseek.collect import Rejected, Session
+from helpseek.collect import Session
 from helpseek.instrument import Instrument, load_instrument
 from helpseek.settings import Settings
 from helpseek.synth import draw_respondents, load_truth
-from helpseek.synth.answering import answer_page, repair, shown_questions
+from helpseek.synth.answering import answer_page, shown_questions
+from helpseek.synth.walk import submit_until_accepted
 from helpseek.web.i18n import load_catalogue
 from helpseek.web.pages import QuestionPage
 from helpseek.web.render import Renderer
@@ -69,11 +70,7 @@ def _pages(
             pages.append(QuestionPage(chrome, title, view, f"token-{n}-{len(pages)}"))
             shown = shown_questions(view)
             values = answer_page(respondent, instrument, shown)
-            outcome = session.submit(values)
-            while isinstance(outcome, Rejected):
-                errors = [q.name for q in outcome.view.questions if q.error_kind]
-                values = repair(values, errors, shown, instrument) or {}
-                outcome = outcome.session.submit(values)
+            outcome, _ = submit_until_accepted(session, values, shown, respondent)
             session = outcome.session
     return pages
 

@@ -11,7 +11,8 @@ from helpseek.collect import Accepted, Rejected, Session
 from helpseek.instrument import load_instrument
 from helpseek.settings import Settings
 from helpseek.synth import draw_respondents, load_truth
-from helpseek.synth.answering import answer_page, repair, shown_questions
+from helpseek.synth.answering import answer_page, shown_questions
+from helpseek.synth.walk import submit_until_accepted
 from helpseek.web.i18n import load_catalogue
 from helpseek.web.pages import QuestionPage
 from helpseek.web.render import Renderer
@@ -71,12 +72,7 @@ def test_cached_pages_are_the_fresh_pages(tmp_path: Path, public_key_file: Path)
                     for page in _pages(renderer, session, rejected.view, (f"err{n}",)):
                         _check(renderer, page)
             values = answer_page(respondent, instrument, shown)
-            outcome = session.submit(values)
-            while isinstance(outcome, Rejected):
-                errors = [q.name for q in outcome.view.questions if q.error_kind]
-                values = repair(values, errors, shown, instrument) or {}
-                outcome = outcome.session.submit(values)
-            assert isinstance(outcome, Accepted)
+            outcome, _ = submit_until_accepted(session, values, shown, respondent)
             session = outcome.session
             if n % 4 == 1 and not session.is_finished:  # back: the page shows its answers again
                 back = session.back()

@@ -7,7 +7,7 @@ shows, and a page is kept only when the Session accepts it, so skip logic and co
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +16,7 @@ from itertools import repeat
 from helpseek.collect import Accepted, PageSubmission, Rejected, Session
 from helpseek.instrument import Instrument
 from helpseek.synth.answering import (
+    ShownQuestion,
     answer_page,
     page_seconds,
     repair,
@@ -76,17 +77,8 @@ def walk(
         shown = shown_questions(session.current_page())
         values = answer_page(respondent, instrument, shown)
         seconds = page_seconds(respondent, draw.truth.durations, rng, len(shown))
-        outcome = session.submit(values)
-        while isinstance(outcome, Rejected):
-            errors = [q.name for q in outcome.view.questions if q.error_kind]
-            fixed = repair(values, errors, shown, instrument)
-            if fixed is None:
-                raise SynthesisError(
-                    f"page {session.page_id!r} refused {errors} for respondent {respondent.index}"
-                )
-            values, repairs = fixed, repairs + 1
-            outcome = outcome.session.submit(values)
-        assert isinstance(outcome, Accepted)  # the loop above leaves only Accepted
+        outcome, tries = submit_until_accepted(session, values, shown, respondent)
+        repairs += tries
         pages.append(
             SyntheticPage(
                 outcome.submission,
@@ -105,6 +97,29 @@ def walk(
         tuple(pages),
         repairs,
     )
+
+
+def submit_until_accepted(
+    session: Session,
+    values: Mapping[str, list[str]],
+    shown: Sequence[ShownQuestion],
+    respondent: Respondent,
+) -> tuple[Accepted, int]:
+    """`values` submitted on the session's page, repaired until the Session accepts them: the
+    outcome and the number of repairs. SynthesisError when a refusal cannot be repaired."""
+    outcome = session.submit(values)
+    repairs = 0
+    while isinstance(outcome, Rejected):
+        errors = [q.name for q in outcome.view.questions if q.error_kind]
+        fixed = repair(values, errors, shown, session.instrument)
+        if fixed is None:
+            raise SynthesisError(
+                f"page {session.page_id!r} refused {errors} for respondent {respondent.index}"
+            )
+        values, repairs = fixed, repairs + 1
+        outcome = outcome.session.submit(values)
+    assert isinstance(outcome, Accepted)  # the loop above leaves only Accepted
+    return outcome, repairs
 
 
 def walk_all(
