@@ -342,3 +342,23 @@ def test_evaluate__numpy_scalar_answers__same_as_python_numbers(expression, valu
     # "np.float64(30.5)", which Decimal() refused (decimal.InvalidOperation, no Problem).
     as_numpy = np.float64(value) if isinstance(value, float) else np.int64(value)
     assert evaluate(expression, {"a": as_numpy}) == evaluate(expression, {"a": value})
+
+
+@pytest.mark.parametrize(
+    ("expression", "is_context_free"),
+    [
+        ("${a} = 1", True),
+        ("today() > date(${d}) and count-selected(${m}) > 1", True),
+        ("selected(${a}, 'x') and ${b} != ''", True),
+        (". > 3", False),
+        ("../x = 1", False),
+        ("/data/a = 1", False),
+        ("string-length() > 2", False),
+        ("once(${a})", False),
+        ("name = ${a}", False),
+    ],
+)
+def test_compile_expression__context_free__only_when_it_reads_nothing_but_named_answers(
+    expression: str, is_context_free: bool
+) -> None:
+    assert compile_expression(expression).is_context_free is is_context_free

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -12,10 +14,14 @@ from helpseek.instrument import (
     check_page,
     compute_state,
     instrument_from_markdown,
+    load_instrument,
     logic,
     parse_answer,
     visible_choices,
 )
+from helpseek.instrument.expressions import answer_text, build_instance
+from helpseek.instrument.load import bundled_instruments
+from helpseek.synth import draw_respondents, load_truth, walk
 
 FORM = """
 | survey |
@@ -310,3 +316,95 @@ def test_compute_state__keeps_a_bounded_number_of_states(form) -> None:
     assert len(logic._RECENT) == logic._RECENT_STATES
     first, last = compute_state(form, {"age": 16}), compute_state(form, {"age": 16})
     assert first is last and first.values == {"age": 16, "both": "no", "twice": "nono"}
+
+
+# --- conditions evaluated once per state (issue 16) -------------------------------------------------
+
+
+def _every_condition_evaluated(form, answers, today=None, language=None) -> logic.FormState:
+    """compute_state as it was before conditions were shared: every question's conditions
+    evaluated on its own node, one by one."""
+    env = logic._environment(form, today, language)
+    root = build_instance([q.name for q in form.questions], answers)
+    relevant, values = {}, {}
+    for question in logic.evaluation_order(form):
+        node = root.find(question.name)
+        conditions = logic._conditions(question)
+        shown = all(logic._holds(text, node, env, default=False) for text in conditions)
+        relevant[question.name] = shown
+        value = None
+        if shown and question.type == "calculate" and question.calculation:
+            value = logic._calculate(question.calculation, node, env)
+        elif shown and question.name in answers:
+            value = answers[question.name]
+        node.text = answer_text(value)
+        if value is not None and value != "" and value != []:
+            values[question.name] = value
+    return logic.FormState(relevant, values)
+
+
+@pytest.mark.parametrize("name", bundled_instruments())
+def test_compute_state__equals_every_condition_evaluated__on_every_page_synthetic_respondents_see(
+    name,
+) -> None:
+    form = load_instrument(name)
+    draw = draw_respondents(form, load_truth(None, form), 40, 11)
+    seen = 0
+    for respondent in draw.respondents:
+        answers: dict[str, object] = {}
+        for page in walk(form, respondent, draw).pages:
+            answers.update(page.submission.answers)
+            for today in (None, date(2026, 12, 2)):
+                expected = _every_condition_evaluated(form, answers, today)
+                state = logic._compute_state(form, answers, today, None)
+                assert dict(state.relevant) == expected.relevant
+                assert dict(state.values) == expected.values
+                seen += 1
+    assert seen > 200
+
+
+def test_compute_state__a_condition_that_reads_its_question_itself__evaluated_on_each_node() -> (
+    None
+):
+    # Given one condition text on two questions that reads each question's own node
+    form = instrument_from_markdown(
+        """
+| survey |
+| | type | name | label::English (en) | relevant |
+| | text | c | C | string-length(.) < 3 |
+| | text | d | D | string-length(.) < 3 |
+| | text | e | E | string-length() < 3 |
+| | text | f | F | string-length() < 3 |
+"""
+    )
+    # When each has its own answer, Then each is shown or hidden by its own answer
+    state = compute_state(form, {"c": "abcd", "d": "x", "e": "abcd", "f": "x"})
+    assert dict(state.relevant) == {"c": False, "d": True, "e": False, "f": True}
+
+
+def test_compute_state__a_shared_condition__evaluated_again_once_an_answer_it_reads_changed() -> (
+    None
+):
+    # Given a group whose condition reads the group's first member (which `check` refuses, so the
+    # instrument is changed after loading): the member's own text changes once it is evaluated
+    loaded = instrument_from_markdown(
+        """
+| survey |
+| | type | name | label::English (en) | relevant |
+| | text | z | Z | |
+| | begin group | g | G | ${z} = '' |
+| | text | a | A | |
+| | text | b | B | |
+| | end group | | | |
+"""
+    )
+    questions = tuple(
+        replace(q, group_relevant=("${a} = ''",)) if q.group_relevant else q
+        for q in loaded.questions
+    )
+    form = replace(loaded, questions=questions)
+    # When a is answered: its condition fails on its answer, so it is hidden and reads as empty
+    state = compute_state(form, {"a": "x", "b": "y"})
+    # Then b's evaluation of the same condition sees a empty, and b is shown
+    assert dict(state.relevant) == {"z": True, "a": False, "b": True}
+    assert dict(state.relevant) == _every_condition_evaluated(form, {"a": "x", "b": "y"}).relevant

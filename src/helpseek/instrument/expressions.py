@@ -9,9 +9,10 @@ library (library.py) and converts operands of arithmetic and comparisons with OD
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -68,12 +69,17 @@ _RELATIONAL = frozenset({"<", "<=", ">", ">="})
 
 @dataclass(frozen=True)
 class CompiledExpression:
-    """A checked expression: the original text, its XPath translation and the names it reads."""
+    """A checked expression: the original text, its XPath translation and the names it reads.
+
+    `is_context_free` when its value depends on nothing but the answers it names as `${name}` and
+    the evaluation's Environment, whichever node it is evaluated on (see `_reads_context`).
+    """
 
     source: str
     xpath: str
     references: tuple[str, ...]
     functions: tuple[str, ...]
+    is_context_free: bool = False
 
 
 def references(expression: str) -> tuple[str, ...]:
@@ -121,7 +127,24 @@ def compile_expression(expression: str) -> CompiledExpression:
         _xpath(xpath)
     except (etree.XPathSyntaxError, ValueError) as error:
         raise ExpressionError(expression, "syntax", f"the expression is not valid XPath ({error})")
-    return CompiledExpression(expression, xpath, refs, functions)
+    is_context_free = not any(_reads_context(n) for n in nodes)
+    return CompiledExpression(expression, xpath, refs, functions, is_context_free)
+
+
+#: Functions that read no node when called without arguments (string(), number() and the like
+#: read the context node then).
+_CONSTANT_CALLS = frozenset({"today", "now", "true", "false", "pi"})
+
+
+def _reads_context(node: Node) -> bool:
+    """Whether this node of an expression can read more than the `${name}` answers: a location
+    path (`.`, `..`, `/data/x`), once() (the question's own node), or a call of a function
+    without arguments that then reads the context node."""
+    if isinstance(node, Path):
+        return True
+    if isinstance(node, Call):
+        return node.name == "once" or (not node.args and node.name not in _CONSTANT_CALLS)
+    return False
 
 
 def _check_depth(expression: str, bare: str) -> None:
@@ -276,7 +299,27 @@ def answer_text(answer: Answer | None) -> str:
 
 
 def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Answer]) -> Any:
-    """`<data>` with one child per name (empty when unanswered), as the XPath engine needs."""
+    """`<data>` with one child per name (empty when unanswered), as the XPath engine needs.
+
+    For the form's own names (the same every time): a copy of an empty instance made once per
+    thread costs a fifth of building one element by element, and the server builds one for every
+    state it computes. Per thread, as the XPath objects below: no lxml tree is read by two
+    threads at once.
+    """
+    key = tuple(names)
+    templates: dict[tuple[str, ...], Any] = _per_thread.__dict__.setdefault("instances", {})
+    template = templates.get(key)
+    if template is None:
+        if len(templates) >= _MAX_CACHED_INSTANCES:
+            templates.clear()
+        template = templates[key] = _new_instance(key, {})
+    root = copy.deepcopy(template)
+    for node in root:
+        node.text = answer_text(answers.get(node.tag))
+    return root
+
+
+def _new_instance(names: Iterable[str], answers: Mapping[str, Answer]) -> Any:
     root = etree.Element("data")
     for name in dict.fromkeys(names):
         if not _NAME.match(name):
@@ -307,7 +350,7 @@ def evaluate(
     names = [n for n in answers if _NAME.match(n)] + list(compiled.references)
     if current:
         names.append(current)
-    root = build_instance(names, answers)
+    root = _new_instance(names, answers)  # a new shape each call: nothing to reuse
     context = root.find(current) if current else root
     env = Environment(today=today, choice_labels=choice_labels or {})
     return evaluate_compiled(compiled, context, env)
@@ -334,6 +377,7 @@ def evaluate_compiled(compiled: CompiledExpression, context: Any, env: Environme
 # XPath objects are not shared across threads); the functions read the evaluation's Environment
 # (date, time zone, choice labels) from a context variable.
 _MAX_CACHED_XPATHS = 4096
+_MAX_CACHED_INSTANCES = 64  # one per instrument served
 _per_thread = threading.local()
 
 

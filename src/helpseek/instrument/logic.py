@@ -146,12 +146,30 @@ def _compute_state(
     instrument: Instrument, answers: Answers, today: date | None, language: str | None
 ) -> FormState:
     env = _environment(instrument, today, language)
-    root = build_instance([q.name for q in instrument.questions], answers)
+    prepared = _prepared(instrument)
+    root = build_instance(prepared.names, answers)
+    nodes = {node.tag: node for node in root}
     relevant: dict[str, bool] = {}
     values: dict[str, Answer] = {}
-    for question in _prepared(instrument).order:
-        node = root.find(question.name)
-        shown = all(_holds(text, node, env, default=False) for text in _conditions(question))
+    # A group's relevance is every member's condition: a context-free condition (one that reads
+    # nothing but the answers it names) is evaluated once per combination of those answers'
+    # texts, not once per member. Keyed by the texts, not only by the condition: an answer's text
+    # changes in the walk below once its own question was evaluated (#16).
+    known: dict[tuple[str, tuple[str | None, ...]], bool] = {}
+    for question in prepared.order:
+        node = nodes[question.name]
+        shown = True
+        for text, reads in prepared.conditions[question.name]:
+            if reads is None:
+                shown = _holds(text, node, env, default=False)
+            else:
+                key = (text, tuple(nodes[n].text if n in nodes else None for n in reads))
+                held = known.get(key)
+                if held is None:
+                    held = known[key] = _holds(text, node, env, default=False)
+                shown = held
+            if not shown:
+                break
         relevant[question.name] = shown
         value: Answer | None = None
         if shown and question.type == "calculate" and question.calculation:
@@ -178,11 +196,14 @@ _RECENT_LOCK = threading.Lock()
 
 @dataclass
 class _Prepared:
-    """What compute_state needs of an instrument that never changes: the evaluation order and
-    the choice labels per language (for jr:choice-name)."""
+    """What compute_state needs of an instrument that never changes: the question names, the
+    evaluation order, each question's conditions (with the names a context-free one reads, None
+    for one that reads more) and the choice labels per language (for jr:choice-name)."""
 
     instrument: Instrument
+    names: tuple[str, ...]
     order: list[Question]
+    conditions: dict[str, tuple[tuple[str, tuple[str, ...] | None], ...]]
     labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
 
@@ -195,8 +216,23 @@ def _prepared(instrument: Instrument) -> _Prepared:
     if entry is None or entry.instrument is not instrument:
         if len(_PREPARED) >= _MAX_PREPARED:
             _PREPARED.pop(next(iter(_PREPARED)), None)
-        entry = _PREPARED[id(instrument)] = _Prepared(instrument, evaluation_order(instrument))
+        conditions = {
+            q.name: tuple(_condition(t) for t in _conditions(q)) for q in instrument.questions
+        }
+        names = tuple(q.name for q in instrument.questions)
+        entry = _PREPARED[id(instrument)] = _Prepared(
+            instrument, names, evaluation_order(instrument), conditions
+        )
     return entry
+
+
+def _condition(text: str) -> tuple[str, tuple[str, ...] | None]:
+    """A condition and the names it reads when that is all it reads (None otherwise)."""
+    try:
+        compiled = compile_expression(text)
+    except ExpressionError:
+        return text, None  # _holds gives the default each time
+    return text, compiled.references if compiled.is_context_free else None
 
 
 def _conditions(question: Question) -> Iterable[str]:
@@ -240,7 +276,7 @@ def _calculate(text: str, node: Any, env: Environment) -> str | None:
 
 
 def _state_instance(instrument: Instrument, state: FormState) -> Any:
-    return build_instance([q.name for q in instrument.questions], state.values)
+    return build_instance(_prepared(instrument).names, state.values)
 
 
 def visible_choices(
