@@ -33,43 +33,85 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL server of its own on 127.0.0.1 and a free port, in a mktemp directory; `stop`
+    (pg_ctl stop -m fast: every client is cut off) and `start` again on the same data."""
+
+    def __init__(self) -> None:
+        if not _PG_BIN_DIRS:
+            pytest.fail(
+                "PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
+            )
+        bin_dir = _PG_BIN_DIRS[0]
+        self.root = Path(tempfile.mkdtemp(prefix="hspg"))
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres", "postgres")
+        self.data, self.port = self.root / "data", _free_port()
+        self.url = f"postgresql+psycopg://app@127.0.0.1:{self.port}"
+        self._pg_ctl = str(bin_dir / "pg_ctl")
+        subprocess.run(
+            _as_postgres(
+                str(bin_dir / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                "app",
+                "--auth=trust",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        """Start the server; returns once it accepts connections (pg_ctl -w)."""
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+        log = str(self.root / "log")
+        subprocess.run(
+            _as_postgres(
+                self._pg_ctl, "-D", str(self.data), "-l", log, "-w", "-o", options, "start"
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def stop(self, *, check: bool = True) -> None:
+        """Stop the server the way an operator or a crash of the database host would: fast."""
+        subprocess.run(
+            _as_postgres(self._pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop"),
+            check=check,
+            capture_output=True,
+        )
+
+    def create_database(self, name: str) -> str:
+        """A fresh, empty database on this server, as a SQLAlchemy URL."""
+        return _create_database(self.url, name)
+
+    def remove(self) -> None:
+        self.stop(check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """A PostgreSQL server on 127.0.0.1 for this test session; yields its base URL (no database)."""
-    if not _PG_BIN_DIRS:
-        pytest.fail(
-            "PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)"
-        )
-    bin_dir = _PG_BIN_DIRS[0]
-    root = Path(tempfile.mkdtemp(prefix="hspg"))
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres", "postgres")
-    data, port = root / "data", _free_port()
-    subprocess.run(
-        _as_postgres(
-            str(bin_dir / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "--no-sync"
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off"
-    pg_ctl = str(bin_dir / "pg_ctl")
-    subprocess.run(
-        _as_postgres(
-            pg_ctl, "-D", str(data), "-l", str(root / "log"), "-w", "-o", options, "start"
-        ),
-        check=True,
-        capture_output=True,
-    )
+    server = ThrowawayPostgres()
+    server.start()
     try:
-        yield f"postgresql+psycopg://app@127.0.0.1:{port}"
+        yield server.url
     finally:
-        subprocess.run(
-            _as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        server.remove()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[ThrowawayPostgres]:
+    """A PostgreSQL server for one test that stops and starts it (no other test shares it)."""
+    server = ThrowawayPostgres()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture(scope="session")
@@ -81,13 +123,16 @@ def research_key() -> ResearchKeypair:
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A fresh, empty database on the session's PostgreSQL server, as a SQLAlchemy URL."""
+    return _create_database(postgres_server, f"t{next(_pg_database_numbers)}")
+
+
+def _create_database(server_url: str, name: str) -> str:
     import psycopg
 
-    name = f"t{next(_pg_database_numbers)}"
-    dsn = postgres_server.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
+    dsn = server_url.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
-    return f"{postgres_server}/{name}"
+    return f"{server_url}/{name}"
 
 
 # --- A real headless Chromium with JavaScript off (browser-marked tests) -----------------------

@@ -12,6 +12,7 @@ from helpseek.store.database import (
     new_record_id,
     open_store,
 )
+from helpseek.store.engine import is_unavailable
 from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
 from helpseek.store.pull import PullResult, TableCount, pull
 from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, Tombstone, is_filler
@@ -64,6 +65,7 @@ __all__ = [
     "derive_code_keys",
     "generate_research_keypair",
     "is_filler",
+    "is_unavailable",
     "load_private_key",
     "load_public_keys",
     "merge_recipients",

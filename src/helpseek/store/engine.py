@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlalchemy.engine import Connection, Engine
 
 from helpseek.problems import InputError, problem
@@ -47,6 +47,13 @@ POOL_OVERFLOW = 10
 POSTGRES_OTHER_CONNECTIONS = 5
 #: A pooled PostgreSQL connection unused for this long is pinged before its next use.
 PING_AFTER_IDLE_S = 10.0
+#: How long a page waits for a PostgreSQL connection before it is refused (the calm 503 page;
+#: nothing of it is stored, and the respondent can send it again). While the server is down or
+#: restarting every page waits this long once; the pool's reconnection attempts (1, 2, 4 s apart)
+#: give up after as long, and the next page starts a new one at once, so a server that is back
+#: is found within a few seconds, whatever the length of the outage (psycopg_pool's default of
+#: 300 s let its back-off grow to 64-128 s between attempts).
+STORE_WAIT_S = 10.0
 # An arbitrary constant so that collectors starting together migrate one at a time (PostgreSQL).
 _MIGRATION_LOCK_ID = 0x68656C70
 
@@ -158,11 +165,18 @@ class StatementPool:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        """A pooled connection in autocommit: each statement commits (durably) on its own."""
+        """A pooled connection in autocommit: each statement commits (durably) on its own.
+        PoolTimeout after `STORE_WAIT_S` when none can be had (the server is down)."""
         pool = self._pool or self._open()
         conn = pool.getconn()
         try:
             yield conn
+        except psycopg.OperationalError:
+            if conn.broken:
+                # The server went away (a restart, `pg_ctl stop`): the idle connections went
+                # with it. Drop them all now rather than fail one page on each after its return.
+                pool.drain()
+            raise
         finally:
             self._idle_since[conn] = time.monotonic()
             pool.putconn(conn)
@@ -181,8 +195,9 @@ class StatementPool:
                     min_size=1,
                     max_size=POOL_CONNECTIONS,
                     # one connection a thread, so a thread waits only while the pool grows or
-                    # when PostgreSQL is down: then the page fails (nothing acknowledged) in 10 s
-                    timeout=10,
+                    # when PostgreSQL is down: then the page fails (nothing acknowledged)
+                    timeout=STORE_WAIT_S,
+                    reconnect_timeout=STORE_WAIT_S,
                     check=self._check,
                     name="helpseek-statements",
                     open=True,
@@ -195,6 +210,24 @@ class StatementPool:
         since = self._idle_since.get(conn)
         if since is None or time.monotonic() - since >= PING_AFTER_IDLE_S:
             ConnectionPool.check_connection(conn)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether `error` says the database could not be reached or did not answer in time: down,
+    restarting, out of connections, or a SQLite file locked past its busy timeout. Nothing of the
+    request that met it was stored, and the same request can succeed later (a 503, not a 500).
+
+    >>> is_unavailable(PoolTimeout()), is_unavailable(ValueError())
+    (True, False)
+    """
+    unavailable = (
+        PoolTimeout,
+        psycopg.OperationalError,
+        sqlite3.OperationalError,
+        sa.exc.OperationalError,
+        sa.exc.TimeoutError,
+    )
+    return isinstance(error, unavailable)
 
 
 def _configure_sqlite(engine: Engine) -> None:

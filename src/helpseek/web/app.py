@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import Scope
@@ -23,7 +24,7 @@ from helpseek.instrument.completeness import ALL_LANGUAGES, completeness_problem
 from helpseek.languages import endonym, is_language_code, language_info
 from helpseek.problems import InputError, Location, Problem, problem
 from helpseek.settings import Settings
-from helpseek.store import load_public_keys, open_store
+from helpseek.store import is_unavailable, load_public_keys, open_store
 from helpseek.web.circuits import CodeAttempts, check_circuit_settings, circuit_middleware
 from helpseek.web.connections import (
     COUNTS,
@@ -88,9 +89,13 @@ def create_app(
     )
     renderer = Renderer(settings, catalogue, next(iter(instruments.values())))
 
-    def server_error_page(scope: Scope) -> tuple[int, bytes]:
-        page = MessagePage(renderer.chrome(renderer.language(None)), 500, "msg_server_error")
-        return 500, renderer.html(page).encode("utf-8")
+    def server_error_page(scope: Scope, error: Exception) -> tuple[int, bytes]:
+        """The calm page in the request's language; 503 when the store did not answer (the
+        page was not stored and can be sent again), else 500."""
+        language = renderer.language(QueryParams(scope.get("query_string", b"")).get("lang"))
+        status = 503 if is_unavailable(error) else 500
+        page = MessagePage(renderer.chrome(language), status, "msg_server_error")
+        return status, renderer.html(page).encode("utf-8")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -1,5 +1,6 @@
-"""The last resort: any unexpected exception becomes a calm 500 page, and the log says only its type.
-A client that hangs up mid-request is counted (connections.COUNTS), not logged.
+"""The last resort: any unexpected exception becomes a calm page (500, or 503 when the store could
+not be reached), and the log says only its type. A client that hangs up mid-request is counted
+(connections.COUNTS), not logged.
 
 Never logs the request, the form, the token or the exception text (which could quote an answer).
 """
@@ -16,12 +17,15 @@ from helpseek.web.connections import COUNTS
 
 log = logging.getLogger("helpseek.web")
 
-#: Renders the calm page for a request scope: (status, html body).
-ErrorPageRenderer = Callable[[Scope], tuple[int, bytes]]
+#: Renders the calm page for a request scope and what went wrong: (status, html body).
+ErrorPageRenderer = Callable[[Scope, Exception], tuple[int, bytes]]
+#: A 503's Retry-After: the store's wait for a connection (store.engine.STORE_WAIT_S) and more.
+RETRY_AFTER_S = 30
 
 
 class FailsafeMiddleware:
-    """Catches what nothing else handled; answers 500 with `render(scope)` if nothing was sent yet."""
+    """Catches what nothing else handled; answers with `render(scope, error)` if nothing was sent
+    yet (a 503 says when to try again)."""
 
     def __init__(self, app: ASGIApp, render: ErrorPageRenderer) -> None:
         self.app = app
@@ -48,18 +52,15 @@ class FailsafeMiddleware:
         except Exception as error:  # noqa: BLE001 - the whole point: nothing escapes as a traceback
             log.error("internal error while handling a request: %s", type(error).__name__)
             if not started:
-                await _send_page(send, *self.render(scope))
+                await _send_page(send, *self.render(scope, error))
 
 
 async def _send_page(send: Callable[[Message], Awaitable[None]], status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", b"text/html; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
