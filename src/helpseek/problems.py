@@ -426,6 +426,19 @@ catalogue: dict[str, str] = {
     "WEB-031": "--read-timeout {value:g} is outside the seconds a request may take to arrive. "
     "Pass a number above 0 and at most 3600 (30 by default): 0 or less closes every connection "
     "at once, and a longer or infinite one lets slow clients hold connections for good.",
+    "WEB-032": '--date-precision "{value}" is not a precision helpseek knows.{suggestion} Pass '
+    "day (each page carries the date it was sent) or month (only its month: respondents who "
+    "answered in the same month cannot be told apart by date).",
+    "WEB-033": "--workers {value} is more than twice the {cores} CPU cores this server may use. "
+    "Each worker is a whole server process (about 130 MB of memory, up to 50 PostgreSQL "
+    "connections), and workers beyond the cores take turns on them: on 2 cores, 3 workers served "
+    "1.5-1.9 times the pages of 1 (docs/performance.md). Pass at most {most}, or spread the load "
+    "over more collectors (docs/deploy.md, section 5).",
+    "WEB-034": "--max-connections {value} needs up to {needed} open files in each worker process "
+    "({value} connections, {store} for the store, {own} for the server itself), but this process "
+    "may open at most {limit}. Lower --max-connections to at most {most}, or raise the limit: "
+    "LimitNOFILE={needed} in the systemd unit, or `ulimit -Hn {needed}` (as root) in the shell "
+    "that starts serve.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

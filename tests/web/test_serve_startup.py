@@ -8,11 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from helpseek.problems import problem
+from helpseek.web.connections import usable_cores
 
 from .live import LiveServer, free_port
 
@@ -54,14 +56,23 @@ def _is_listening(port: int) -> bool:
         return client.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _serve_watching_port(folder: Path, public_key: Path, *options: str) -> tuple[int, str, bool]:
+def _serve_watching_port(
+    folder: Path,
+    public_key: Path,
+    *options: str,
+    open_files: tuple[int, int] | None = None,
+    on_listening: Callable[[int], None] = lambda pid: None,
+) -> tuple[int, str, bool]:
     """Run `helpseek serve ... options` to its end; (exit code, stderr, whether it ever listened).
 
-    The port is tried every 50 ms while the process runs; a server that starts is stopped.
+    The port is tried every 50 ms while the process runs; a server that starts is handed to
+    `on_listening(pid)` and stopped. `open_files`: the (soft, hard) RLIMIT_NOFILE to start it under.
     """
     port = free_port()
+    # prlimit(1) sets the limits and execs serve in the same process
+    limit = ["prlimit", "--nofile={}:{}".format(*open_files), "--"] if open_files else []
     process = subprocess.Popen(
-        _serve_command(public_key, port, *options),
+        [*limit, *_serve_command(public_key, port, *options)],
         cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -73,6 +84,7 @@ def _serve_watching_port(folder: Path, public_key: Path, *options: str) -> tuple
         while process.poll() is None and time.monotonic() < deadline:
             if _is_listening(port):
                 listened = True
+                on_listening(process.pid)
                 break
             time.sleep(0.05)
     finally:
@@ -138,6 +150,9 @@ def test_gitignore__server_secret_and_databases__never_committed() -> None:
     assert result.stdout.split() == names
 
 
+CORES = usable_cores()
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
@@ -151,6 +166,15 @@ def test_gitignore__server_secret_and_databases__never_committed() -> None:
         (("--read-timeout", "3601"), [problem("WEB-031", value=3601.0)]),
         (("--circuit-burst", "0"), [problem("WEB-006", rate=120, burst=0)]),
         (("--resume-days", "0"), [problem("WEB-025", option="--resume-days", value=0)]),
+        (
+            ("--date-precision", "months"),
+            [problem("WEB-032", value="months", suggestion=' Did you mean "month"?')],
+        ),
+        (("--date-precision", "week"), [problem("WEB-032", value="week", suggestion="")]),
+        (
+            ("--workers", str(2 * CORES + 1)),
+            [problem("WEB-033", value=2 * CORES + 1, cores=CORES, most=2 * CORES)],
+        ),
         (
             ("--workers", "0", "--max-connections", "-1", "--read-timeout", "-5"),
             [
@@ -190,3 +214,43 @@ def test_serve__numbers_at_the_edges_of_their_ranges__start(
     server.start()
     server.stop()
     assert "[WEB-0" not in server.log.read_text()
+
+
+def test_serve__max_connections_over_the_hard_open_file_limit__refused_with_the_way_out(
+    tmp_path: Path, public_key_file: Path
+) -> None:
+    # Given a process that may open at most 1,024 files (systemd's default LimitNOFILE)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    # When serve is asked for more connections than that leaves room for
+    returncode, stderr, listened = _serve_watching_port(
+        folder, public_key_file, "--max-connections", "2000", open_files=(1024, 1024)
+    )
+    # Then it never listens, says what is needed and how to get it, and created nothing
+    # (2,000 connections + 151 files for a SQLite store + 64 of its own; 1,024 leaves room for 809)
+    expected = problem("WEB-034", value=2000, needed=2215, store=151, own=64, limit=1024, most=809)
+    assert (returncode, stderr.splitlines(), listened) == (1, [str(expected)], False)
+    assert "LimitNOFILE=2215" in str(expected)
+    assert sorted(os.listdir(folder)) == []
+
+
+def test_serve__soft_open_file_limit_too_low__raised_to_what_max_connections_needs(
+    tmp_path: Path, public_key_file: Path
+) -> None:
+    # Given a soft open-file limit of 256 under a hard one of 4,096
+    folder = tmp_path / "run"
+    folder.mkdir()
+    limits: list[str] = []
+
+    def read_limit(pid: int) -> None:
+        lines = Path(f"/proc/{pid}/limits").read_text().splitlines()
+        limits.extend(line for line in lines if line.startswith("Max open files"))
+
+    # When serve starts with the default 512 connections
+    _, stderr, listened = _serve_watching_port(
+        folder, public_key_file, open_files=(256, 4096), on_listening=read_limit
+    )
+    # Then it serves, with the soft limit raised to 512 + 151 + 64 and one line saying so
+    assert listened
+    assert limits and limits[0].split()[3:5] == ["727", "4096"]
+    assert "open-file limit raised from 256 to 727 (--max-connections)" in stderr.splitlines()

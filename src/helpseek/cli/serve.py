@@ -6,6 +6,7 @@ import errno
 import functools
 import json
 import os
+import resource
 import socket
 from dataclasses import asdict
 from pathlib import Path
@@ -42,7 +43,11 @@ def serve(
         "127.0.0.1", "--host", help="Address to listen on. Keep 127.0.0.1 behind tor."
     ),
     port: int = typer.Option(8080, "--port", help="TCP port to listen on."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (all share --db)."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        help="Worker processes (all share --db); at most twice the CPU cores this server may use.",
+    ),
     secret_file: Annotated[
         Path,
         typer.Option(
@@ -79,7 +84,8 @@ def serve(
         Settings.max_connections,
         "--max-connections",
         help="Open connections per worker process; over it, the one that has waited longest "
-        "for its request is closed to make room.",
+        "for its request is closed to make room. The open-file limit is raised to fit it (up to "
+        "the hard limit, `ulimit -Hn`).",
     ),
     allow_incomplete: Annotated[
         list[str],
@@ -130,9 +136,6 @@ def serve(
     from helpseek.cli.main import run_or_exit
 
     names = _listed(instrument)
-    if date_precision not in ("day", "month"):
-        typer.echo("--date-precision must be day or month", err=True)
-        raise typer.Exit(2)
     settings = Settings(
         database_url=db,
         public_key_paths=tuple(public_key),
@@ -153,6 +156,7 @@ def serve(
         warn_unpulled_days=warn_unpulled_days,
     )
     run_or_exit(lambda: _check_numbers(settings, workers))  # before anything is created
+    _allow_open_files(settings)
     run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
     had_secret = secret_file.exists()
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
@@ -176,10 +180,31 @@ def _listed(options: list[str]) -> tuple[str, ...]:
 
 def _check_numbers(settings: Settings, workers: int) -> None:
     from helpseek.problems import InputError
+    from helpseek.store import files_per_process
     from helpseek.web.app import check_settings
+    from helpseek.web.connections import check_open_files
 
-    if problems := check_settings(settings, workers):
+    store_files = files_per_process(settings.database_url)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    problems = check_settings(settings, workers)
+    if settings.max_connections >= 1:  # WEB-030 otherwise
+        problems += check_open_files(settings.max_connections, store_files, hard)
+    if problems:
         raise InputError(problems)
+
+
+def _allow_open_files(settings: Settings) -> None:
+    """Raise the soft open-file limit to what `--max-connections` needs (the workers inherit it);
+    `_check_numbers` made sure the hard limit allows it. A researcher who sets --max-connections
+    expects it honoured, not a systemd default of 1,024 files that closes connections first."""
+    from helpseek.store import files_per_process
+    from helpseek.web.connections import open_files_needed
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = open_files_needed(settings.max_connections, files_per_process(settings.database_url))
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        typer.echo(f"open-file limit raised from {soft} to {needed} (--max-connections)", err=True)
 
 
 def check_can_listen(host: str, port: int) -> None:

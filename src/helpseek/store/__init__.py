@@ -12,7 +12,7 @@ from helpseek.store.database import (
     new_record_id,
     open_store,
 )
-from helpseek.store.engine import is_unavailable
+from helpseek.store.engine import files_per_process, is_unavailable
 from helpseek.store.keyfiles import load_private_key, load_public_keys, write_research_key
 from helpseek.store.pull import PullResult, TableCount, pull
 from helpseek.store.records import FILLER_JSON, PageRecord, ResponseStatus, Tombstone, is_filler
@@ -63,6 +63,7 @@ __all__ = [
     "Tombstone",
     "UnsealError",
     "derive_code_keys",
+    "files_per_process",
     "generate_research_keypair",
     "is_filler",
     "is_unavailable",

@@ -93,6 +93,19 @@ class WriterTurns:
                 self._descriptor = None
 
 
+def files_per_process(url: str) -> int:
+    """The most files a store at `url` holds open in one process when its pools are full:
+    SQLite opens the database, its -wal and -shm for each connection, and the writers' lock
+    file; PostgreSQL one socket a connection.
+
+    >>> files_per_process("sqlite:///responses.db"), files_per_process("postgresql+psycopg://h/db")
+    (151, 50)
+    """
+    if url.startswith("postgresql"):
+        return POOL_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
+    return 3 * (POOL_CONNECTIONS + POOL_OVERFLOW) + 1
+
+
 def create_engine(url: str, must_exist: bool = False) -> Engine:
     """The engine for a store URL; InputError STORE-001 (not a URL helpseek can use), STORE-002
     (cannot create the file), STORE-010 (with `must_exist`, a SQLite file that is not there),

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
+from typing import get_args
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
@@ -22,8 +23,8 @@ from starlette.types import Scope
 from helpseek.instrument import Instrument, load_instrument
 from helpseek.instrument.completeness import ALL_LANGUAGES, completeness_problems
 from helpseek.languages import endonym, is_language_code, language_info
-from helpseek.problems import InputError, Location, Problem, problem
-from helpseek.settings import Settings
+from helpseek.problems import InputError, Location, Problem, near_miss, problem
+from helpseek.settings import DatePrecision, Settings
 from helpseek.store import is_unavailable, load_public_keys, open_store
 from helpseek.web.circuits import CodeAttempts, check_circuit_settings, circuit_middleware
 from helpseek.web.connections import (
@@ -47,15 +48,25 @@ from helpseek.web.upkeep import check_code_settings, watch_unpulled
 def check_settings(settings: Settings, workers: int = 1) -> list[Problem]:
     """Every number of `serve` out of its range, in one list; checked before anything is created.
 
-    WEB-029..031 (workers, connections, read timeout), WEB-006 (circuit limit), WEB-025..027
-    (codes and upkeep). `serve` calls it before it checks the port; create_app calls it again.
+    WEB-029..031 and 033 (workers, connections, read timeout), WEB-006 (circuit limit),
+    WEB-025..027 (codes and upkeep), WEB-032 (date precision). `serve` calls it before it checks
+    the port; create_app calls it again.
     """
     limits = ConnectionLimits(settings.read_timeout_s, settings.max_connections)
     return [
         *check_connection_limits(workers, limits),
         *check_circuit_settings(settings),
         *check_code_settings(settings),
+        *_check_date_precision(settings.date_precision),
     ]
+
+
+def _check_date_precision(value: str) -> list[Problem]:
+    """WEB-032 for a date precision other than "day" or "month" (with a near miss)."""
+    if value in get_args(DatePrecision):
+        return []
+    suggestion = near_miss(value.lower(), get_args(DatePrecision))
+    return [problem("WEB-032", value=value, suggestion=suggestion)]
 
 
 def create_app(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,26 +45,46 @@ class ConnectionLimits:
     max_connections: int = 512
 
 
+#: The most --workers per usable CPU core. A worker is a whole process (~130 MB resident, its own
+#: pools: up to 50 PostgreSQL connections); a POST is CPU work, so workers past the cores only
+#: take turns. Twice the cores leaves room for the waits on the store (3 workers on 2 cores
+#: served 1.5-1.9x the pages of 1, docs/performance.md) and still refuses a typo such as 40.
+WORKERS_PER_CORE = 2
+#: Files a worker process holds open besides its clients' connections and the store's: the
+#: listening socket, the event loop's (epoll, eventfd, pipes), stdio and the log, the code budget
+#: file, and room for what it opens for a moment. An idle worker held 15 (2026-12-02).
+OWN_FILES = 64
+
 #: The longest --read-timeout accepted: a whole page (64 KiB at most) arrives in well under a
 #: minute even over a slow Tor circuit; longer lets slow clients hold connections for good.
 MAX_READ_TIMEOUT_S = 3600.0
 
 
-def check_connection_limits(workers: int, limits: ConnectionLimits) -> list[Problem]:
-    """Every process or connection number out of range (WEB-029..WEB-031); [] when all are fine.
+def check_connection_limits(
+    workers: int, limits: ConnectionLimits, cores: int | None = None
+) -> list[Problem]:
+    """Every process or connection number out of range (WEB-029..WEB-031, WEB-033); [] when all
+    are fine. `cores`: the CPU cores this process may use (None: as many as it is allowed).
 
-    | option              | allowed               | out of range means                       |
-    |---------------------|-----------------------|------------------------------------------|
-    | `--workers`         | 1 or more             | no server process at all                 |
-    | `--max-connections` | 1 or more             | every connection closed as it opens      |
-    | `--read-timeout`    | above 0, at most 3600 | every request cut off, or none ever      |
+    | option              | allowed                     | out of range means                  |
+    |---------------------|-----------------------------|-------------------------------------|
+    | `--workers`         | 1 to 2 x the usable cores   | no server process, or processes     |
+    |                     |                             | that only take turns on the cores   |
+    | `--max-connections` | 1 or more                   | every connection closed as it opens |
+    | `--read-timeout`    | above 0, at most 3600       | every request cut off, or none ever |
 
     >>> [p.code for p in check_connection_limits(0, ConnectionLimits(float("nan"), 512))]
     ['WEB-029', 'WEB-031']
+    >>> [p.code for p in check_connection_limits(5, ConnectionLimits(), cores=2)]
+    ['WEB-033']
     """
     problems = []
+    cores = cores or usable_cores()
     if workers < 1:
         problems.append(problem("WEB-029", value=workers))
+    elif workers > WORKERS_PER_CORE * cores:
+        most = WORKERS_PER_CORE * cores
+        problems.append(problem("WEB-033", value=workers, cores=cores, most=most))
     if limits.max_connections < 1:
         problems.append(problem("WEB-030", value=limits.max_connections))
     timeout = limits.read_timeout_s
@@ -71,6 +92,35 @@ def check_connection_limits(workers: int, limits: ConnectionLimits) -> list[Prob
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_READ_TIMEOUT_S):
         problems.append(problem("WEB-031", value=timeout))
     return problems
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def open_files_needed(max_connections: int, store_files: int) -> int:
+    """The most files one worker process may hold open: its clients, its store, its own."""
+    return max_connections + store_files + OWN_FILES
+
+
+def check_open_files(max_connections: int, store_files: int, limit: int) -> list[Problem]:
+    """WEB-034 when `limit` (the hard open-file limit; resource.RLIM_INFINITY for none) is below
+    what `--max-connections` needs with the store's files and the worker's own; else [].
+
+    >>> check_open_files(512, 50, 1024)
+    []
+    >>> [p.code for p in check_open_files(100_000, 50, 65536)]
+    ['WEB-034']
+    """
+    needed = open_files_needed(max_connections, store_files)
+    if limit < 0 or needed <= limit:  # RLIM_INFINITY is -1
+        return []
+    fields = {"value": max_connections, "needed": needed, "store": store_files, "own": OWN_FILES}
+    most = max(1, limit - store_files - OWN_FILES)
+    return [problem("WEB-034", limit=limit, most=most, **fields)]
 
 
 @dataclass
