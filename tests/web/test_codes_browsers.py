@@ -16,7 +16,7 @@ from helpseek.store import open_store
 from helpseek.web.i18n import load_catalogue
 
 from .live import LiveServer
-from .text_browsers import W3m, _find, _keys, _save, flat, have, run_lynx
+from .text_browsers import W3m, _find, _keys, _save, flat, require, run_lynx
 
 UI = load_catalogue()
 
@@ -132,8 +132,7 @@ def _lynx(url: str, lines: list[str], folder: Path) -> str:
 def test_lynx__pause_resume_finish_and_withdraw_with_the_codes_in_new_sessions(
     live_server: LiveServer, research_key, tmp_path: Path
 ) -> None:
-    if not have("lynx"):
-        pytest.fail("lynx is not installed (apt-get install lynx; .ci/run does)")
+    require("lynx")
     withdrawn_before = _opened(live_server, research_key).withdrawn
     # Given lynx on the token form: consent, type an age, press "Continue later"
     paused = _lynx(
@@ -177,37 +176,21 @@ def test_lynx__pause_resume_finish_and_withdraw_with_the_codes_in_new_sessions(
 
 
 def test_w3m__pause_then_resume_with_the_code_in_a_new_session(live_server: LiveServer) -> None:
-    if not (have("w3m") and have("tmux")):
-        pytest.fail("w3m or tmux is not installed (apt-get install w3m tmux; .ci/run does)")
+    require("w3m", "tmux")
     # Given w3m on the token form: consent, type an age, press "Continue later"
-    browser = W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-pause")
-    try:
-        browser.wait_for("I agree, start the survey")
-        browser.find("I agree, start the survey")
-        browser.keys("Enter")
+    with W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-pause") as browser:
+        browser.press("I agree, start the survey")
         browser.wait_for("Age (required)")
-        browser.find("^Age")  # w3m searches by regular expression
-        browser.keys("Tab", "Enter")  # the field after the label; Enter opens w3m's text prompt
-        browser.keys("61", literal=True)
-        browser.keys("Enter")
-        browser.find("Continue later")
-        browser.keys("Enter")
+        browser.type_into("^Age", "61")  # w3m searches by regular expression
+        browser.press("Continue later")
         paused = browser.wait_for("Your code to continue later")
-    finally:
-        browser.close()
     words = re.findall(r"^\s*\d+\.\s+(\S+)\s*$", paused, flags=re.MULTILINE)
     assert len(words) == 8, paused
     # When a new w3m opens the start page and types the code under "Your code to continue"
-    browser = W3m(f"{live_server.url}/?lang=en", "codes-w3m-resume")
-    try:
+    with W3m(f"{live_server.url}/?lang=en", "codes-w3m-resume") as browser:
         browser.wait_for("Your code to continue")
-        browser.find("Your code to continue")
-        browser.keys("Tab", "Enter")
-        browser.keys(" ".join(words), literal=True)
-        browser.keys("Enter", "Tab", "Enter")  # then the Continue button after the field
+        browser.type_into("Your code to continue", " ".join(words), submit=True)  # "Continue"
         resumed = browser.wait_for("Agree?")
-    finally:
-        browser.close()
     # Then the paused page is shown again with the age typed before
     assert "61" in resumed, resumed
 
@@ -230,60 +213,33 @@ def _responses_with(server: LiveServer, research_key, words: str) -> list[dict[s
 def test_w3m__finish_take_the_withdrawal_code_and_withdraw_from_a_new_session(
     live_server: LiveServer, research_key
 ) -> None:
-    if not (have("w3m") and have("tmux")):
-        pytest.fail("w3m or tmux is not installed (apt-get install w3m tmux; .ci/run does)")
+    require("w3m", "tmux")
     token = f"tokenwthree{os.getpid()}"
     # Given w3m on the token form: consent, age 62, "Yes", a neutral token, then the end page's
     # "Show me a withdrawal code"
-    browser = W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-finish")
-    try:
-        browser.wait_for("I agree, start the survey")
-        browser.find("I agree, start the survey")
-        browser.keys("Enter")
+    with W3m(f"{live_server.url}/survey/tokens?lang=en", "codes-w3m-finish") as browser:
+        browser.press("I agree, start the survey")
         browser.wait_for("Age (required)")
-        browser.find("^Age")
-        browser.keys("Tab", "Enter")
-        browser.keys("62", literal=True)
-        browser.keys("Enter")
-        browser.find("^Agree")
-        browser.keys("Tab", "Enter")  # its first choice, "Yes"
-        browser.find("Next")
-        browser.keys("Enter")
+        browser.type_into("^Age", "62")
+        browser.choose("^Agree")  # its first choice, "Yes"
+        browser.press("Next")
         browser.wait_for("Words")
-        browser.find("^Words")
-        browser.keys("Tab", "Enter")
-        browser.keys(token, literal=True)
-        browser.keys("Enter")
-        browser.find("Send and finish")
-        browser.keys("Enter")
-        browser.wait_for("Show me a withdrawal code")
-        browser.find("Show me a withdrawal code")
-        browser.keys("Enter")
+        browser.type_into("^Words", token)
+        browser.press("Send and finish")
+        browser.press("Show me a withdrawal code")
         withdrawal = _w3m_code(browser, "Your withdrawal code")
-    finally:
-        browser.close()
     # Then the store holds that response exactly as sent
     assert _responses_with(live_server, research_key, token) == [
         {"age": 62, "agree": "yes", "words": token}
     ]
     withdrawn_before = _opened(live_server, research_key).withdrawn
     # When a new w3m follows "Withdraw my answers" from the start page, types the code and confirms
-    browser = W3m(f"{live_server.url}/?lang=en", "codes-w3m-withdraw")
-    try:
-        browser.wait_for("Withdraw my answers")
-        browser.find("Withdraw my answers")
-        browser.keys("Enter")
+    with W3m(f"{live_server.url}/?lang=en", "codes-w3m-withdraw") as browser:
+        browser.press("Withdraw my answers")
         browser.wait_for("Withdrawal code")
-        browser.find("Withdrawal code")
-        browser.keys("Tab", "Enter")
-        browser.keys(" ".join(withdrawal), literal=True)
-        browser.keys("Enter", "Tab", "Enter")  # then the button after the field
-        browser.wait_for("Yes, withdraw my answers")
-        browser.find("Yes, withdraw my answers")
-        browser.keys("Enter")
+        browser.type_into("Withdrawal code", " ".join(withdrawal), submit=True)
+        browser.press("Yes, withdraw my answers")
         done = browser.wait_for("Your answers are withdrawn")
-    finally:
-        browser.close()
     # Then export leaves that response out (and only that one)
     assert "Your answers are withdrawn" in flat(done)
     assert _responses_with(live_server, research_key, token) == []

@@ -23,7 +23,7 @@ from helpseek.web.i18n import load_catalogue
 
 from .conftest import stored_pages
 from .live import LiveServer
-from .text_browsers import Plan, flat, have, plan_walk, walk_lynx, walk_w3m
+from .text_browsers import Plan, flat, plan_walk, require, walk_lynx, walk_w3m
 
 UI = load_catalogue()
 # What the walk must choose to be let through (the required questions), chosen so that every page
@@ -74,19 +74,12 @@ def _check_pages(pages: list[str], plan: Plan) -> None:
         assert marker in flat(page), (marker, page[:600])
 
 
-def _require(*programs: str) -> None:
-    """Fail, not skip: CI installs them (.ci/run), and a skipped walk would prove nothing."""
-    missing = [p for p in programs if not have(p)]
-    if missing:
-        pytest.fail(f"{', '.join(missing)} not installed (apt-get install {' '.join(missing)})")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(WALKS))
 def test_lynx__presses_only_next__stores_no_answer(
     server: LiveServer, research_key: ResearchKeypair, tmp_path: Path, name: str
 ) -> None:
-    _require("lynx")
+    require("lynx")
     # Given a respondent in lynx, which checks the first radio of a group with none checked
     plan = plan_walk(load_instrument(name), "en", UI, WALKS[name])
     # When they walk the whole questionnaire pressing only the submit button
@@ -104,7 +97,7 @@ def test_w3m__presses_only_next__stores_no_answer(
     server: LiveServer, research_key: ResearchKeypair, name: str
 ) -> None:
     # Given a respondent in w3m (which sends nothing for a radio group with none checked)
-    _require("w3m", "tmux")
+    require("w3m", "tmux")
     plan = plan_walk(load_instrument(name), "en", UI, WALKS[name])
     # When they walk the whole questionnaire pressing only the submit button
     screens = walk_w3m(f"{server.url}/survey/{name}?lang=en", plan, f"helpseek-w3m-{server.port}")

@@ -19,6 +19,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
+
+import pytest
 
 from helpseek.collect import Accepted, PageView, QuestionView, Session
 from helpseek.instrument import Instrument
@@ -215,9 +218,33 @@ class W3m:
         return shown.stdout
 
     def find(self, text: str) -> None:
+        """Move the cursor to the next match of `text` (w3m searches by regular expression)."""
         self.keys("/")
         self.keys(text, literal=True)
         self.keys("Enter")
+
+    def press(self, text: str) -> None:
+        """Once `text` is on screen, follow the link or press the button it names."""
+        self.wait_for(text.lstrip("^"))
+        self.find(text)
+        self.keys("Enter")
+
+    def choose(self, label: str, index: int = 0) -> None:
+        """Check choice number `index` of the question after `label` (the cursor is on the label;
+        Tab: its first choice)."""
+        self.find(label)
+        self.keys(*["Tab"] * (index + 1))
+        self.keys("Enter")
+
+    def type_into(self, label: str, text: str, *, submit: bool = False) -> None:
+        """Type `text` into the field after `label` (Enter opens w3m's line prompt, Enter again
+        closes it); `submit`: then press the button right after the field."""
+        self.find(label)
+        self.keys("Tab", "Enter")
+        self.keys(text, literal=True)
+        self.keys("Enter")
+        if submit:
+            self.keys("Tab", "Enter")
 
     def wait_for(self, text: str, timeout_s: float = 30) -> str:
         deadline = time.monotonic() + timeout_s
@@ -231,28 +258,33 @@ class W3m:
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], check=False, capture_output=True)
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def walk_w3m(url: str, plan: Plan, name: str) -> list[str]:
     """Run the plan in w3m; returns each screen that showed the expected page."""
-    browser = W3m(url, name)
-    try:
-        browser.wait_for(plan.consent)
-        browser.find(plan.consent)
-        browser.keys("Enter")
+    with W3m(url, name) as browser:
+        browser.press(plan.consent)
         screens = [browser.wait_for(plan.first)]
         for action in plan.actions:
             if isinstance(action, Choose):
-                browser.find(action.anchor)  # the cursor is on the label; Tab: its first choice
-                browser.keys(*["Tab"] * (action.index + 1))
-                browser.keys("Enter")
+                browser.choose(action.anchor, action.index)
             else:
-                browser.find(action.button)
-                browser.keys("Enter")
+                browser.press(action.button)
                 screens.append(browser.wait_for(action.expect))
         return screens
-    finally:
-        browser.close()
 
 
 def have(program: str) -> bool:
     return shutil.which(program) is not None
+
+
+def require(*programs: str) -> None:
+    """Fail, not skip: CI installs them (.ci/run), and a skipped walk would prove nothing."""
+    missing = [p for p in programs if not have(p)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not installed (apt-get install {' '.join(missing)})")
