@@ -77,7 +77,11 @@ def test_minimum_randomness__is_the_figure_the_docs_state() -> None:
     assert "64.7 bits" in decision
 
 
-@pytest.mark.parametrize("language", [*LANGUAGES, "ar", "ru", "de"])
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.parametrize("language", [*LANGUAGES, "ar", "ru", "de", "ja", "zh-Hans"])
 def test_code__reads_back_as_typed_in_many_ways(language: str) -> None:
     rng = random.Random(language)
     code = new_code("resume", TODAY, KEY, language, rng)
@@ -87,6 +91,7 @@ def test_code__reads_back_as_typed_in_many_ways(language: str) -> None:
         text.upper(),
         "  " + text.replace(" ", "\n") + " ",
         normalise(text),  # no accents
+        _full_width(text),  # a CJK input method in full-width mode: "７ＺＺ－ＺＺＺ…"
     ]
     if uses_words(language):
         typed.append(" ".join(normalise(w)[:4] for w in text.split()))  # first four letters
@@ -94,6 +99,7 @@ def test_code__reads_back_as_typed_in_many_ways(language: str) -> None:
     else:
         typed.append(text.replace("-", "").lower())
         typed.append(text.replace("0", "o").replace("1", "l"))
+        typed.append(text.replace("-", "ー"))  # the long-vowel mark a Japanese IME gives for "-"
     later = TODAY + timedelta(days=5)
     for form in typed:
         assert read_code(form, KEY, later, TODAY - timedelta(days=30)) == code, form

@@ -51,12 +51,28 @@ def _answer(page) -> None:  # type: ignore[no-untyped-def]
             field.fill("30" if field.get_attribute("inputmode") == "numeric" else "tokenbrowser")
 
 
+def _as_shown(code: str) -> str:
+    """The code typed as shown."""
+    return code
+
+
+def _full_width(code: str) -> str:
+    """The code as a Japanese or Chinese input method types it in full-width mode: every ASCII
+    letter, digit and dash as its full-width form ("７ＺＺ－ＺＺＺ…")."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in code)
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize(
-    ("language", "survey"), [("en", "/survey/tokens"), ("ar", "/survey/help_us_help_you")]
+    ("language", "survey", "as_typed"),
+    [
+        ("en", "/survey/tokens", _as_shown),  # eight English words
+        ("ar", "/survey/help_us_help_you", _as_shown),  # base32 in a right-to-left page
+        ("ja", "/survey/help_us_help_you", _full_width),  # base32 typed full-width in CJK pages
+    ],
 )
 def test_chromium_without_javascript__pause_resume_finish_withdraw(
-    browser, live_server: LiveServer, research_key, language: str, survey: str
+    browser, live_server: LiveServer, research_key, language: str, survey: str, as_typed
 ) -> None:
     tombstones_before = _tombstones(live_server)
     withdrawn_before = _opened(live_server, research_key).withdrawn
@@ -83,7 +99,7 @@ def test_chromium_without_javascript__pause_resume_finish_withdraw(
     try:
         page.goto(f"{live_server.url}/?lang={language}")
         assert page.get_attribute("html", "dir") == ("rtl" if language == "ar" else "ltr")
-        page.fill("#resume-code", code)
+        page.fill("#resume-code", as_typed(code))
         assert _click(page, "section.resume button[type=submit]") == 200
         # Then the paused page is back, with the choice they had made
         assert page.inner_text("main form") == first_page
@@ -101,7 +117,7 @@ def test_chromium_without_javascript__pause_resume_finish_withdraw(
         withdrawal = _code_on(page)
         page.goto(f"{live_server.url}/?lang={language}")
         _click(page, "section.resume a")
-        page.fill("input[name=code]", withdrawal)
+        page.fill("input[name=code]", as_typed(withdrawal))
         assert _click(page, "main form button[type=submit]") == 200
         assert page.inner_text("h1") == UI.text(language, "withdraw_confirm_heading")
         assert _click(page, "main form button.primary") == 200

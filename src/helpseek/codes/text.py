@@ -3,12 +3,14 @@
 88 bits = eight 11-bit words of a 2,048-word list (codes/wordlists.py), or 18 base32 characters
 (90 bits; the two highest are always 0) shown in groups of three: `0K7-M9X-...`. Crockford's
 alphabet has no I, L, O or U; reading treats I and L as 1 and O as 0, ignores case, spaces and
-dashes (https://www.crockford.com/base32.html).
+dashes (https://www.crockford.com/base32.html), and reads full-width forms as the ASCII ones (a
+Japanese or Chinese input method in full-width mode types "７ＺＺ－ＺＺＺ").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from helpseek.codes.wordlists import BITS_PER_WORD, LANGUAGES, WordList, word_list
 
@@ -18,7 +20,9 @@ BASE32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 BASE32_CHARS = 18
 BASE32_GROUP = 3
 _BASE32_VALUE = {c: i for i, c in enumerate(BASE32_ALPHABET)} | {"O": 0, "I": 1, "L": 1}
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―·.,;:/_]+")
+# After NFKC (full-width "－", "．" are ASCII by then); "ー" (the long-vowel mark a Japanese
+# input method gives for "-"), "・", "、" and "。" stay as they are and separate too.
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―·.,;:/_ー・、。]+")
 
 
 def to_words(value: int, words: WordList) -> tuple[str, ...]:
@@ -59,8 +63,13 @@ def to_base32(value: int) -> str:
 
 
 def from_base32(text: str) -> int | None:
-    """The value of typed base32 (any case, I/L = 1, O = 0, separators ignored), or None."""
-    chars = _SEPARATORS.sub("", text).upper()
+    """The value of typed base32 (any case, I/L = 1, O = 0, full-width forms as ASCII,
+    separators ignored), or None.
+
+    >>> from_base32("７ｚｚ－ＺＺＺーZZZ-ZZZ ZZZ・ZZZ") == 2**88 - 1
+    True
+    """
+    chars = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
     if len(chars) != BASE32_CHARS or any(c not in _BASE32_VALUE for c in chars):
         return None
     value = 0
@@ -79,7 +88,7 @@ def candidate_values(text: str) -> list[int]:
     True
     """
     values: list[int] = []
-    tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
+    tokens = [t for t in _SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()) if t]
     if len(tokens) == WORDS:
         for language in LANGUAGES:
             words = word_list(language)
