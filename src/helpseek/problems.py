@@ -439,6 +439,12 @@ catalogue: dict[str, str] = {
     "may open at most {limit}. Lower --max-connections to at most {most}, or raise the limit: "
     "LimitNOFILE={needed} in the systemd unit, or `ulimit -Hn {needed}` (as root) in the shell "
     "that starts serve.",
+    "WEB-035": "PostgreSQL accepts {allowed} connections (max_connections less those reserved "
+    "for superusers), and --workers {workers} may open up to {needed} ({per} a process), besides "
+    "whatever else uses that server (other collectors, pull, psql). Under load, pages over the "
+    "limit get the calm 503 page (nothing stored; the respondent can send them again). Set "
+    "max_connections to at least {needed} plus the rest in postgresql.conf and restart PostgreSQL, "
+    "or pass fewer --workers.",
     # --- SYNTH: synthetic respondents and the demo ---------------------------------------------
     "SYNTH-001": 'There is no bundled truth file for the questionnaire "{form_id}" (bundled: {known}). '
     "Write one (see src/helpseek/synth/README.md) and pass it with --truth.",

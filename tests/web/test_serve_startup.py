@@ -254,3 +254,21 @@ def test_serve__soft_open_file_limit_too_low__raised_to_what_max_connections_nee
     assert listened
     assert limits and limits[0].split()[3:5] == ["727", "4096"]
     assert "open-file limit raised from 256 to 727 (--max-connections)" in stderr.splitlines()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve__postgres_accepts_fewer_connections_than_the_workers_may_open__warns_and_starts(
+    tmp_path: Path, public_key_file: Path, postgres_url: str, workers: int
+) -> None:
+    # Given a PostgreSQL with the default max_connections = 100 (3 reserved for superusers)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    options = ("--db", postgres_url, "--workers", str(workers))
+    # When serve starts with one worker (50 connections at most) or two (100)
+    _, stderr, listened = _serve_watching_port(folder, public_key_file, *options)
+    # Then it serves either way, and with two workers says that PostgreSQL allows too few
+    warning = problem("WEB-035", severity="warning", allowed=97, workers=2, needed=100, per=50)
+    assert listened
+    assert (str(warning) in stderr.splitlines()) is (workers == 2)
+    assert "WEB-035" not in stderr or workers == 2

@@ -10,12 +10,15 @@ import resource
 import socket
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from helpseek.settings import Settings
 from helpseek.web.torrc import DEFAULT_HIDDEN_SERVICE_DIR
+
+if TYPE_CHECKING:
+    from helpseek.store import Store
 
 _SETTINGS_ENV = "HELPSEEK_SERVE_SETTINGS"  # hands the Settings to uvicorn's worker processes
 _WORKER_STARTUP_S = 60
@@ -160,6 +163,7 @@ def serve(
     run_or_exit(lambda: check_can_listen(host, port))  # before anything is created (issue 12)
     had_secret = secret_file.exists()
     app = run_or_exit(lambda: _create(settings))  # fail closed before listening
+    _warn_postgres_connections(app.state.survey.store, workers)
     typer.echo(
         f"server secret: {secret_file.resolve()} ({'kept' if had_secret else 'created'}; "
         "back it up with the database)",
@@ -205,6 +209,19 @@ def _allow_open_files(settings: Settings) -> None:
     if soft != resource.RLIM_INFINITY and soft < needed:
         resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
         typer.echo(f"open-file limit raised from {soft} to {needed} (--max-connections)", err=True)
+
+
+def _warn_postgres_connections(store: Store, workers: int) -> None:
+    """WEB-035 (a warning) when the PostgreSQL server accepts fewer connections than the workers
+    may open at once; the pools open connections only as needed, so it starts anyway."""
+    from helpseek.problems import problem
+    from helpseek.store.engine import POSTGRES_CONNECTIONS_PER_PROCESS as PER
+
+    allowed = store.connections_allowed()
+    if allowed is not None and allowed < workers * PER:
+        needed = workers * PER
+        fields = {"allowed": allowed, "workers": workers, "needed": needed, "per": PER}
+        typer.echo(str(problem("WEB-035", severity="warning", **fields)), err=True)
 
 
 def check_can_listen(host: str, port: int) -> None:

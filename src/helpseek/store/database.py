@@ -292,6 +292,18 @@ class Store:
         with self._engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
+    def connections_allowed(self) -> int | None:
+        """PostgreSQL: how many connections the server accepts from roles that are not
+        superusers (max_connections less superuser_reserved_connections); None on SQLite."""
+        if self._engine.dialect.name != "postgresql":
+            return None
+        query = sa.text(
+            "SELECT current_setting('max_connections')::int"
+            " - current_setting('superuser_reserved_connections')::int"
+        )
+        with self._engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def close(self) -> None:
         if self._statements is not None:
             self._statements.close()

@@ -45,6 +45,8 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 POOL_CONNECTIONS = 40
 POOL_OVERFLOW = 10
 POSTGRES_OTHER_CONNECTIONS = 5
+#: The most PostgreSQL connections one process opens: the StatementPool's and SQLAlchemy's.
+POSTGRES_CONNECTIONS_PER_PROCESS = POOL_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
 #: A pooled PostgreSQL connection unused for this long is pinged before its next use.
 PING_AFTER_IDLE_S = 10.0
 #: How long a page waits for a PostgreSQL connection before it is refused (the calm 503 page;
@@ -102,7 +104,7 @@ def files_per_process(url: str) -> int:
     (151, 50)
     """
     if url.startswith("postgresql"):
-        return POOL_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
+        return POSTGRES_CONNECTIONS_PER_PROCESS
     return 3 * (POOL_CONNECTIONS + POOL_OVERFLOW) + 1
 
 
