@@ -49,19 +49,8 @@ class ThrowawayPostgres:
         self.data, self.port = self.root / "data", _free_port()
         self.url = f"postgresql+psycopg://app@127.0.0.1:{self.port}"
         self._pg_ctl = str(bin_dir / "pg_ctl")
-        subprocess.run(
-            _as_postgres(
-                str(bin_dir / "initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                "app",
-                "--auth=trust",
-                "--no-sync",
-            ),
-            check=True,
-            capture_output=True,
-        )
+        initdb = [str(bin_dir / "initdb"), "-D", str(self.data), "-U", "app", "--auth=trust"]
+        subprocess.run(_as_postgres(*initdb, "--no-sync"), check=True, capture_output=True)
 
     def start(self) -> None:
         """Start the server; returns once it accepts connections (pg_ctl -w)."""
