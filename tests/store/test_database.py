@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -23,7 +26,7 @@ from helpseek.store import (
     seal_page,
     seal_session_state,
 )
-from helpseek.store.engine import create_engine, head_revision, migrate
+from helpseek.store.engine import create_engine, head_revision, is_unavailable, migrate
 
 DAY = date(2026, 11, 29)
 
@@ -280,3 +283,32 @@ def test_save__sqlite_writer_turn_held_by_another_process__waits_for_it_then_sto
     turn = Path(f"{database}-writer")
     assert turn.stat().st_mode & 0o777 == 0o600
     assert turn.stat().st_size == 0
+
+
+def _raised(action) -> Exception:  # type: ignore[no-untyped-def]
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - the error itself is what the test looks at
+        return error
+    raise AssertionError("nothing raised")
+
+
+def test_is_unavailable__an_outage_or_a_lock_but_not_a_bug(tmp_path: Path) -> None:
+    # Given real errors: a SQLite file locked by another writer, a PostgreSQL port nobody
+    # listens on, and a query for a table that does not exist
+    path = tmp_path / "locked.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    waiter = sqlite3.connect(path, timeout=0)
+    locked = _raised(lambda: waiter.execute("SELECT 1 FROM sqlite_master").fetchall())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    refused = _raised(lambda: psycopg.connect(f"host=127.0.0.1 port={port} connect_timeout=5"))
+    memory = sqlite3.connect(":memory:")
+    missing = _raised(lambda: memory.execute("SELECT * FROM nowhere"))
+    for connection in (holder, waiter, memory):
+        connection.close()
+    # Then the lock and the refused connection can pass (a 503: send the page again), the
+    # missing table is a bug (a 500)
+    assert [is_unavailable(e) for e in (locked, refused, missing)] == [True, True, False]

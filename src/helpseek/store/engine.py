@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -232,17 +233,19 @@ def is_unavailable(error: BaseException) -> bool:
     restarting, out of connections, or a SQLite file locked past its busy timeout. Nothing of the
     request that met it was stored, and the same request can succeed later (a 503, not a 500).
 
-    >>> is_unavailable(PoolTimeout()), is_unavailable(ValueError())
+    >>> is_unavailable(PoolTimeout()), is_unavailable(sqlite3.OperationalError("no such table"))
     (True, False)
     """
-    unavailable = (
-        PoolTimeout,
-        psycopg.OperationalError,
-        sqlite3.OperationalError,
-        sa.exc.OperationalError,
-        sa.exc.TimeoutError,
-    )
-    return isinstance(error, unavailable)
+    if isinstance(error, sa.exc.DBAPIError) and not isinstance(error, sa.exc.OperationalError):
+        return False
+    cause = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    if isinstance(cause, sqlite3.OperationalError):
+        # the same class says "no such table" (a bug or a missing migration: a 500)
+        return _SQLITE_UNAVAILABLE.search(str(cause)) is not None
+    return isinstance(cause, (PoolTimeout, psycopg.OperationalError, sa.exc.TimeoutError))
+
+
+_SQLITE_UNAVAILABLE = re.compile(r"locked|busy|disk I/O error|unable to open|disk is full")
 
 
 def _configure_sqlite(engine: Engine) -> None:
