@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from typing import get_args
 
@@ -43,6 +44,9 @@ from helpseek.web.routes import ROUTES
 from helpseek.web.survey import Survey
 from helpseek.web.tokens import load_or_create_secret
 from helpseek.web.upkeep import check_code_settings, watch_unpulled
+
+#: Threads for the requests' blocking steps, per process.
+STEP_THREADS = 40
 
 
 def check_settings(settings: Settings, workers: int = 1) -> list[Problem]:
@@ -99,6 +103,9 @@ def create_app(
         settings, store, recipients, secret, instruments, clock, rng or random.SystemRandom()
     )
     renderer = Renderer(settings, catalogue, next(iter(instruments.values())))
+    # The threads that run a request's blocking steps (the store, argon2id): as many as anyio's
+    # default, since a thread waiting for its group commit holds one (issue 16).
+    step_threads = ThreadPoolExecutor(STEP_THREADS, thread_name_prefix="helpseek-step")
 
     def server_error_page(scope: Scope, error: Exception) -> tuple[int, bytes]:
         """The calm page in the request's language; 503 when the store did not answer (the
@@ -119,6 +126,7 @@ def create_app(
         logging.getLogger("uvicorn.error").removeFilter(quiet)
         if COUNTS.any():  # one line per process, never one per client (issue 12)
             logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
+        step_threads.shutdown()
         store.close()
 
     app = Starlette(
@@ -133,6 +141,7 @@ def create_app(
     )
     app.state.survey = survey
     app.state.renderer = renderer
+    app.state.step_threads = step_threads
     app.state.code_attempts = CodeAttempts(settings.code_attempts_per_circuit_per_hour, clock)
     return app
 
