@@ -179,3 +179,60 @@ def test_postgres__session_reads_and_steps__use_their_own_pool_in_autocommit(
             assert conn.info.transaction_status.name == "IDLE"
     # And closing the store closes the pool
     assert statements._pool is None
+
+
+def test_group_commit__submit__resolves_only_after_the_commit_is_durable(
+    tmp_path, research_key: ResearchKeypair
+) -> None:
+    # Given another process's connection holding SQLite's write lock
+    database = tmp_path / "r.db"
+    with open_store(f"sqlite:///{database}", today=lambda: DAY) as store:
+        assert store.save(SessionUpdate("s0", b"state-0", LATER))  # the store opened its file
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        # When a step is handed to the store: submit returns at once, with a future
+        page = sealed_record(research_key, "page")
+        stored = store.submit(SessionUpdate("s1", b"state-0", LATER), add=[page])
+        # Then it is not resolved while the commit cannot happen
+        assert not stored.done()
+        other.execute("ROLLBACK")
+        other.close()
+        # And once resolved, the step is in the file for any connection to read
+        assert stored.result(timeout=30) is True
+        reader = sqlite3.connect(database)
+        rows = reader.execute(
+            "SELECT session_id, sealed FROM session_states WHERE session_id = 's1'"
+        )
+        assert rows.fetchall() == [("s1", b"state-0")]
+        reader.close()
+
+
+def test_group_commit__the_commit_fails__no_step_of_the_group_acknowledged(
+    tmp_path, research_key: ResearchKeypair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a store whose commit cannot get SQLite's write lock (held elsewhere past the wait)
+    monkeypatch.setattr(store_engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    database = tmp_path / "r.db"
+    with open_store(f"sqlite:///{database}", today=lambda: DAY) as store:
+        assert store.save(SessionUpdate("s0", b"state-0", LATER))  # the store opened its file
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        # When three steps are handed to it
+        futures = [
+            store.submit(
+                SessionUpdate(f"s{n}", b"state-1", LATER, b"state-0" if n == 0 else None),
+                add=[sealed_record(research_key, f"page {n}")],
+            )
+            for n in range(3)
+        ]
+        # Then every one of them raises the database's error: none is acknowledged or stored
+        for future in futures:
+            assert isinstance(future.exception(timeout=30), sqlite3.OperationalError)
+        other.execute("ROLLBACK")
+        other.close()
+        assert store.get_session("s0") == b"state-0"
+        assert [store.get_session(f"s{n}") for n in (1, 2)] == [None, None]
+        assert store.count_records() == 0
+        # And the store goes on committing the steps that come after
+        assert store.save(SessionUpdate("s0", b"state-1", LATER, b"state-0"))
+        assert store.get_session("s0") == b"state-1"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import date
@@ -125,12 +126,23 @@ class Store:
         add: Sequence[StoredRecord] = (),
         drop: Sequence[int] = (),
     ) -> bool:
+        """`submit`, waiting for its result."""
+        return self.submit(update, add, drop).result()
+
+    def submit(
+        self,
+        update: SessionUpdate,
+        add: Sequence[StoredRecord] = (),
+        drop: Sequence[int] = (),
+    ) -> Future[bool]:
         """Move one session to its next state and, in the same transaction, store the records
-        `add` and delete the records `drop` (spent fillers); durable when it returns True.
+        `add` and delete the records `drop` (spent fillers). The future resolves to True once all
+        of it is durable; on SQLite it resolves from the committer thread, so the caller may await
+        it without holding a thread (on PostgreSQL it is resolved before `submit` returns).
 
         Compare-and-set: when the session's stored state is no longer `update.replaces` (another
         submission of the same page moved it first, or it expired), or a new session's id is
-        taken, nothing is written and it returns False.
+        taken, nothing is written and the future resolves to False.
 
         | `update.replaces` | stored state           | result                     |
         | ----------------- | ---------------------- | -------------------------- |
@@ -152,7 +164,7 @@ class Store:
             tuple(drop),
             self._stored_on(),
         )
-        return self._steps.save(step)
+        return self._steps.submit(step)
 
     def insert_resume(self, row: ResumeRow) -> None:
         """Store a paused session's resume row, in a transaction of its own: the session's own
@@ -305,6 +317,8 @@ class Store:
             return int(conn.execute(query).scalar_one())
 
     def close(self) -> None:
+        if isinstance(self._steps, GroupCommit):
+            self._steps.close()
         if self._statements is not None:
             self._statements.close()
         self._engine.dispose()

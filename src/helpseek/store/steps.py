@@ -2,7 +2,8 @@
 and the fillers it drops), all or nothing and durable before the caller acknowledges the page.
 
 SQLite has one writer at a time and one fsync per commit: `GroupCommit` lets the threads of a
-process share a transaction, so one fsync makes a whole group of steps durable. PostgreSQL commits
+process share a transaction, so one fsync makes a whole group of steps durable, and a caller can
+wait for it without holding a thread (`submit` returns a future). PostgreSQL commits
 in parallel, and a round trip to it costs more than the work: `OneStatement` writes a step as one
 statement in autocommit (one round trip instead of six), straight through psycopg with the blobs
 in binary. Issue 16; must not import the crypto library (see store/sealing.py).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -33,78 +35,105 @@ class Step:
     stored_on: date
 
 
-@dataclass(eq=False)
-class _Pending:
-    """A step queued for the next group commit, and what became of it."""
-
-    step: Step
-    done: bool = False
-    moved: bool = False
-    error: BaseException | None = None
-
-
 class GroupCommit:
     """SQLite: the steps of this process's threads are committed in groups, one fsync a group.
 
-    A thread queues its step and waits for the leader's turn; the thread that gets it (the leader)
-    takes every step queued so far, applies each in its own savepoint (a failing step does not
-    undo the others), commits once and wakes their threads. A step counts as stored only after
-    the commit that holds it has returned, so nothing is acknowledged before it is durable.
-    `write_turn` yields the sqlite3 connection inside BEGIN IMMEDIATE and commits on exit (the
-    processes sharing the file take turns there). The statements go to sqlite3 directly:
-    through SQLAlchemy a step cost ~1 ms of CPU, five times SQLite's own work with its fsync.
+    `submit` queues a step and returns at once with a future; one committer thread takes every
+    step queued so far, applies each in its own savepoint (a failing step does not undo the
+    others), commits once and only then resolves the group's futures: nothing is acknowledged
+    before it is durable. A caller need not hold a thread while it waits (the web shell awaits the
+    future on its event loop), and no convoy of waiting threads wakes one after another to learn
+    that its step was committed. `write_turn` yields the sqlite3 connection inside BEGIN IMMEDIATE
+    and commits on exit (the processes sharing the file take turns there). The statements go to
+    sqlite3 directly: through SQLAlchemy a step cost ~1 ms of CPU, five times SQLite's own work
+    with its fsync.
     """
 
     def __init__(self, write_turn: Callable[[], Any]) -> None:
         self._write_turn = write_turn
-        self._leader = threading.Lock()
-        self._queued: list[_Pending] = []
-        self._queue_lock = threading.Lock()
+        self._queued: list[tuple[Step, Future[bool]]] = []
+        self._wake = threading.Condition(threading.Lock())
+        self._committer: threading.Thread | None = None
+        self._is_closed = False
         #: Commits and steps so far (for benchmarks and tests).
         self.commits = 0
         self.steps = 0
 
+    def submit(self, step: Step) -> Future[bool]:
+        """Queue `step` for the next group; the future tells whether its session moved once the
+        commit that holds it has returned, or raises what that step or its commit raised."""
+        future: Future[bool] = Future()
+        future.set_running_or_notify_cancel()  # a caller that stops waiting cannot cancel it
+        with self._wake:
+            if self._is_closed:
+                raise RuntimeError("the store is closed")
+            self._queued.append((step, future))
+            if self._committer is None:  # started on first use: after any fork of `serve`
+                self._committer = threading.Thread(
+                    target=self._commit_queued, name="helpseek-commit", daemon=True
+                )
+                self._committer.start()
+            self._wake.notify()
+        return future
+
     def save(self, step: Step) -> bool:
-        pending = _Pending(step)
-        with self._queue_lock:
-            self._queued.append(pending)
-        with self._leader:
-            if not pending.done:
-                with self._queue_lock:
-                    group, self._queued = self._queued, []
-                self._commit(group)
-        if pending.error is not None:
-            raise pending.error
-        return pending.moved
+        return self.submit(step).result()
 
     def save_group(self, steps: list[Step]) -> list[bool | Exception]:
-        """Commit `steps` as one group now (what a leader does): for each, whether its session
-        moved, or the error that step alone raised."""
-        group = [_Pending(step) for step in steps]
-        with self._leader:
-            self._commit(group)
-        return [p.error if isinstance(p.error, Exception) else p.moved for p in group]
+        """Commit `steps` as one group now, in this thread: for each, whether its session moved,
+        or the error that step alone raised."""
+        group: list[tuple[Step, Future[bool]]] = [(step, Future()) for step in steps]
+        self._commit(group)
+        return [
+            error if isinstance(error := future.exception(), Exception) else future.result()
+            for _, future in group
+        ]
 
-    def _commit(self, group: list[_Pending]) -> None:
+    def close(self) -> None:
+        """Commit what is queued, then stop the committer thread."""
+        with self._wake:
+            self._is_closed = True
+            self._wake.notify()
+            committer = self._committer
+        if committer is not None:
+            committer.join()
+
+    def _commit_queued(self) -> None:
+        while True:
+            with self._wake:
+                while not self._queued and not self._is_closed:
+                    self._wake.wait()
+                if not self._queued:
+                    return
+                group, self._queued = self._queued, []
+            try:
+                self._commit(group)
+            except Exception:  # noqa: BLE001, S112 - handed to every step's caller; keep committing
+                continue
+
+    def _commit(self, group: list[tuple[Step, Future[bool]]]) -> None:
+        outcomes: list[bool | Exception] = []
         try:
             with self._write_turn() as connection:
-                for pending in group:
+                for step, _ in group:
                     connection.execute("SAVEPOINT step")
                     try:
-                        pending.moved = _apply_sqlite(connection, pending.step)
+                        outcomes.append(_apply_sqlite(connection, step))
                     except Exception as error:  # noqa: BLE001 - handed to that step's caller
                         connection.execute("ROLLBACK TO step")
-                        pending.error = error
+                        outcomes.append(error)
                     connection.execute("RELEASE step")
-            self.commits += 1
-            self.steps += len(group)
         except BaseException as error:
-            for pending in group:  # the commit failed: none of the group is stored
-                pending.moved, pending.error = False, pending.error or error
+            for _, future in group:  # the commit failed: none of the group is stored
+                future.set_exception(error)
             raise
-        finally:
-            for pending in group:
-                pending.done = True
+        self.commits += 1
+        self.steps += len(group)
+        for (_, future), outcome in zip(group, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
 
 
 _SQLITE_CREATE = (
@@ -181,6 +210,15 @@ class OneStatement:
 
     def __init__(self, connections: StatementPool) -> None:
         self._connections = connections
+
+    def submit(self, step: Step) -> Future[bool]:
+        """`save` in this thread (PostgreSQL commits in parallel), as a future resolved already."""
+        future: Future[bool] = Future()
+        try:
+            future.set_result(self.save(step))
+        except Exception as error:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(error)
+        return future
 
     def save(self, step: Step) -> bool:
         parameters = {

@@ -40,7 +40,7 @@ from helpseek.web.steps import (
     ShowWithdrawn,
     Step,
 )
-from helpseek.web.survey import Survey, single
+from helpseek.web.survey import Storing, Survey, single
 
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
@@ -78,8 +78,13 @@ async def submit_page(request: Request) -> Response:
         fields = await _form(request, survey)
     except FormRejected as rejected:
         return renderer.message(rejected.status, rejected.message_key, language)
-    step = await _in_thread(request, survey.submit, fields, arrived)
-    return _respond(renderer, step, language)
+    prepared = await _in_thread(request, survey.prepare, fields, arrived)
+    if not isinstance(prepared, Storing):
+        return _respond(renderer, prepared, language)
+    # No thread waits for the commit: the loop awaits it, and the reply is decided after it.
+    if await asyncio.wrap_future(prepared.stored):
+        return _respond(renderer, survey.reply(prepared), language)
+    return _respond(renderer, await _in_thread(request, survey.current, prepared.token), language)
 
 
 async def resume(request: Request) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import date
 
@@ -97,9 +98,26 @@ class Sessions:
     ) -> bool:
         """Seal `state` with `key` and store it in place of `replaces` (compare-and-set), with the
         records to add and drop, all or nothing."""
+        return self.submit(
+            session_name, key, state, expires_on, replaces=replaces, add=add, drop=drop
+        ).result()
+
+    def submit(
+        self,
+        session_name: str,
+        key: bytes,
+        state: Saved,
+        expires_on: date,
+        *,
+        replaces: bytes | None,
+        add: Sequence[StoredRecord] = (),
+        drop: Sequence[int] = (),
+    ) -> Future[bool]:
+        """`commit`, handed to the store: the future says whether the session moved, once the
+        change is durable (Store.submit)."""
         blob = seal_session_state(key, json.dumps(_to_envelope(state)).encode("utf-8"))
         update = SessionUpdate(session_name, blob, expires_on, replaces)
-        return self.store.save(update, add, drop)
+        return self.store.submit(update, add, drop)
 
 
 def _to_envelope(state: Saved) -> dict[str, object]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -53,6 +54,17 @@ class Render:
     notice_key: str | None = None
     issued_at: int | None = None  # keep the first render's time (a 422 re-render)
     draft: Mapping[str, tuple[str, ...]] | None = None  # a resumed page, as typed before pausing
+
+
+@dataclass(frozen=True)
+class Storing:
+    """A POST whose change was handed to the store: `stored` resolves once it is durable, True
+    when the session moved (the reply is `Survey.reply`), False when another submission of the
+    page moved it first (the reply is `Survey.current`: where the winner left the respondent)."""
+
+    token: Token
+    outcome: Render | Step
+    stored: Future[bool]
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,14 @@ class Survey:
         there, not when a worker thread took the request up: a busy server does not lengthen the
         durations it stores, nor hide a speeder.
         """
+        prepared = self.prepare(fields, arrived)
+        if not isinstance(prepared, Storing):
+            return prepared
+        return self.reply(prepared) if prepared.stored.result() else self.current(prepared.token)
+
+    def prepare(self, fields: dict[str, list[str]], arrived: float | None = None) -> Step | Storing:
+        """`submit` up to the store: the reply when the POST stores nothing, else its change
+        handed to the store (Storing), whose future the caller may await without a thread."""
         arrived = self._clock() if arrived is None else arrived
         token_text, action = (single(fields.pop(k, [])) for k in ("token", "action"))
         if token_text is None or action not in ("next", "back", "later"):
@@ -133,10 +153,15 @@ class Survey:
         if action == "later" and not saved.session.is_finished and token.nonce == saved.expect:
             return self.codes.pause(saved, token, fields)
         outcome, change = self._step(saved, token, action, fields, arrived)
-        if change is not None and not self._commit(token, change, replaces=saved.blob):
-            # Another submission of this page moved the session first: store nothing, and
-            # show where it left the respondent (what its own reply shows too).
-            return self.current(token)
+        if change is None:
+            return self.show(outcome, token) if isinstance(outcome, Render) else outcome
+        return Storing(token, outcome, self._submit(token, change, replaces=saved.blob))
+
+    def reply(self, storing: Storing) -> Step:
+        """The reply to a POST whose session moved: no I/O, so the event loop may build it. Had
+        another submission moved it first, the reply is `current` (where it left the respondent)
+        and this one stored nothing."""
+        outcome, token = storing.outcome, storing.token
         return self.show(outcome, token) if isinstance(outcome, Render) else outcome
 
     def read_token(self, text: str, now: float | None = None) -> Token | ShowMessage:
@@ -233,7 +258,10 @@ class Survey:
         return self.today() + timedelta(days=max(token_days, self.settings.resume_days))
 
     def _commit(self, token: Token, change: _Change, replaces: bytes | None) -> bool:
-        return self.sessions.commit(
+        return self._submit(token, change, replaces).result()
+
+    def _submit(self, token: Token, change: _Change, replaces: bytes | None) -> Future[bool]:
+        return self.sessions.submit(
             token.session_name,
             token.session_key,
             change.state,
