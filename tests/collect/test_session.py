@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpseek.collect import Accepted, FormError, Rejected, Session
+from helpseek.collect import Accepted, FormError, Rejected, Session, SessionStateError
 from helpseek.instrument import instrument_from_markdown, load_instrument
 
 FORM = """
@@ -173,6 +174,13 @@ def test_session__randomized_choices__stable_for_a_response_and_vary_between_res
 def test_session__saved_and_restored__is_the_same_session(instrument) -> None:
     session = _submit(_submit(_start(instrument), uses="yes").session, age="30").session
     assert Session.from_json(session.to_json(), instrument) == session
+    assert Session.from_data(json.loads(session.to_json()), instrument) == session
+
+
+@pytest.mark.parametrize("saved", [b"[1, 2]", b'"text"', b"not json", b'{"schema": "other"}'])
+def test_session__restored_from_what_no_session_saved__refused(instrument, saved) -> None:
+    with pytest.raises(SessionStateError):
+        Session.from_json(saved, instrument)
 
 
 def test_session__progress__counts_pages_that_may_still_be_shown(instrument) -> None:

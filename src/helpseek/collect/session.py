@@ -173,7 +173,11 @@ class Session:
         return tuple(shuffled)
 
     def to_json(self) -> bytes:
-        data = {
+        return json.dumps(self.to_data(), ensure_ascii=False, separators=(",", ":")).encode()
+
+    def to_data(self) -> dict[str, Any]:
+        """What `to_json` writes, before it is written (the web shell nests it in its envelope)."""
+        return {
             "schema": STATE_SCHEMA,
             "form_id": self.instrument.form_id,
             "form_version": self.instrument.version,
@@ -185,7 +189,6 @@ class Session:
             "page_id": self.page_id,
             "seq": self.seq,
         }
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, raw: bytes, instrument: Instrument) -> Session:
@@ -194,6 +197,15 @@ class Session:
             data: dict[str, Any] = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise SessionStateError("not a saved session") from error
+        return cls.from_data(data, instrument)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], instrument: Instrument) -> Session:
+        """The session from `to_data` (or `to_json`'s text once parsed: the web shell reads its
+        form id and version first, to pick `instrument`); raises SessionStateError like
+        `from_json`."""
+        if not isinstance(data, Mapping):
+            raise SessionStateError("not a saved session")
         if data.get("schema") != STATE_SCHEMA or data.get("form_id") != instrument.form_id:
             raise SessionStateError("saved session is for another questionnaire")
         page_ids = {p.id for p in instrument.pages}
@@ -283,8 +295,26 @@ def _is_shown(page: Page, state: FormState) -> bool:
 
 
 def _reads_unanswered(page: Page, answers: Mapping[str, Answer]) -> bool:
-    conditions = [c for q in page.questions for c in (*q.group_relevant, q.relevant or "") if c]
-    return any(name not in answers for c in conditions for name in references(c))
+    return any(name not in answers for name in _condition_reads(page))
+
+
+_READS: dict[int, tuple[Page, tuple[str, ...]]] = {}
+_MAX_READS = 4096  # pages of the instruments served
+
+
+def _condition_reads(page: Page) -> tuple[str, ...]:
+    """The names the page's conditions read, found once per page (every view asks for every
+    later page's; issue 16)."""
+    found = _READS.get(id(page))
+    if found is None or found[0] is not page:
+        if len(_READS) >= _MAX_READS:
+            _READS.clear()
+        conditions = [c for q in page.questions for c in (*q.group_relevant, q.relevant) if c]
+        found = _READS[id(page)] = (
+            page,
+            tuple(dict.fromkeys(n for c in conditions for n in references(c))),
+        )
+    return found[1]
 
 
 def _check_fields(page: Page, raw: RawValues) -> None:

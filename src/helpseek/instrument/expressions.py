@@ -308,14 +308,18 @@ def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Ans
     """
     key = tuple(names)
     templates: dict[tuple[str, ...], Any] = _per_thread.__dict__.setdefault("instances", {})
-    template = templates.get(key)
-    if template is None:
+    found = templates.get(key)
+    if found is None:
         if len(templates) >= _MAX_CACHED_INSTANCES:
             templates.clear()
-        template = templates[key] = _new_instance(key, {})
+        unique = tuple(dict.fromkeys(key))
+        found = templates[key] = (_new_instance(unique, {}), unique)
+    template, unique = found
     root = copy.deepcopy(template)
-    for node in root:
-        node.text = answer_text(answers.get(node.tag))
+    for name, node in zip(unique, root):
+        answer = answers.get(name)
+        if answer is not None:  # the template's nodes hold "" already
+            node.text = answer_text(answer)
     return root
 
 

@@ -127,28 +127,45 @@ def compute_state(
     worker thread), and the state with it is asked again by check_page and the next page's view.
     So the last `_RECENT_STATES` results of the process are reused, whichever thread made them.
     """
+    return _state_and_instance(instrument, answers, today, language, with_instance=False)[0]
+
+
+def _state_and_instance(
+    instrument: Instrument,
+    answers: Answers,
+    today: date | None,
+    language: str | None,
+    *,
+    with_instance: bool,
+) -> tuple[FormState, Any]:
+    """compute_state's state, and (`with_instance`) an instance holding its values: the one its
+    computation ended with when it was computed here, else a new one (an instance is mutable and
+    thread-bound, so none is kept)."""
     key = (id(instrument), _answers_key(answers), today, language)
     with _RECENT_LOCK:
         seen = _RECENT.get(key)
         if seen is not None and seen[0] is instrument:
             _RECENT.move_to_end(key)
-            return seen[1]
-    state = _compute_state(instrument, answers, today, language)
+            state = seen[1]
+            return state, _state_instance(instrument, state) if with_instance else None
+    state, root = _compute_state(instrument, answers, today, language)
     with _RECENT_LOCK:
         _RECENT[key] = (instrument, state)
         _RECENT.move_to_end(key)
         while len(_RECENT) > _RECENT_STATES:
             _RECENT.popitem(last=False)
-    return state
+    return state, root
 
 
 def _compute_state(
     instrument: Instrument, answers: Answers, today: date | None, language: str | None
-) -> FormState:
+) -> tuple[FormState, Any]:
+    """The state, and the instance it was computed in: every node then holds the state's value
+    (empty for an irrelevant question), as `_state_instance` builds it."""
     env = _environment(instrument, today, language)
     prepared = _prepared(instrument)
     root = build_instance(prepared.names, answers)
-    nodes = {node.tag: node for node in root}
+    nodes = dict(zip(prepared.names, root))  # build_instance keeps the names' order
     relevant: dict[str, bool] = {}
     values: dict[str, Answer] = {}
     # A group's relevance is every member's condition: a context-free condition (one that reads
@@ -176,10 +193,11 @@ def _compute_state(
             value = _calculate(question.calculation, node, env)
         elif shown and question.name in answers:
             value = answers[question.name]
-        node.text = answer_text(value)
+        if value is not answers.get(question.name):  # else the node holds it already
+            node.text = answer_text(value)
         if value is not None and value != "" and value != []:
             values[question.name] = value
-    return FormState(MappingProxyType(relevant), MappingProxyType(values))
+    return FormState(MappingProxyType(relevant), MappingProxyType(values)), root
 
 
 def _answers_key(answers: Answers) -> Hashable:
@@ -219,7 +237,7 @@ def _prepared(instrument: Instrument) -> _Prepared:
         conditions = {
             q.name: tuple(_condition(t) for t in _conditions(q)) for q in instrument.questions
         }
-        names = tuple(q.name for q in instrument.questions)
+        names = tuple(dict.fromkeys(q.name for q in instrument.questions))
         entry = _PREPARED[id(instrument)] = _Prepared(
             instrument, names, evaluation_order(instrument), conditions
         )
@@ -381,9 +399,8 @@ def check_page(
 
     `answers` are all answers so far including this page's (typed, as from parse_answer).
     """
-    state = compute_state(instrument, answers, today=today)
+    state, root = _state_and_instance(instrument, answers, today, None, with_instance=True)
     env = _environment(instrument, today, None)
-    root = _state_instance(instrument, state)
     errors: dict[str, AnswerError] = {}
     for question in page.questions:
         if not question.is_answered or not state.is_relevant(question.name):
