@@ -85,23 +85,6 @@ class Sessions:
         except (SealedStateError, SessionStateError, ValueError, KeyError, TypeError):
             return ShowMessage(403, "msg_invalid_token")
 
-    def commit(
-        self,
-        session_name: str,
-        key: bytes,
-        state: Saved,
-        expires_on: date,
-        *,
-        replaces: bytes | None,
-        add: Sequence[StoredRecord] = (),
-        drop: Sequence[int] = (),
-    ) -> bool:
-        """Seal `state` with `key` and store it in place of `replaces` (compare-and-set), with the
-        records to add and drop, all or nothing."""
-        return self.submit(
-            session_name, key, state, expires_on, replaces=replaces, add=add, drop=drop
-        ).result()
-
     def submit(
         self,
         session_name: str,
@@ -113,8 +96,9 @@ class Sessions:
         add: Sequence[StoredRecord] = (),
         drop: Sequence[int] = (),
     ) -> Future[bool]:
-        """`commit`, handed to the store: the future says whether the session moved, once the
-        change is durable (Store.submit)."""
+        """Seal `state` with `key` and hand it to the store in place of `replaces` (compare-and-set),
+        with the records to add and drop, all or nothing: the future says whether the session
+        moved, once the change is durable (Store.submit)."""
         blob = seal_session_state(key, json.dumps(_to_envelope(state)).encode("utf-8"))
         update = SessionUpdate(session_name, blob, expires_on, replaces)
         return self.store.submit(update, add, drop)
