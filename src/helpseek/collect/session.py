@@ -176,7 +176,7 @@ class Session:
         return json.dumps(self.to_data(), ensure_ascii=False, separators=(",", ":")).encode()
 
     def to_data(self) -> dict[str, Any]:
-        """What `to_json` writes, before it is written (the web shell nests it in its envelope)."""
+        """What `to_json` writes, before it is written."""
         return {
             "schema": STATE_SCHEMA,
             "form_id": self.instrument.form_id,
@@ -201,9 +201,8 @@ class Session:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any], instrument: Instrument) -> Session:
-        """The session from `to_data` (or `to_json`'s text once parsed: the web shell reads its
-        form id and version first, to pick `instrument`); raises SessionStateError like
-        `from_json`."""
+        """The session from `to_data` (or `to_json`'s text once parsed); raises SessionStateError
+        like `from_json`, also for data that is not an object."""
         if not isinstance(data, Mapping):
             raise SessionStateError("not a saved session")
         if data.get("schema") != STATE_SCHEMA or data.get("form_id") != instrument.form_id:
