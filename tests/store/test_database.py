@@ -312,3 +312,60 @@ def test_is_unavailable__an_outage_or_a_lock_but_not_a_bug(tmp_path: Path) -> No
     # Then the lock and the refused connection can pass (a 503: send the page again), the
     # missing table is a bug (a 500)
     assert [is_unavailable(e) for e in (locked, refused, missing)] == [True, True, False]
+
+
+@pytest.mark.postgres
+def test_postgres_connections__bounded_statements_and_tcp_keepalives(postgres_url: str) -> None:
+    # Given a store on PostgreSQL whose URL carries options of its own
+    store = open_store(postgres_url + "?options=-c%20application_name%3Dsurvey")
+    try:
+        # When each of its pools opens a connection (session reads and steps; everything else)
+        store.get_session("nobody")
+        with store._statements.connection() as conn:  # type: ignore[union-attr]
+            statements = conn.execute("SHOW statement_timeout").fetchone()[0]  # type: ignore[index]
+            parameters = [conn.info.get_parameters()]
+        with store._engine.connect() as conn:
+            other = conn.exec_driver_sql("SHOW statement_timeout").scalar_one()
+            name = conn.exec_driver_sql("SHOW application_name").scalar_one()
+            parameters.append(conn.connection.driver_connection.info.get_parameters())  # type: ignore[union-attr]
+    finally:
+        store.close()
+    # Then both bound a statement's time, keep their TCP connections alive and keep the URL's
+    # own options
+    assert [statements, other, name] == ["10s", "10s", "survey"]
+    for used in parameters:
+        assert used["keepalives"] == "1"
+        assert [used[f"keepalives_{p}"] for p in ("idle", "interval", "count")] == ["5", "5", "3"]
+        assert used["tcp_user_timeout"] == "20000"
+        assert used["connect_timeout"] == "10"
+
+
+@pytest.mark.postgres
+def test_postgres_migration__waits_for_another_collector_past_the_statement_timeout(
+    postgres_url: str,
+) -> None:
+    # Given a collector that holds the migration lock longer than a statement may run
+    engine = create_engine(postgres_url)
+    dsn = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as holder:
+        holder.execute("SET statement_timeout = 0")
+        holder.execute("SELECT pg_advisory_xact_lock(%s)", (0x68656C70,))
+        # When another collector opens the store meanwhile
+        opened: list[object] = []
+        thread = threading.Thread(target=lambda: opened.append(_raised_or(lambda: migrate(engine))))
+        thread.start()
+        thread.join(timeout=12)  # longer than STATEMENT_TIMEOUT_S
+        still_waiting = thread.is_alive()
+        holder.rollback()
+    thread.join(timeout=60)
+    engine.dispose()
+    # Then it waited for the lock and migrated once it was released (no statement timeout)
+    assert still_waiting
+    assert opened == [None]
+
+
+def _raised_or(call: Any) -> object:
+    try:
+        return call()
+    except Exception as error:  # noqa: BLE001 - the test compares it
+        return error

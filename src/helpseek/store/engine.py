@@ -50,13 +50,28 @@ POSTGRES_OTHER_CONNECTIONS = 5
 POSTGRES_CONNECTIONS_PER_PROCESS = POOL_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
 #: A pooled PostgreSQL connection unused for this long is pinged before its next use.
 PING_AFTER_IDLE_S = 10.0
-#: How long a page waits for a PostgreSQL connection before it is refused (the calm 503 page;
-#: nothing of it is stored, and the respondent can send it again). While the server is down or
+#: How long a request waits for a PostgreSQL connection before it is refused (the calm 503 page:
+#: the respondent can send the page again, and a page that was stored after all is not stored
+#: twice), on both pools (SQLAlchemy's waited 60 s). While the server is down or
 #: restarting every page waits this long once; the pool's reconnection attempts (1, 2, 4 s apart)
 #: give up after as long, and the next page starts a new one at once, so a server that is back
 #: is found within a few seconds, whatever the length of the outage (psycopg_pool's default of
-#: 300 s let its back-off grow to 64-128 s between attempts).
+#: 300 s let its back-off grow to 64-128 s between attempts). Also libpq's connect_timeout.
 STORE_WAIT_S = 10.0
+#: The longest one PostgreSQL statement may run (server side, statement_timeout). A page's step
+#: takes about a millisecond, and every other statement (codes, withdrawals, export and pull in
+#: batches of 500 rows) well under a second; one still running after 10 s waits on a lock (a
+#: session row held by another connection) or on a server that is overloaded, and the respondent
+#: is better served by the calm 503 page at once than by a page that hangs until Tor Browser gives
+#: up. A cancelled statement is rolled back whole. Migrations run without this limit.
+STATEMENT_TIMEOUT_S = 10.0
+#: TCP keepalives on PostgreSQL connections (libpq keepalives_idle / interval / count): a server
+#: that vanishes without closing the connection (a host that loses power, a cut network: no RST
+#: ever arrives) is found after 5 + 3 x 5 = 20 s of silence instead of the kernel's 2 h; and
+#: tcp_user_timeout gives up on data the server has not acknowledged after as long.
+KEEPALIVE_IDLE_S = 5
+KEEPALIVE_INTERVAL_S = 5
+KEEPALIVE_COUNT = 3
 # An arbitrary constant so that collectors starting together migrate one at a time (PostgreSQL).
 _MIGRATION_LOCK_ID = 0x68656C70
 
@@ -128,11 +143,33 @@ def create_engine(url: str, must_exist: bool = False) -> Engine:
             parsed,
             pool_size=POSTGRES_OTHER_CONNECTIONS,
             max_overflow=POSTGRES_OTHER_CONNECTIONS,
-            pool_timeout=60,
+            pool_timeout=STORE_WAIT_S,
+            connect_args=postgres_connect_args(parsed.query.get("options")),  # type: ignore[arg-type]
         )
         _ping_when_idle(engine)
         return engine
     raise InputError([problem("STORE-001", url=safe_url(url))])
+
+
+def postgres_connect_args(url_options: str | None = None) -> dict[str, Any]:
+    """libpq's parameters for every PostgreSQL connection of a store: the connect timeout, the
+    statement timeout and the TCP keepalives above (a statement or a connection never hangs),
+    after the URL's own `options` if it has some.
+
+    >>> postgres_connect_args("-c search_path=survey")["options"]
+    '-c search_path=survey -c statement_timeout=10000'
+    """
+    timeout = f"-c statement_timeout={int(STATEMENT_TIMEOUT_S * 1000)}"
+    keepalives_s = KEEPALIVE_IDLE_S + KEEPALIVE_COUNT * KEEPALIVE_INTERVAL_S
+    return {
+        "connect_timeout": int(STORE_WAIT_S),
+        "options": f"{url_options} {timeout}" if url_options else timeout,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_IDLE_S,
+        "keepalives_interval": KEEPALIVE_INTERVAL_S,
+        "keepalives_count": KEEPALIVE_COUNT,
+        "tcp_user_timeout": keepalives_s * 1000,
+    }
 
 
 def _ping_when_idle(engine: Engine) -> None:
@@ -174,7 +211,11 @@ class StatementPool:
     def __init__(self, engine: Engine) -> None:
         _args, params = engine.dialect.create_connect_args(engine.url)
         params.pop("context", None)  # SQLAlchemy's adapters: psycopg's own suit bytes and dates
-        self._params = {**params, "autocommit": True}
+        self._params = {
+            **params,
+            **postgres_connect_args(params.get("options")),
+            "autocommit": True,
+        }
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._opening = threading.Lock()
         self._idle_since: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
@@ -211,7 +252,7 @@ class StatementPool:
                     min_size=1,
                     max_size=POOL_CONNECTIONS,
                     # one connection a thread, so a thread waits only while the pool grows or
-                    # when PostgreSQL is down: then the page fails (nothing acknowledged)
+                    # when PostgreSQL is down: then the page is refused (nothing acknowledged)
                     timeout=STORE_WAIT_S,
                     reconnect_timeout=STORE_WAIT_S,
                     check=self._check,
@@ -230,8 +271,12 @@ class StatementPool:
 
 def is_unavailable(error: BaseException) -> bool:
     """Whether `error` says the database could not be reached or did not answer in time: down,
-    restarting, out of connections, or a SQLite file locked past its busy timeout. Nothing of the
-    request that met it was stored, and the same request can succeed later (a 503, not a 500).
+    restarting, out of connections, a statement past `STATEMENT_TIMEOUT_S`, a connection cut, a
+    SQLite file locked past its busy timeout or a full disk. The same request can succeed later
+    (a 503, not a 500). Whether its write was stored is not known: a connection cut after
+    PostgreSQL ran the COMMIT but before its reply arrived leaves it stored. Sending the same page
+    again is safe either way: a page's step is a compare-and-set, and a resend of a page that was
+    stored shows the next page and stores nothing (web/sessions.py `Saved.done`).
 
     >>> is_unavailable(PoolTimeout()), is_unavailable(sqlite3.OperationalError("no such table"))
     (True, False)
@@ -290,6 +335,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     script = _script()
     with engine.connect().execution_options(helpseek_immediate=True) as conn, conn.begin():
         if engine.dialect.name == "postgresql":
+            # a collector waits for another's migration, which may rewrite a large table
+            conn.execute(sa.text("SET LOCAL statement_timeout = 0"))
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
         current = _current_revision(conn)
         if current is not None and current not in {r.revision for r in script.walk_revisions()}:

@@ -109,8 +109,10 @@ def create_app(
     step_threads = ThreadPoolExecutor(STEP_THREADS, thread_name_prefix="helpseek-step")
 
     def server_error_page(scope: Scope, error: Exception) -> tuple[int, bytes]:
-        """The calm page in the request's language; 503 when the store did not answer (the
-        page was not stored and can be sent again), else 500."""
+        """The calm page in the request's language; 503 when the store did not answer, else
+        500. After a 503 the page may or may not be stored (a connection cut after PostgreSQL's
+        COMMIT but before its reply); sending it again is safe: a stored page is not stored
+        twice, its resend shows the next page (web/sessions.py `Saved.done`)."""
         language = renderer.language(QueryParams(scope.get("query_string", b"")).get("lang"))
         status = 503 if is_unavailable(error) else 500
         page = MessagePage(renderer.chrome(language), status, "msg_server_error")
