@@ -173,14 +173,13 @@ def test_session__randomized_choices__stable_for_a_response_and_vary_between_res
 
 def test_session__saved_and_restored__is_the_same_session(instrument) -> None:
     session = _submit(_submit(_start(instrument), uses="yes").session, age="30").session
-    assert Session.from_json(session.to_json(), instrument) == session
-    assert Session.from_data(json.loads(session.to_json()), instrument) == session
+    assert Session.from_data(json.loads(json.dumps(session.to_data())), instrument) == session
 
 
-@pytest.mark.parametrize("saved", [b"[1, 2]", b'"text"', b"not json", b'{"schema": "other"}'])
+@pytest.mark.parametrize("saved", ["[1, 2]", '"text"', '{"schema": "other"}'])
 def test_session__restored_from_what_no_session_saved__refused(instrument, saved) -> None:
     with pytest.raises(SessionStateError):
-        Session.from_json(saved, instrument)
+        Session.from_data(json.loads(saved), instrument)
 
 
 def test_session__progress__counts_pages_that_may_still_be_shown(instrument) -> None:

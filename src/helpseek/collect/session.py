@@ -8,7 +8,6 @@ survey's date precision (the 1st of the month for "month"), so logic never sees 
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -172,11 +171,8 @@ class Session:
         random.Random(f"{self.seed}/{question.name}").shuffle(shuffled)
         return tuple(shuffled)
 
-    def to_json(self) -> bytes:
-        return json.dumps(self.to_data(), ensure_ascii=False, separators=(",", ":")).encode()
-
     def to_data(self) -> dict[str, Any]:
-        """What `to_json` writes, before it is written."""
+        """The state as plain data (JSON types) for the web shell to seal; `from_data` reads it."""
         return {
             "schema": STATE_SCHEMA,
             "form_id": self.instrument.form_id,
@@ -191,18 +187,9 @@ class Session:
         }
 
     @classmethod
-    def from_json(cls, raw: bytes, instrument: Instrument) -> Session:
-        """The session saved by `to_json`; raises SessionStateError if it is not for `instrument`."""
-        try:
-            data: dict[str, Any] = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise SessionStateError("not a saved session") from error
-        return cls.from_data(data, instrument)
-
-    @classmethod
     def from_data(cls, data: Mapping[str, Any], instrument: Instrument) -> Session:
-        """The session from `to_data` (or `to_json`'s text once parsed); raises SessionStateError
-        like `from_json`, also for data that is not an object."""
+        """The session `to_data` gave; raises SessionStateError for data that is not a session
+        (not an object, another schema) or not one of `instrument`."""
         if not isinstance(data, Mapping):
             raise SessionStateError("not a saved session")
         if data.get("schema") != STATE_SCHEMA or data.get("form_id") != instrument.form_id:

@@ -76,12 +76,13 @@ class Sessions:
             return ShowMessage(410, "msg_expired")
         try:
             envelope = json.loads(open_session_state(key, blob))
-            raw_session = envelope["session"].encode("utf-8")
-            form = json.loads(raw_session)
-            instrument = self._by_form.get((form["form_id"], form["form_version"]))
+            data = envelope["session"]
+            if isinstance(data, str):  # sealed before the session was an object of the envelope
+                data = json.loads(data)
+            instrument = self._by_form.get((data["form_id"], data["form_version"]))
             if instrument is None:
                 return ShowMessage(410, "msg_expired")
-            return _from_envelope(envelope, Session.from_json(raw_session, instrument), blob)
+            return _from_envelope(envelope, Session.from_data(data, instrument), blob)
         except (SealedStateError, SessionStateError, ValueError, KeyError, TypeError):
             return ShowMessage(403, "msg_invalid_token")
 
@@ -99,14 +100,15 @@ class Sessions:
         """Seal `state` with `key` and hand it to the store in place of `replaces` (compare-and-set),
         with the records to add and drop, all or nothing: the future says whether the session
         moved, once the change is durable (Store.submit)."""
-        blob = seal_session_state(key, json.dumps(_to_envelope(state)).encode("utf-8"))
+        envelope = json.dumps(_to_envelope(state), ensure_ascii=False, separators=(",", ":"))
+        blob = seal_session_state(key, envelope.encode("utf-8"))
         update = SessionUpdate(session_name, blob, expires_on, replaces)
         return self.store.submit(update, add, drop)
 
 
 def _to_envelope(state: Saved) -> dict[str, object]:
     envelope: dict[str, object] = {
-        "session": state.session.to_json().decode("utf-8"),
+        "session": state.session.to_data(),  # an object, not its JSON text inside this JSON
         "expect": state.expect.hex(),
         "done": [n.hex() for n in state.done],
         "fillers": list(state.fillers),
