@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
+from datetime import date
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpseek.collect import Accepted, FormError, Rejected, Session, SessionStateError
-from helpseek.instrument import instrument_from_markdown, load_instrument
+from helpseek.instrument import compute_state, instrument_from_markdown, load_instrument
 
 FORM = """
 | survey |
@@ -225,3 +227,71 @@ def test_session__bundled_questionnaire__walks_to_the_end_in_arabic() -> None:
         assert isinstance(outcome, Accepted), outcome
         session, pages = outcome.session, pages + 1
     assert session.is_finished and session.language == "ar"
+
+
+def _shown_now(session: Session, today=None) -> tuple[str, ...]:
+    """The current page's shown questions computed afresh from the answers without the page."""
+    page = next(p for p in session.instrument.pages if p.id == session.page_id)
+    names = {q.name for q in page.questions}
+    before = {k: v for k, v in session.answers.items() if k not in names}
+    state = compute_state(session.instrument, before, today=today)
+    return tuple(q.name for q in page.questions if q.is_answered and state.is_relevant(q.name))
+
+
+@pytest.mark.parametrize("form", ["tokens", "help_us_help_you"])
+def test_session__shown_questions_kept_for_the_next_step__are_what_the_answers_give(
+    instrument, form
+) -> None:
+    """Each step keeps the next page's shown questions (issue 16: its submission may reach a
+    process that never computed that state); walking forward, back and forward again, what is
+    kept always equals a fresh computation, and a state restored from its data keeps it."""
+    form_instrument = instrument if form == "tokens" else load_instrument(form)
+    today = date(2026, 12, 3)
+    rng = random.Random(5)
+    session = Session.start(form_instrument, "en", rng, today=today)
+    kept = 0
+    for step in range(60):
+        if session.is_finished:
+            break
+        if session.shown_here is not None and session.shown_here[:2] == (
+            session.seq,
+            session.page_id,
+        ):
+            assert session.shown_here[3] == _shown_now(session, today)
+            kept += 1
+        restored = Session.from_data(json.loads(json.dumps(session.to_data())), form_instrument)
+        assert restored.shown_here == session.shown_here
+        if step % 5 == 4:
+            session = session.back()
+            assert session.shown_here is None
+            continue
+        view = session.current_page(today=today)
+        raw = {q.name: [rng.choice(q.choices).name] for q in view.questions if q.choices}
+        raw |= {q.name: ["30"] for q in view.questions if q.question.type == "integer"}
+        outcome = session.submit(raw, today=today)
+        fresh = restored.submit(raw, today=today)  # what another process does with the state
+        assert fresh == outcome
+        assert fresh.session.shown_here == outcome.session.shown_here
+        session = outcome.session
+    assert kept >= 3
+
+
+def test_session__kept_shown_questions__used_only_for_their_step_page_and_date(instrument) -> None:
+    session = _submit(_start(instrument), uses="yes").session  # on the habits page
+    assert session.shown_here == (1, session.page_id, None, ("age", "more"))
+    raw = {"age": ["30"], "more": ["no"]}
+    # Kept for this step, page and date: used as kept (nothing recomputes them).
+    kept = replace(session, shown_here=(1, session.page_id, None, ("age",)))
+    assert kept.submit(raw).submission.shown == ("age",)
+    # For another date, step or page, or from a state saved without them: computed afresh.
+    for other in [
+        (1, session.page_id, "2026-12-03", ("age",)),
+        (2, session.page_id, None, ("age",)),
+        (1, "elsewhere", None, ("age",)),
+        None,
+    ]:
+        outcome = replace(session, shown_here=other).submit(raw)
+        assert outcome.submission.shown == ("age", "more")
+    data = session.to_data()
+    del data["shown_here"]
+    assert Session.from_data(data, instrument).shown_here is None

@@ -73,7 +73,8 @@ class Session:
     """Where one response is: its answers so far, the pages submitted (the back stack), the page now.
 
     `seed` fixes the order of randomized choices for this response, stable across re-renders.
-    `page_id` is None once the last page was submitted.
+    `page_id` is None once the last page was submitted. `shown_here` is what `submit` works out
+    first, kept from the step that led to this page (see `_shown_here`); not part of equality.
     """
 
     instrument: Instrument
@@ -84,6 +85,7 @@ class Session:
     history: tuple[str, ...] = ()
     page_id: str | None = None
     seq: int = 0
+    shown_here: ShownHere | None = field(default=None, compare=False)
 
     @classmethod
     def start(
@@ -99,7 +101,9 @@ class Session:
             language = instrument.default_language
         session = cls(instrument, f"{rng.getrandbits(128):032x}", language, rng.getrandbits(63))
         state = compute_state(instrument, session.answers, today=today)
-        return replace(session, page_id=session._next_page_id(None, state))
+        page_id = session._next_page_id(None, state)
+        shown = _shown_on(instrument, page_id, 0, session.answers, state, today)
+        return replace(session, page_id=page_id, shown_here=shown)
 
     @property
     def is_finished(self) -> bool:
@@ -130,7 +134,7 @@ class Session:
         """The previous page again (answers kept); on the first page, the same page."""
         if not self.history:
             return self
-        return replace(self, page_id=self.history[-1], history=self.history[:-1])
+        return replace(self, page_id=self.history[-1], history=self.history[:-1], shown_here=None)
 
     def submit(self, raw: RawValues, *, today: date | None = None) -> Outcome:
         """Apply one submitted page: Accepted (store it, move on) or Rejected (show it again).
@@ -141,7 +145,9 @@ class Session:
         page = self._page()
         _check_fields(page, raw)
         before = self._without(page)
-        relevant = _relevant_on(page, compute_state(self.instrument, before, today=today))
+        relevant = self._known_shown(today)
+        if relevant is None:
+            relevant = _relevant_on(page, compute_state(self.instrument, before, today=today))
         values, errors = _parse(page, raw, relevant)
         candidate = {**before, **values}
         for name, error in check_page(self.instrument, page, candidate, today=today).items():
@@ -158,6 +164,7 @@ class Session:
             history=(*self.history, page.id),
             page_id=next_id,
             seq=self.seq + 1,
+            shown_here=_shown_on(self.instrument, next_id, self.seq + 1, candidate, after, today),
         )
         return Accepted(moved, submission)
 
@@ -184,6 +191,7 @@ class Session:
             "history": list(self.history),
             "page_id": self.page_id,
             "seq": self.seq,
+            "shown_here": list(self.shown_here) if self.shown_here else None,
         }
 
     @classmethod
@@ -206,9 +214,22 @@ class Session:
             tuple(data["history"]),
             data["page_id"],
             data["seq"],
+            _read_shown_here(data.get("shown_here")),
         )
 
     # --- internals ---------------------------------------------------------------------------
+
+    def _known_shown(self, today: date | None) -> tuple[str, ...] | None:
+        """This page's shown questions as the step that led here found them, when that still
+        holds: the same step (seq), page and date, and no answer to this page yet (so the
+        answers without this page are the answers that step had)."""
+        known = self.shown_here
+        if known is None or known[:3] != (self.seq, self.page_id, _day(today)):
+            return None
+        page = self._page()
+        if any(q.name in self.answers for q in page.questions):
+            return None
+        return known[3]
 
     def _page(self) -> Page:
         if self.page_id is None:
@@ -270,6 +291,50 @@ class Session:
         progress = self._progress(page, answers, state)
         label = fill(page.label, self.instrument, state.values, self.language)
         return PageView(page, tuple(views), progress, not self.history, label)
+
+
+#: A page's shown questions as one step found them: (seq, page id, date or None, names).
+ShownHere = tuple[int, str, str | None, tuple[str, ...]]
+
+
+def _shown_on(
+    instrument: Instrument,
+    page_id: str | None,
+    seq: int,
+    answers: Mapping[str, Answer],
+    state: FormState,
+    today: date | None,
+) -> ShownHere | None:
+    """The next page's shown questions, given `state` (the state of `answers`), kept in the
+    session so that its submission, which may reach another server process whose cache never
+    saw this state, need not compute it again (issue 16). Only when `answers` hold nothing of
+    that page: then they are the answers without it, the ones `submit` evaluates."""
+    if page_id is None:
+        return None
+    page = next(p for p in instrument.pages if p.id == page_id)
+    if any(q.name in answers for q in page.questions):
+        return None
+    return (seq, page_id, _day(today), _relevant_on(page, state))
+
+
+def _read_shown_here(data: object) -> ShownHere | None:
+    """`shown_here` as `to_data` wrote it; None for anything else (a state saved without it)."""
+    if not isinstance(data, list) or len(data) != 4:
+        return None
+    seq, page_id, day, names = data
+    if not (
+        isinstance(seq, int)
+        and isinstance(page_id, str)
+        and (day is None or isinstance(day, str))
+        and isinstance(names, list)
+        and all(isinstance(n, str) for n in names)
+    ):
+        return None
+    return (seq, page_id, day, tuple(names))
+
+
+def _day(today: date | None) -> str | None:
+    return None if today is None else today.isoformat()
 
 
 def _relevant_on(page: Page, state: FormState) -> tuple[str, ...]:
