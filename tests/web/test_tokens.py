@@ -4,6 +4,8 @@ The withdrawal confirmation: encrypted, so its text reveals nothing (issue 14)."
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import secrets
 import stat
 import struct
@@ -38,6 +40,18 @@ def test_token__round_trip__gives_back_session_key_and_nonce() -> None:
     token = _new_token(1_000)
     decoded = decode_token(encode_token(token, SECRET), SECRET, now=1_010, lifetime_s=60)
     assert decoded == token
+
+
+def test_token__text__is_the_layout_and_its_hmac_sha256__as_issued_before() -> None:
+    """Tokens on pages already sent must keep verifying after an upgrade: the text is the
+    packed layout followed by HMAC-SHA256 of it with the server secret (the standard MAC, as
+    `hmac.new(...).digest()` computes it)."""
+    token = Token(b"i" * 16, b"k" * 32, b"n" * 16, 1_000)
+    payload = struct.pack(">B16s32s16sQ", 1, b"i" * 16, b"k" * 32, b"n" * 16, 1_000)
+    mac = hmac.new(SECRET, payload, hashlib.sha256).digest()
+    text = base64.urlsafe_b64encode(payload + mac).decode("ascii").rstrip("=")
+    assert encode_token(token, SECRET) == text
+    assert decode_token(text, SECRET, now=1_010, lifetime_s=60) == token
 
 
 def test_token__new_states__carry_different_nonces() -> None:

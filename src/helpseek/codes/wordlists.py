@@ -39,9 +39,10 @@ class WordList:
     def _by_prefix(self) -> dict[str, int]:
         return {key[:PREFIX_LETTERS]: index for key, index in self._by_key.items()}
 
-    @property
+    @functools.cached_property
     def allowed(self) -> tuple[int, ...]:
-        """Indices a new code may show, in list order."""
+        """Indices a new code may show, in list order (found once per list: every finished
+        response draws a withdrawal code)."""
         return tuple(i for i in range(WORDS_PER_LIST) if i not in self.avoided)
 
     def index_of(self, typed: str) -> int | None:
