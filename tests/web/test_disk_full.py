@@ -5,7 +5,8 @@ or the server process may not grow any file past a size (RLIMIT_FSIZE set on the
 Python ignores SIGXFSZ, so the write fails with EFBIG: SQLite's "disk I/O error"). Pages are
 refused with the calm 503 page, never a 500, a stack trace or the next page; once the limit is
 lifted the same page sent again succeeds, and the store holds every acknowledged page as sent,
-none that was refused, and passes SQLite's integrity check."""
+none that was refused, and passes SQLite's integrity check. The log says when the outage started
+and, once a page succeeded again, how many pages it refused: two lines, not one a page."""
 
 from __future__ import annotations
 
@@ -187,7 +188,19 @@ def test_sqlite_disk_full__calm_503_then_the_resend_succeeds_and_the_store_is_in
         client.close()
         server.stop()
     log = server.log.read_text()
-    assert "Traceback" not in log, log[-3000:]
+    assert "Traceback" not in log and "internal error" not in log, log[-3000:]
+    # And the log tells each outage in two lines, not one a refused page: when it started and,
+    # once a page succeeded again, how many it refused (a page that fitted ended one)
+    lines = [line for line in log.splitlines() if line.startswith("the store")]
+    began = (
+        "the store does not answer (OperationalError): pages get the calm 503 page until it does"
+    )
+    ended = [
+        re.fullmatch(r"the store answers again: (\d+) requests refused with 503 in \d+ s", line)
+        for line in lines[1::2]
+    ]
+    assert lines[::2] == [began] * len(ended) and all(ended), log
+    assert sum(int(match[1]) for match in ended if match) == len(refused)
     # And the store holds every acknowledged page as sent, and none that was refused
     stored = [p.answers for p in stored_pages(f"sqlite:///{database}", research_key)]
     assert sorted(map(repr, stored)) == sorted(map(repr, acknowledged))
@@ -195,3 +208,35 @@ def test_sqlite_disk_full__calm_503_then_the_resend_succeeds_and_the_store_is_in
     # And the database passes SQLite's integrity check
     with closing(sqlite3.connect(database)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_sqlite_disk_full_until_shutdown__the_log_sums_the_outage_up_at_shutdown(
+    tmp_path: Path, research_key
+) -> None:
+    # Given a live server on SQLite whose disk is full from the start
+    key = tmp_path / "public.key"
+    key.write_text(research_key.public_key + "\n")
+    form = tmp_path / "tokens.md"
+    form.write_text(TOKEN_FORM)
+    disk = FileSizeLimit(tmp_path / "disk")
+    disk.folder.mkdir()
+    database_url = f"sqlite:///{disk.folder / 'responses.db'}"
+    server = LiveServer(tmp_path, key, (str(form),), database_url=database_url)
+    server.start()
+    assert server.process is not None
+    disk.leave(server.process.pid, 0)
+    # When two respondents are refused and the server is stopped before a page succeeds
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for _ in range(2):
+            reply = client.post("/start?lang=es", data={"instrument": "tokens"}, headers=FORM)
+            assert reply.status_code == 503, reply.text[:300]
+    server.stop()
+    # Then the log says when the outage began and, at shutdown, what it refused
+    log = server.log.read_text()
+    lines = [line for line in log.splitlines() if line.startswith("the store")]
+    assert len(lines) == 2, log
+    assert lines[0].startswith("the store does not answer (OperationalError)")
+    assert re.fullmatch(
+        r"the store still did not answer at shutdown: 2 requests refused with 503 in \d+ s",
+        lines[1],
+    ), log

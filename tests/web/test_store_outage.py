@@ -136,7 +136,16 @@ def test_postgres_stops_mid_survey__calm_pages_then_respondents_continue(
         assert server_error in html and 'lang="es"' in html
         assert "Traceback" not in html and "psycopg" not in html
     log = server.log.read_text()
-    assert "Traceback" not in log, log[-3000:]
+    assert "Traceback" not in log and "internal error" not in log, log[-3000:]
+    # And the log tells each outage in two lines (when it started; how many pages it refused,
+    # once a page succeeded again), not one line a refused page
+    lines = [line for line in log.splitlines() if line.startswith("the store")]
+    ended = [
+        re.fullmatch(r"the store answers again: (\d+) requests refused .*", x) for x in lines[1::2]
+    ]
+    assert all(x.startswith("the store does not answer (") for x in lines[::2]), log[-3000:]
+    assert len(lines[::2]) == len(ended) and all(ended), log[-3000:]
+    assert sum(int(match[1]) for match in ended if match) == len(refusals)
     # And what is stored is exactly what was sent and acknowledged, each page once
     records = stored_pages(database_url, research_key)
     stored_words = [r.answers["words"] for r in records if "words" in r.answers]

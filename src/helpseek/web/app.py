@@ -34,7 +34,7 @@ from helpseek.web.connections import (
     QuietProtocolErrors,
     check_connection_limits,
 )
-from helpseek.web.failsafe import FailsafeMiddleware
+from helpseek.web.failsafe import FailsafeMiddleware, Outage
 from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
 from helpseek.web.i18n import Catalogue, load_catalogue
@@ -118,6 +118,8 @@ def create_app(
         page = MessagePage(renderer.chrome(language), status, "msg_server_error")
         return status, renderer.html(page).encode("utf-8")
 
+    outage = Outage()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         quiet = QuietProtocolErrors()
@@ -129,6 +131,7 @@ def create_app(
         logging.getLogger("uvicorn.error").removeFilter(quiet)
         if COUNTS.any():  # one line per process, never one per client (issue 12)
             logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
+        outage.close()
         step_threads.shutdown()
         store.close()
 
@@ -137,7 +140,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
             *circuit_middleware(settings, renderer, clock),  # per tor circuit (issue 7)
-            Middleware(FailsafeMiddleware, render=server_error_page),
+            Middleware(FailsafeMiddleware, render=server_error_page, outage=outage),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

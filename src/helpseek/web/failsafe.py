@@ -1,6 +1,7 @@
 """The last resort: any unexpected exception becomes a calm page (500, or 503 when the store could
 not be reached), and the log says only its type. A client that hangs up mid-request is counted
-(connections.COUNTS), not logged.
+(connections.COUNTS), not logged. A store outage is logged twice, not once a refused page:
+when it starts, and when a page succeeds again (how many pages were refused, for how long).
 
 Never logs the request, the form, the token or the exception text (which could quote an answer).
 """
@@ -8,6 +9,7 @@ Never logs the request, the form, the token or the exception text (which could q
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import ClientDisconnect
@@ -23,24 +25,63 @@ ErrorPageRenderer = Callable[[Scope, Exception], tuple[int, bytes]]
 RETRY_AFTER_S = 30
 
 
+class Outage:
+    """The store's outages in this process, as the log tells them: one line when a first page is
+    refused with a 503 (the store did not answer), one when a POST is answered with 2xx again
+    (every POST reads or writes the store), with how many requests were refused and for how long;
+    one line per refused page filled the log during an outage (issue 16). Used on the event loop
+    only. `clock` is replaceable in tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._since: float | None = None
+        self._refused = 0
+
+    def refused(self, error: Exception) -> None:
+        if self._since is None:
+            self._since, self._refused = self._clock(), 0
+            log.error(
+                "the store does not answer (%s): pages get the calm 503 page until it does",
+                type(error).__name__,
+            )
+        self._refused += 1
+
+    def answered(self) -> None:
+        if self._since is not None:
+            log.warning("the store answers again: %s", self._summary())
+            self._since = None
+
+    def close(self) -> None:
+        """At shutdown: the summary of an outage that has not ended."""
+        if self._since is not None:
+            log.warning("the store still did not answer at shutdown: %s", self._summary())
+            self._since = None
+
+    def _summary(self) -> str:
+        seconds = self._clock() - (self._since or 0.0)
+        return f"{self._refused} requests refused with 503 in {seconds:.0f} s"
+
+
 class FailsafeMiddleware:
     """Catches what nothing else handled; answers with `render(scope, error)` if nothing was sent
-    yet (a 503 says when to try again)."""
+    yet (a 503 says when to try again). `outage` hears of every 503 and of every POST answered
+    with 2xx."""
 
-    def __init__(self, app: ASGIApp, render: ErrorPageRenderer) -> None:
+    def __init__(self, app: ASGIApp, render: ErrorPageRenderer, outage: Outage) -> None:
         self.app = app
         self.render = render
+        self.outage = outage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        status: int | None = None
 
         async def tracking_send(message: Message) -> None:
-            nonlocal started
+            nonlocal status
             if message["type"] == "http.response.start":
-                started = True
+                status = message["status"]
             await send(message)
 
         try:
@@ -50,9 +91,16 @@ class FailsafeMiddleware:
             # (one ERROR line each let anyone fill the log; issue 12).
             COUNTS.disconnects += 1
         except Exception as error:  # noqa: BLE001 - the whole point: nothing escapes as a traceback
-            log.error("internal error while handling a request: %s", type(error).__name__)
-            if not started:
-                await _send_page(send, *self.render(scope, error))
+            page_status, body = self.render(scope, error)
+            if page_status == 503:
+                self.outage.refused(error)
+            else:
+                log.error("internal error while handling a request: %s", type(error).__name__)
+            if status is None:
+                await _send_page(send, page_status, body)
+        else:
+            if scope["method"] == "POST" and status is not None and 200 <= status < 300:
+                self.outage.answered()
 
 
 async def _send_page(send: Callable[[Message], Awaitable[None]], status: int, body: bytes) -> None:
