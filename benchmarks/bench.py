@@ -29,7 +29,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from rows import Row, busy_cores, usable_cores
+from rows import Row, busy_cores
+
+from helpseek.web.connections import usable_cores
 
 HERE = Path(__file__).resolve().parent
 

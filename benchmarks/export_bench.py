@@ -31,8 +31,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rows import Row, core_scaling, emit, usable_cores
+from rows import Row, core_scaling, emit
 from serverload import cpu_seconds, process_stats
+
+from helpseek.web.connections import usable_cores
 
 if TYPE_CHECKING:
     from helpseek.store import ResearchIdentity

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rows import Row, core_scaling, emit, usable_cores
+from rows import Row, core_scaling, emit
 from scaling_bench import new_database, serving, throwaway_postgres
 from serverload import server_group, static_load, timed
 
@@ -33,6 +33,7 @@ from helpseek.instrument import load_instrument
 from helpseek.store import generate_research_keypair
 from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.http import drive
+from helpseek.web.connections import usable_cores
 
 FORM = "help_us_help_you"
 

@@ -8,7 +8,6 @@ row script prints the same rows readably (`print_rows`). Imports nothing from he
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 
@@ -48,10 +47,6 @@ class Row:
 def emit(row: Row) -> None:
     """Print the row for bench.py (one line on stdout, flushed at once)."""
     print(row.to_line(), flush=True)
-
-
-def usable_cores() -> int:
-    return len(os.sched_getaffinity(0))
 
 
 def busy_cores() -> tuple[int, int]:
