@@ -146,6 +146,15 @@ def test_postgres_stops_mid_survey__calm_pages_then_respondents_continue(
     assert all(x.startswith("the store does not answer (") for x in lines[::2]), log[-3000:]
     assert len(lines[::2]) == len(ended) and all(ended), log[-3000:]
     assert sum(int(match[1]) for match in ended if match) == len(refusals)
+    # and holds psycopg_pool's lines back while an outage goes on (those before it pass)
+    during, inside = [], False
+    for line in log.splitlines():
+        inside = line.startswith("the store does not answer") or (
+            inside and not line.startswith("the store answers again")
+        )
+        if inside and ("helpseek-statements" in line or "discarding closed" in line):
+            during.append(line)
+    assert during == [], log[-3000:]
     # And what is stored is exactly what was sent and acknowledged, each page once
     records = stored_pages(database_url, research_key)
     stored_words = [r.answers["words"] for r in records if "words" in r.answers]

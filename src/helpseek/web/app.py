@@ -34,7 +34,7 @@ from helpseek.web.connections import (
     QuietProtocolErrors,
     check_connection_limits,
 )
-from helpseek.web.failsafe import FailsafeMiddleware, Outage
+from helpseek.web.failsafe import POOL_LOGGER, FailsafeMiddleware, Outage
 from helpseek.web.handlers import http_error
 from helpseek.web.headers import SecurityHeadersMiddleware
 from helpseek.web.i18n import Catalogue, load_catalogue
@@ -124,11 +124,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         quiet = QuietProtocolErrors()
         logging.getLogger("uvicorn.error").addFilter(quiet)
+        logging.getLogger(POOL_LOGGER).addFilter(outage)
         watch = watch_unpulled(store, settings.warn_unpulled_days, today)
         yield
         if watch is not None:
             watch.cancel()
         logging.getLogger("uvicorn.error").removeFilter(quiet)
+        logging.getLogger(POOL_LOGGER).removeFilter(outage)
         if COUNTS.any():  # one line per process, never one per client (issue 12)
             logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
         outage.close()

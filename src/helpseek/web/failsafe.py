@@ -9,6 +9,7 @@ Never logs the request, the form, the token or the exception text (which could q
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 
@@ -25,41 +26,66 @@ ErrorPageRenderer = Callable[[Scope, Exception], tuple[int, bytes]]
 RETRY_AFTER_S = 30
 
 
-class Outage:
+class Outage(logging.Filter):
     """The store's outages in this process, as the log tells them: one line when a first page is
     refused with a 503 (the store did not answer), one when a POST is answered with 2xx again
     (every POST reads or writes the store), with how many requests were refused and for how long;
-    one line per refused page filled the log during an outage (issue 16). Used on the event loop
-    only. `clock` is replaceable in tests."""
+    one line per refused page filled the log during an outage (issue 16).
+
+    As a filter on psycopg_pool's logger (`POOL_LOGGER`) it holds back the pool's lines while an
+    outage goes on (a failed connection attempt every few seconds: 26 in a 21 s outage) and counts
+    them; those before the outage's first line, which say why it began, pass. `refused`,
+    `answered` and `close` run on the event loop; `filter` in the pool's threads. `clock` is
+    replaceable in tests."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self._clock = clock
         self._since: float | None = None
         self._refused = 0
+        self._held = 0
+        self._lock = threading.Lock()
 
     def refused(self, error: Exception) -> None:
-        if self._since is None:
-            self._since, self._refused = self._clock(), 0
+        with self._lock:
+            starts = self._since is None
+            if starts:
+                self._since, self._refused, self._held = self._clock(), 0, 0
+            self._refused += 1
+        if starts:
             log.error(
                 "the store does not answer (%s): pages get the calm 503 page until it does",
                 type(error).__name__,
             )
-        self._refused += 1
 
     def answered(self) -> None:
         if self._since is not None:
-            log.warning("the store answers again: %s", self._summary())
-            self._since = None
+            log.warning("the store answers again: %s", self._end())
 
     def close(self) -> None:
         """At shutdown: the summary of an outage that has not ended."""
         if self._since is not None:
-            log.warning("the store still did not answer at shutdown: %s", self._summary())
-            self._since = None
+            log.warning("the store still did not answer at shutdown: %s", self._end())
 
-    def _summary(self) -> str:
-        seconds = self._clock() - (self._since or 0.0)
-        return f"{self._refused} requests refused with 503 in {seconds:.0f} s"
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            if self._since is None or record.levelno > logging.WARNING:
+                return True
+            self._held += 1
+            return False
+
+    def _end(self) -> str:
+        with self._lock:
+            seconds = self._clock() - (self._since or 0.0)
+            summary = f"{self._refused} requests refused with 503 in {seconds:.0f} s"
+            if self._held:
+                summary += f" ({self._held} lines of psycopg_pool's left out)"
+            self._since = None
+            return summary
+
+
+#: psycopg_pool's logger: a line for each failed connection attempt.
+POOL_LOGGER = "psycopg.pool"
 
 
 class FailsafeMiddleware:
