@@ -3,9 +3,10 @@ two records added, one filler dropped), from `--threads` threads at once, as a s
 threads call them (issue 16).
 
 Measured in one run on one throwaway PostgreSQL server, alternating `--repeats` times:
-- the store as it is (`Store.get_session` + `Store.save`: psycopg straight, on a psycopg_pool);
-- the baseline: the same statements through SQLAlchemy as the store ran them before (a pooled
-  `Connection` of an AUTOCOMMIT engine, `exec_driver_sql`, text parameters);
+- the store as it is (`Store.get_session` + `Store.save`: the reads and the steps that the threads
+  queue meanwhile go in one SELECT and one statement, psycopg straight, two connections);
+- the baseline: the store before its groups (each thread its own pooled connection, one SELECT
+  and one autocommit statement a page, psycopg straight on a psycopg_pool of 40);
 - SQLite's store (group commit) with the same threads, for scale.
 For each: CPU ms a page in this process (all threads, from os.times) and in the PostgreSQL server
 (the postmaster's children, from /proc), and pages a second. HTTP, sealing and rendering are not
@@ -29,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from psycopg_pool import ConnectionPool
 from rows import Row, emit
 from scaling_bench import new_database, throwaway_postgres
 from serverload import cpu_seconds, process_stats
 
 from helpseek.store import SessionUpdate, Store, StoredRecord, new_record_id, open_store
 from helpseek.store.sealing import AGE_MAGIC, SealedRecord
-from helpseek.store.steps import _CREATE, _SWAP, Step
 
 STATE_BYTES = 4136  # a sealed session state of help_us_help_you (padded to at least 4 KiB)
 RECORD_BYTES = 1300  # a sealed page record of the same questionnaire (1,237-1,408 bytes)
@@ -51,44 +52,75 @@ class Cost:
     rate: float
 
 
-class SqlalchemyPath:
-    """The baseline: a session read and a step as the store ran them before psycopg_pool."""
+# The step as one statement (the store's path before its groups): the session moves, and only if
+# it did are the records added and the spent fillers deleted.
+_ADD_AND_DROP = """
+, added AS (
+    INSERT INTO sealed_records (id, sealed, stored_on)
+    SELECT r.id, r.sealed, %(stored_on)s
+    FROM unnest(%(ids)b::bigint[], %(blobs)b::bytea[]) AS r(id, sealed)
+    WHERE EXISTS (SELECT 1 FROM moved)
+    RETURNING 1
+), dropped AS (
+    DELETE FROM sealed_records
+    WHERE id = ANY(%(drop)b::bigint[]) AND EXISTS (SELECT 1 FROM moved)
+    RETURNING 1
+)
+SELECT count(*) FROM moved
+"""
+_SWAP = (
+    """
+WITH moved AS (
+    UPDATE session_states SET sealed = %(sealed)b, expires_on = %(expires_on)s
+    WHERE session_id = %(session_id)s AND sealed = %(replaces)b
+    RETURNING 1
+)"""
+    + _ADD_AND_DROP
+)
+_CREATE = (
+    """
+WITH moved AS (
+    INSERT INTO session_states (session_id, sealed, expires_on)
+    VALUES (%(session_id)s, %(sealed)b, %(expires_on)s)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+)"""
+    + _ADD_AND_DROP
+)
+
+
+class OneStatementPath:
+    """The baseline: each thread reads its session and writes its step on a pooled connection
+    of its own (40 a process), one autocommit statement each, as the store did before."""
 
     def __init__(self, url: str) -> None:
-        self.engine = sa.create_engine(url, pool_size=40, max_overflow=10)
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._select = sa.text(
-            "SELECT sealed FROM session_states WHERE session_id = :s AND expires_on >= :d"
-        )
+        dsn = url.replace("postgresql+psycopg://", "postgresql://")
+        self.pool = ConnectionPool(dsn, kwargs={"autocommit": True}, min_size=1, max_size=40)
 
     def get_session(self, session_id: str) -> bytes | None:
-        with self._autocommit.connect() as conn:
-            blob = conn.execute(self._select, {"s": session_id, "d": date.today()}).scalar()
-        return None if blob is None else bytes(blob)
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT sealed FROM session_states WHERE session_id = %s AND expires_on >= %s",
+                (session_id, date.today()),
+                binary=True,
+            ).fetchone()
+        return None if row is None else bytes(row[0])
 
     def save(self, update: SessionUpdate, add: list[StoredRecord], drop: list[int]) -> bool:
-        step = Step(
-            update.session_id,
-            update.blob,
-            update.expires_on,
-            update.replaces,
-            tuple((r.record_id, r.sealed.data) for r in add),
-            tuple(drop),
-            date.today(),
-        )
-        sql = (_CREATE if step.replaces is None else _SWAP).replace(")b", ")s")
         parameters = {
-            "session_id": step.session_id,
-            "sealed": step.blob,
-            "expires_on": step.expires_on,
-            "replaces": step.replaces,
-            "stored_on": step.stored_on,
-            "ids": [record_id for record_id, _ in step.records],
-            "blobs": [sealed for _, sealed in step.records],
-            "drop": list(step.drop),
+            "session_id": update.session_id,
+            "sealed": update.blob,
+            "expires_on": update.expires_on,
+            "replaces": update.replaces,
+            "stored_on": date.today(),
+            "ids": [r.record_id for r in add],
+            "blobs": [r.sealed.data for r in add],
+            "drop": list(drop),
         }
-        with self._autocommit.connect() as conn:
-            return bool(conn.exec_driver_sql(sql, parameters).scalar_one())
+        sql = _CREATE if update.replaces is None else _SWAP
+        with self.pool.connection() as conn:
+            row = conn.execute(sql, parameters).fetchone()
+        return row is not None and bool(row[0])
 
 
 def main() -> None:
@@ -99,7 +131,7 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    costs: dict[str, list[Cost]] = {"store": [], "sqlalchemy": [], "sqlite": []}
+    costs: dict[str, list[Cost]] = {"store": [], "one statement": [], "sqlite": []}
     with tempfile.TemporaryDirectory() as scratch, throwaway_postgres() as postgres:
         folder, number = Path(scratch), 0
         for _ in range(args.repeats):
@@ -108,13 +140,13 @@ def main() -> None:
                 kind = "sqlite" if path == "sqlite" else "postgres"
                 url = new_database(kind, folder, postgres, number)
                 with open_store(url) as store:
-                    target: Any = SqlalchemyPath(url) if path == "sqlalchemy" else store
+                    target: Any = OneStatementPath(url) if path == "one statement" else store
                     measured.append(_measure(target, store, args.threads, args.pages))
-                    if isinstance(target, SqlalchemyPath):
-                        target.engine.dispose()
+                    if isinstance(target, OneStatementPath):
+                        target.pool.close()
                 last = measured[-1]
                 print(
-                    f"{path:<10} {last.rate:7.0f} pages/s, CPU a page: {last.ours_ms:.3f} ms here, "
+                    f"{path:<13} {last.rate:7.0f} pages/s, CPU a page: {last.ours_ms:.3f} ms here, "
                     f"{last.server_ms:.3f} ms in PostgreSQL",
                     flush=True,
                 )
@@ -193,8 +225,8 @@ def _rows(costs: dict[str, list[Cost]], threads: int) -> None:
     def median(path: str, figure: str) -> float:
         return statistics.median(getattr(c, figure) for c in costs[path])
 
-    store, before, sqlite = (median(p, "ours_ms") for p in ("store", "sqlalchemy", "sqlite"))
-    server, server_before = median("store", "server_ms"), median("sqlalchemy", "server_ms")
+    store, before, sqlite = (median(p, "ours_ms") for p in ("store", "one statement", "sqlite"))
+    server, server_before = median("store", "server_ms"), median("one statement", "server_ms")
     what = f"PostgreSQL store: a session read + a step, {threads} threads"
     emit(
         Row(
@@ -202,12 +234,12 @@ def _rows(costs: dict[str, list[Cost]], threads: int) -> None:
             figure=store,
             baseline=before,
             unit="ms",
-            baseline_is="through SQLAlchemy (before)",
+            baseline_is="one statement a step, a connection a thread (before)",
             ratio=store / before,
             goal="-",
             met=None,
             note=f"PostgreSQL's own CPU {server:.2f} ms (before {server_before:.2f} ms); "
-            f"pages/s {median('store', 'rate'):.0f} (before {median('sqlalchemy', 'rate'):.0f})",
+            f"pages/s {median('store', 'rate'):.0f} (before {median('one statement', 'rate'):.0f})",
         )
     )
     emit(

@@ -1,11 +1,13 @@
-"""How session steps are written (issue 16): SQLite's threads share commits (one fsync a group),
-PostgreSQL writes a step in one statement; both keep the compare-and-set of issue 12 exact."""
+"""How session steps are written (issue 16): the threads of a process share commits, SQLite one
+transaction and one fsync a group, PostgreSQL one statement a group (and one SELECT for the session
+reads queued together); both keep the compare-and-set of issue 12 exact."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -16,7 +18,7 @@ from helpseek.store import (
     open_store,
 )
 from helpseek.store import engine as store_engine
-from helpseek.store.steps import GroupCommit, Step
+from helpseek.store.steps import Step
 
 from .records import DAY, LATER, sealed_record, stored_texts
 
@@ -63,7 +65,6 @@ def test_group_commit__threads_waiting_for_the_turn__share_commits(
 ) -> None:
     with open_store(f"sqlite:///{tmp_path / 'r.db'}", today=lambda: DAY) as store:
         steps = store._steps
-        assert isinstance(steps, GroupCommit)
         start = threading.Barrier(THREADS)
 
         def one(n: int) -> None:
@@ -77,19 +78,18 @@ def test_group_commit__threads_waiting_for_the_turn__share_commits(
             thread.start()
         for thread in threads:
             thread.join()
-        assert steps.steps == THREADS and store.count_records() == THREADS
-        assert steps.commits < THREADS  # fsyncs shared; each commit only after its steps ran
+        assert steps.items == THREADS and store.count_records() == THREADS
+        assert steps.groups < THREADS  # fsyncs shared; each commit only after its steps ran
 
 
 def test_group_commit__a_failing_step__fails_alone_and_the_others_commit(
-    tmp_path, research_key: ResearchKeypair
+    store_url: str, research_key: ResearchKeypair
 ) -> None:
     # Given a group of three steps in one commit, the second adding a record id already stored
-    with open_store(f"sqlite:///{tmp_path / 'r.db'}", today=lambda: DAY) as store:
+    with open_store(store_url, today=lambda: DAY) as store:
         taken = sealed_record(research_key, "already there")
         store.append([taken])
         steps = store._steps
-        assert isinstance(steps, GroupCommit)
 
         def step(n: int, record: StoredRecord) -> Step:
             return Step(
@@ -98,13 +98,13 @@ def test_group_commit__a_failing_step__fails_alone_and_the_others_commit(
 
         good = [sealed_record(research_key, "page 0"), sealed_record(research_key, "page 2")]
         group = [step(0, good[0]), step(1, taken), step(2, good[1])]
-        results = steps.save_group(group)
-        # Then the second fails with the database's error, the others are stored
+        results = steps.run(group)
+        # Then the second fails with the database's error, the others are stored as sent
         assert results[0] is True and results[2] is True
-        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert isinstance(results[1], (sqlite3.IntegrityError, psycopg.IntegrityError))
         assert store.get_session("s1") is None
         assert [store.get_session(f"s{n}") for n in (0, 2)] == [b"state-0", b"state-0"]
-        assert store.count_records() == 3
+        assert stored_texts(store, research_key) == ["already there", "page 0", "page 2"]
 
 
 @pytest.mark.postgres

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from helpseek.problems import problem
@@ -259,16 +260,22 @@ def test_serve__soft_open_file_limit_too_low__raised_to_what_max_connections_nee
 @pytest.mark.postgres
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve__postgres_accepts_fewer_connections_than_the_workers_may_open__warns_and_starts(
-    tmp_path: Path, public_key_file: Path, postgres_url: str, workers: int
+    tmp_path: Path, public_key_file: Path, own_postgres, workers: int
 ) -> None:
-    # Given a PostgreSQL with the default max_connections = 100 (3 reserved for superusers)
+    # Given a PostgreSQL with max_connections = 20 (3 reserved for superusers)
+    postgres_url = own_postgres.create_database("survey")
+    with psycopg.connect(own_postgres.url.replace("+psycopg", "") + "/survey") as admin:
+        admin.autocommit = True
+        admin.execute("ALTER SYSTEM SET max_connections = 20")
+    own_postgres.stop()
+    own_postgres.start()
     folder = tmp_path / "run"
     folder.mkdir()
     options = ("--db", postgres_url, "--workers", str(workers))
-    # When serve starts with one worker (50 connections at most) or two (100)
+    # When serve starts with one worker (12 connections at most) or two (24)
     _, stderr, listened = _serve_watching_port(folder, public_key_file, *options)
     # Then it serves either way, and with two workers says that PostgreSQL allows too few
-    warning = problem("WEB-035", severity="warning", allowed=97, workers=2, needed=100, per=50)
+    warning = problem("WEB-035", severity="warning", allowed=17, workers=2, needed=24, per=12)
     assert listened
     assert (str(warning) in stderr.splitlines()) is (workers == 2)
     assert "WEB-035" not in stderr or workers == 2

@@ -27,10 +27,11 @@ from helpseek.settings import DatePrecision
 from helpseek.store import codes
 from helpseek.store.codes import ResumeRow
 from helpseek.store.engine import StatementPool, WriterTurns, create_engine, migrate
+from helpseek.store.groups import Groups
 from helpseek.store.locations import safe_url
 from helpseek.store.schema import sealed_records, session_states, tombstones
 from helpseek.store.sealing import SealedRecord
-from helpseek.store.steps import GroupCommit, OneStatement, Step
+from helpseek.store.steps import Step, postgres_reads, postgres_steps, sqlite_steps
 
 #: Record ids are drawn at random from 1 .. 2**63 - 1: they say nothing about arrival order, and
 #: records copied from several stores into one keep their ids (issue 12).
@@ -38,9 +39,6 @@ RECORD_ID_LIMIT = 2**63 - 1
 
 _SQLITE_SELECT_SESSION = (
     "SELECT sealed FROM session_states WHERE session_id = ? AND expires_on >= ?"
-)
-_POSTGRES_SELECT_SESSION = (
-    "SELECT sealed FROM session_states WHERE session_id = %s AND expires_on >= %s"
 )
 
 
@@ -96,16 +94,19 @@ class Store:
         self._today = today
         self._date_precision = date_precision
         self._purged_on: date | None = None
-        # SQLite: the threads' steps share commits (one fsync a group); PostgreSQL: one round
-        # trip a step, and reads without BEGIN/ROLLBACK round trips, both straight through
-        # psycopg on their own pool (issue 16).
+        # The threads' steps share commits: SQLite one transaction and one fsync a group,
+        # PostgreSQL one statement (one round trip, one WAL flush) a group; PostgreSQL's session
+        # reads go in groups too, one SELECT each; both straight through psycopg on their own
+        # pool, one connection for each group thread (issue 16).
         self._statements: StatementPool | None = None
-        self._steps: GroupCommit | OneStatement
+        self._reads: Groups[tuple[str, date], bytes | None] | None = None
+        self._steps: Groups[Step, bool]
         if engine.dialect.name == "sqlite":
-            self._steps = GroupCommit(self._sqlite_writing)
+            self._steps = Groups(sqlite_steps(self._sqlite_writing), "helpseek-commit")
         else:
             self._statements = StatementPool(engine)
-            self._steps = OneStatement(self._statements)
+            self._steps = Groups(postgres_steps(self._statements), "helpseek-steps")
+            self._reads = Groups(postgres_reads(self._statements), "helpseek-reads")
         dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
         self._copy_record = (  # built once: building and compiling one per call costs CPU
             dialect.insert(sealed_records).on_conflict_do_nothing().returning(sealed_records.c.id)
@@ -137,8 +138,8 @@ class Store:
     ) -> Future[bool]:
         """Move one session to its next state and, in the same transaction, store the records
         `add` and delete the records `drop` (spent fillers). The future resolves to True once all
-        of it is durable; on SQLite it resolves from the committer thread, so the caller may await
-        it without holding a thread (on PostgreSQL it is resolved before `submit` returns).
+        of it is durable. It resolves from the store's group thread (the steps queued meanwhile
+        are committed with it), so the caller may await it without holding a thread.
 
         Compare-and-set: when the session's stored state is no longer `update.replaces` (another
         submission of the same page moved it first, or it expired), or a new session's id is
@@ -246,12 +247,8 @@ class Store:
 
     def get_session(self, session_id: str) -> bytes | None:
         """The sealed state of a session, or None if unknown or expired."""
-        if self._statements is not None:  # straight to psycopg, the blob in binary (issue 16)
-            with self._statements.connection() as conn:
-                row = conn.execute(
-                    _POSTGRES_SELECT_SESSION, (session_id, self._today()), binary=True
-                ).fetchone()
-            return None if row is None else bytes(row[0])
+        if self._reads is not None:  # PostgreSQL: with the reads queued meanwhile (issue 16)
+            return self._reads.submit((session_id, self._today())).result()
         raw = self._engine.raw_connection()  # straight to sqlite3: a third of the CPU
         try:
             row = raw.driver_connection.execute(
@@ -317,8 +314,9 @@ class Store:
             return int(conn.execute(query).scalar_one())
 
     def close(self) -> None:
-        if isinstance(self._steps, GroupCommit):
-            self._steps.close()
+        self._steps.close()
+        if self._reads is not None:
+            self._reads.close()
         if self._statements is not None:
             self._statements.close()
         self._engine.dispose()

@@ -41,13 +41,16 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Connections a process keeps: one per thread that may query at once (Starlette runs
 #: handlers in anyio's default pool of 40 threads). With 15 (SQLAlchemy's default) 36% of the
 #: threads' time went to waiting for a connection (issue 16). Connections open only when needed.
-#: On PostgreSQL these are the `StatementPool`'s (session reads and steps); SQLAlchemy's pool
-#: keeps `POSTGRES_OTHER_CONNECTIONS` for the rest (codes, withdrawals, export, migrations).
+#: On PostgreSQL SQLAlchemy's pool keeps `POSTGRES_OTHER_CONNECTIONS` for what is not a session
+#: read or step (codes, withdrawals, export, migrations).
 POOL_CONNECTIONS = 40
 POOL_OVERFLOW = 10
 POSTGRES_OTHER_CONNECTIONS = 5
+#: PostgreSQL's session reads and steps: the `StatementPool`'s connections, one for each of the
+#: store's two group threads (steps, reads), which send a process's queued requests together.
+STATEMENT_CONNECTIONS = 2
 #: The most PostgreSQL connections one process opens: the StatementPool's and SQLAlchemy's.
-POSTGRES_CONNECTIONS_PER_PROCESS = POOL_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
+POSTGRES_CONNECTIONS_PER_PROCESS = STATEMENT_CONNECTIONS + 2 * POSTGRES_OTHER_CONNECTIONS
 #: A pooled PostgreSQL connection unused for this long is pinged before its next use.
 PING_AFTER_IDLE_S = 10.0
 #: How long a request waits for a PostgreSQL connection before it is refused (the calm 503 page:
@@ -117,7 +120,7 @@ def files_per_process(url: str) -> int:
     file; PostgreSQL one socket a connection.
 
     >>> files_per_process("sqlite:///responses.db"), files_per_process("postgresql+psycopg://h/db")
-    (151, 50)
+    (151, 12)
     """
     if url.startswith("postgresql"):
         return POSTGRES_CONNECTIONS_PER_PROCESS
@@ -204,7 +207,7 @@ class StatementPool:
     Through SQLAlchemy (a pooled `Connection`, its execution context and result, the isolation
     level set and reset at every checkout) a session read and a step cost 0.7 ms of CPU in our
     process; straight through psycopg 0.3 ms (`benchmarks/pg_store_bench.py`, issue 16). Up to
-    `POOL_CONNECTIONS`; one unused for `PING_AFTER_IDLE_S` is pinged before its next use, and
+    `STATEMENT_CONNECTIONS`, one for each group thread (store/groups.py); one unused for `PING_AFTER_IDLE_S` is pinged before its next use, and
     one that fails the ping is replaced.
     """
 
@@ -250,9 +253,9 @@ class StatementPool:
                 self._pool = ConnectionPool(
                     kwargs=self._params,
                     min_size=1,
-                    max_size=POOL_CONNECTIONS,
-                    # one connection a thread, so a thread waits only while the pool grows or
-                    # when PostgreSQL is down: then the page is refused (nothing acknowledged)
+                    max_size=STATEMENT_CONNECTIONS,
+                    # one connection a group thread, so it waits only while the pool grows or
+                    # when PostgreSQL is down: then the group is refused (nothing acknowledged)
                     timeout=STORE_WAIT_S,
                     reconnect_timeout=STORE_WAIT_S,
                     check=self._check,

@@ -1,24 +1,28 @@
 """How a store writes session steps (a compare-and-set of one session's state, the records it adds
-and the fillers it drops), all or nothing and durable before the caller acknowledges the page.
+and the fillers it drops), all or nothing and durable before the caller acknowledges the page, and
+how PostgreSQL reads sessions: in groups (`groups.Groups`), one thread a process (issue 16).
 
-SQLite has one writer at a time and one fsync per commit: `GroupCommit` lets the threads of a
-process share a transaction, so one fsync makes a whole group of steps durable, and a caller can
-wait for it without holding a thread (`submit` returns a future). PostgreSQL commits
-in parallel, and a round trip to it costs more than the work: `OneStatement` writes a step as one
-statement in autocommit (one round trip instead of six), straight through psycopg with the blobs
-in binary. Issue 16; must not import the crypto library (see store/sealing.py).
+SQLite has one writer at a time and one fsync per commit: the steps queued in a process share a
+transaction, each in its own savepoint, so one fsync makes a whole group durable
+(`sqlite_steps`). On PostgreSQL a round trip and a commit (a WAL flush) cost more than a step's
+work: the queued steps go in one statement in autocommit (`postgres_steps`), and the queued
+session reads in one SELECT (`postgres_reads`), straight through psycopg with the blobs in
+binary. Must not import the crypto library (see store/sealing.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from helpseek.store.engine import StatementPool
+from helpseek.store.engine import StatementPool, is_unavailable
+from helpseek.store.groups import RunGroup
+
+_Item = TypeVar("_Item")
+_Outcome = TypeVar("_Outcome")
 
 
 @dataclass(frozen=True)
@@ -35,105 +39,27 @@ class Step:
     stored_on: date
 
 
-class GroupCommit:
-    """SQLite: the steps of this process's threads are committed in groups, one fsync a group.
+def sqlite_steps(write_turn: Callable[[], AbstractContextManager[Any]]) -> RunGroup[Step, bool]:
+    """SQLite: a group of steps in one transaction, one fsync. `write_turn` yields the sqlite3
+    connection inside BEGIN IMMEDIATE and commits on exit (the processes sharing the file take
+    turns there). Each step runs in its own savepoint: a failing step is rolled back alone and
+    its error goes to its own caller. The statements go to sqlite3 directly: through SQLAlchemy
+    a step cost ~1 ms of CPU, five times SQLite's own work with its fsync."""
 
-    `submit` queues a step and returns at once with a future; one committer thread takes every
-    step queued so far, applies each in its own savepoint (a failing step does not undo the
-    others), commits once and only then resolves the group's futures: nothing is acknowledged
-    before it is durable. A caller need not hold a thread while it waits (the web shell awaits the
-    future on its event loop), and no convoy of waiting threads wakes one after another to learn
-    that its step was committed. `write_turn` yields the sqlite3 connection inside BEGIN IMMEDIATE
-    and commits on exit (the processes sharing the file take turns there). The statements go to
-    sqlite3 directly: through SQLAlchemy a step cost ~1 ms of CPU, five times SQLite's own work
-    with its fsync.
-    """
-
-    def __init__(self, write_turn: Callable[[], Any]) -> None:
-        self._write_turn = write_turn
-        self._queued: list[tuple[Step, Future[bool]]] = []
-        self._wake = threading.Condition(threading.Lock())
-        self._committer: threading.Thread | None = None
-        self._is_closed = False
-        #: Commits and steps so far (for benchmarks and tests).
-        self.commits = 0
-        self.steps = 0
-
-    def submit(self, step: Step) -> Future[bool]:
-        """Queue `step` for the next group; the future tells whether its session moved once the
-        commit that holds it has returned, or raises what that step or its commit raised."""
-        future: Future[bool] = Future()
-        future.set_running_or_notify_cancel()  # a caller that stops waiting cannot cancel it
-        with self._wake:
-            if self._is_closed:
-                raise RuntimeError("the store is closed")
-            self._queued.append((step, future))
-            if self._committer is None:  # started on first use: after any fork of `serve`
-                self._committer = threading.Thread(
-                    target=self._commit_queued, name="helpseek-commit", daemon=True
-                )
-                self._committer.start()
-            self._wake.notify()
-        return future
-
-    def save(self, step: Step) -> bool:
-        return self.submit(step).result()
-
-    def save_group(self, steps: list[Step]) -> list[bool | Exception]:
-        """Commit `steps` as one group now, in this thread: for each, whether its session moved,
-        or the error that step alone raised."""
-        group: list[tuple[Step, Future[bool]]] = [(step, Future()) for step in steps]
-        self._commit(group)
-        return [
-            error if isinstance(error := future.exception(), Exception) else future.result()
-            for _, future in group
-        ]
-
-    def close(self) -> None:
-        """Commit what is queued, then stop the committer thread."""
-        with self._wake:
-            self._is_closed = True
-            self._wake.notify()
-            committer = self._committer
-        if committer is not None:
-            committer.join()
-
-    def _commit_queued(self) -> None:
-        while True:
-            with self._wake:
-                while not self._queued and not self._is_closed:
-                    self._wake.wait()
-                if not self._queued:
-                    return
-                group, self._queued = self._queued, []
-            try:
-                self._commit(group)
-            except Exception:  # noqa: BLE001, S112 - handed to every step's caller; keep committing
-                continue
-
-    def _commit(self, group: list[tuple[Step, Future[bool]]]) -> None:
+    def run(steps: Sequence[Step]) -> list[bool | Exception]:
         outcomes: list[bool | Exception] = []
-        try:
-            with self._write_turn() as connection:
-                for step, _ in group:
-                    connection.execute("SAVEPOINT step")
-                    try:
-                        outcomes.append(_apply_sqlite(connection, step))
-                    except Exception as error:  # noqa: BLE001 - handed to that step's caller
-                        connection.execute("ROLLBACK TO step")
-                        outcomes.append(error)
-                    connection.execute("RELEASE step")
-        except BaseException as error:
-            for _, future in group:  # the commit failed: none of the group is stored
-                future.set_exception(error)
-            raise
-        self.commits += 1
-        self.steps += len(group)
-        for (_, future), outcome in zip(group, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                future.set_exception(outcome)
-            else:
-                future.set_result(outcome)
+        with write_turn() as connection:
+            for step in steps:
+                connection.execute("SAVEPOINT step")
+                try:
+                    outcomes.append(_apply_sqlite(connection, step))
+                except Exception as error:  # noqa: BLE001 - handed to that step's caller
+                    connection.execute("ROLLBACK TO step")
+                    outcomes.append(error)
+                connection.execute("RELEASE step")
+        return outcomes
+
+    return run
 
 
 _SQLITE_CREATE = (
@@ -165,73 +91,140 @@ def _apply_sqlite(connection: Any, step: Step) -> bool:
     return True
 
 
-# One statement: the session moves (compare-and-set), and only if it did are the records added
-# and the spent fillers deleted. PostgreSQL runs the WITH parts on one snapshot and passes rows
-# between them only through RETURNING, which is what the EXISTS tests read.
-_ADD_AND_DROP = """
-, added AS (
+# The steps of a group in one statement. The sessions move first (compare-and-set); then only the
+# records of the steps whose session moved are added and only their spent fillers deleted.
+# PostgreSQL runs the WITH parts on one snapshot and passes rows between them only through
+# RETURNING. Two steps of one session in a group: the UPDATE moves its row once, from the step
+# whose `replaces` is the stored state (of two that both match, one), and RETURNING names it.
+_POSTGRES_STEPS = """
+WITH swapped AS (
+    UPDATE session_states s SET sealed = u.sealed, expires_on = u.expires_on
+    FROM unnest(
+        %(swap_steps)b::int[], %(swap_ids)b::text[], %(swap_blobs)b::bytea[],
+        %(swap_expires)b::date[], %(swap_replaces)b::bytea[]
+    ) AS u(step, session_id, sealed, expires_on, replaces)
+    WHERE s.session_id = u.session_id AND s.sealed = u.replaces
+    RETURNING u.step
+), created AS (
+    INSERT INTO session_states (session_id, sealed, expires_on)
+    SELECT * FROM unnest(%(new_ids)b::text[], %(new_blobs)b::bytea[], %(new_expires)b::date[])
+    ON CONFLICT DO NOTHING
+    RETURNING session_id
+), moved AS (
+    SELECT step FROM swapped
+    UNION ALL
+    SELECT c.step
+    FROM unnest(%(new_steps)b::int[], %(new_ids)b::text[]) AS c(step, session_id)
+    JOIN created USING (session_id)
+), added AS (
     INSERT INTO sealed_records (id, sealed, stored_on)
-    SELECT r.id, r.sealed, %(stored_on)s
-    FROM unnest(%(ids)b::bigint[], %(blobs)b::bytea[]) AS r(id, sealed)
-    WHERE EXISTS (SELECT 1 FROM moved)
+    SELECT r.id, r.sealed, r.stored_on
+    FROM unnest(
+        %(add_steps)b::int[], %(add_ids)b::bigint[], %(add_blobs)b::bytea[],
+        %(add_dates)b::date[]
+    ) AS r(step, id, sealed, stored_on)
+    WHERE r.step IN (SELECT step FROM moved)
     RETURNING 1
 ), dropped AS (
     DELETE FROM sealed_records
-    WHERE id = ANY(%(drop)b::bigint[]) AND EXISTS (SELECT 1 FROM moved)
+    WHERE id IN (
+        SELECT d.id FROM unnest(%(drop_steps)b::int[], %(drop_ids)b::bigint[]) AS d(step, id)
+        WHERE d.step IN (SELECT step FROM moved)
+    )
     RETURNING 1
 )
-SELECT count(*) FROM moved
+SELECT step FROM moved
 """
-_SWAP = (
+
+_POSTGRES_READS = """
+SELECT u.n, s.sealed
+FROM unnest(%(ids)b::text[], %(days)b::date[]) WITH ORDINALITY AS u(session_id, day, n)
+JOIN session_states s USING (session_id)
+WHERE s.expires_on >= u.day
+"""
+
+
+def postgres_steps(connections: StatementPool) -> RunGroup[Step, bool]:
+    """PostgreSQL: a group of steps in one statement on an autocommit connection: one round trip
+    and one commit (one WAL flush) for the group, durable when it returns under the default
+    synchronous_commit. Blobs go in binary: no hex text to encode here and decode in the server.
+
+    A step whose new session id another step of the group creates first does not move (as it
+    would not a moment later). When the statement fails for any reason but the database not
+    answering (a record id already stored, say), each step is sent again on its own, so the
+    faulty one gets its error and the others their outcome."""
+
+    def one_statement(steps: Sequence[Step]) -> list[bool | Exception]:
+        with connections.connection() as conn:
+            rows = conn.execute(_POSTGRES_STEPS, _step_columns(steps)).fetchall()
+        moved = {step for (step,) in rows}
+        return [n in moved for n in range(len(steps))]
+
+    return _one_by_one_after_error(one_statement)
+
+
+def postgres_reads(connections: StatementPool) -> RunGroup[tuple[str, date], bytes | None]:
+    """PostgreSQL: a group of session reads (a session id and the day it must not have expired
+    before) in one SELECT, without BEGIN/ROLLBACK: each one's sealed state, or None."""
+
+    def one_statement(reads: Sequence[tuple[str, date]]) -> list[bytes | None | Exception]:
+        parameters = {"ids": [i for i, _ in reads], "days": [d for _, d in reads]}
+        with connections.connection() as conn:
+            rows = conn.execute(_POSTGRES_READS, parameters, binary=True).fetchall()
+        found = {int(n): bytes(sealed) for n, sealed in rows}
+        return [found.get(n) for n in range(1, len(reads) + 1)]
+
+    return _one_by_one_after_error(one_statement)
+
+
+def _step_columns(steps: Sequence[Step]) -> dict[str, list[Any]]:
+    """The group's rows as the columns `_POSTGRES_STEPS` unnests, each row tagged with its
+    step's place in the group. Of two steps creating one session only the first is sent."""
+    swaps, creates, created = [], [], set()
+    for n, step in enumerate(steps):
+        if step.replaces is not None:
+            swaps.append((n, step.session_id, step.blob, step.expires_on, step.replaces))
+        elif step.session_id not in created:
+            created.add(step.session_id)
+            creates.append((n, step.session_id, step.blob, step.expires_on))
+    adds = [(n, i, b, s.stored_on) for n, s in enumerate(steps) for i, b in s.records]
+    drops = [(n, i) for n, s in enumerate(steps) for i in s.drop]
+    return {
+        **_columns(swaps, "swap_steps swap_ids swap_blobs swap_expires swap_replaces"),
+        **_columns(creates, "new_steps new_ids new_blobs new_expires"),
+        **_columns(adds, "add_steps add_ids add_blobs add_dates"),
+        **_columns(drops, "drop_steps drop_ids"),
+    }
+
+
+def _columns(rows: list[tuple[Any, ...]], names: str) -> dict[str, list[Any]]:
+    """>>> _columns([(1, "a"), (2, "b")], "n id"), _columns([], "n id")
+    ({'n': [1, 2], 'id': ['a', 'b']}, {'n': [], 'id': []})
     """
-WITH moved AS (
-    UPDATE session_states SET sealed = %(sealed)b, expires_on = %(expires_on)s
-    WHERE session_id = %(session_id)s AND sealed = %(replaces)b
-    RETURNING 1
-)"""
-    + _ADD_AND_DROP
-)
-_CREATE = (
-    """
-WITH moved AS (
-    INSERT INTO session_states (session_id, sealed, expires_on)
-    VALUES (%(session_id)s, %(sealed)b, %(expires_on)s)
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-)"""
-    + _ADD_AND_DROP
-)
+    return {name: [row[k] for row in rows] for k, name in enumerate(names.split())}
 
 
-class OneStatement:
-    """PostgreSQL: each step is one statement on an autocommit connection (atomic, one round trip,
-    durable when it returns under the default synchronous_commit). Blobs go in binary: no hex
-    text to encode here and decode in the server."""
+def _one_by_one_after_error(
+    one_statement: RunGroup[_Item, _Outcome],
+) -> RunGroup[_Item, _Outcome]:
+    """`one_statement` for the whole group; if it fails and the database did answer (the error
+    is one item's, not a lost connection), each item again on its own: its outcome or its own
+    error. A lost connection fails the whole group (every caller gets it, the web shell's 503;
+    sending again is safe through the compare-and-set)."""
 
-    def __init__(self, connections: StatementPool) -> None:
-        self._connections = connections
-
-    def submit(self, step: Step) -> Future[bool]:
-        """`save` in this thread (PostgreSQL commits in parallel), as a future resolved already."""
-        future: Future[bool] = Future()
+    def run(items: Sequence[_Item]) -> list[_Outcome | Exception]:
         try:
-            future.set_result(self.save(step))
-        except Exception as error:  # noqa: BLE001 - handed to the caller through the future
-            future.set_exception(error)
-        return future
+            return one_statement(items)
+        except Exception as error:
+            if len(items) == 1 or is_unavailable(error):
+                raise
+        return [_alone(one_statement, item) for item in items]
 
-    def save(self, step: Step) -> bool:
-        parameters = {
-            "session_id": step.session_id,
-            "sealed": step.blob,
-            "expires_on": step.expires_on,
-            "replaces": step.replaces,
-            "stored_on": step.stored_on,
-            "ids": [record_id for record_id, _ in step.records],
-            "blobs": [sealed for _, sealed in step.records],
-            "drop": list(step.drop),
-        }
-        sql = _CREATE if step.replaces is None else _SWAP
-        with self._connections.connection() as conn:
-            row = conn.execute(sql, parameters).fetchone()
-        return row is not None and bool(row[0])
+    return run
+
+
+def _alone(one_statement: RunGroup[_Item, _Outcome], item: _Item) -> _Outcome | Exception:
+    try:
+        return one_statement([item])[0]
+    except Exception as error:  # noqa: BLE001 - handed to that item's caller
+        return error
