@@ -103,9 +103,9 @@ def create_app(
         settings, store, recipients, secret, instruments, clock, rng or random.SystemRandom()
     )
     renderer = Renderer(settings, catalogue, next(iter(instruments.values())))
-    # The threads that run a request's blocking steps (reading the store, argon2id, PostgreSQL's
-    # one statement a step): as many as anyio's default. SQLite's group commit is awaited on the
-    # event loop and holds none; 8 threads instead of 40 measured no better (issue 16).
+    # The threads that run a request's blocking steps (reading the store, argon2id): as many as
+    # anyio's default. A page's commit (both stores group the steps of a process) is awaited on
+    # the event loop and holds none; 8 threads instead of 40 measured no better (issue 16).
     step_threads = ThreadPoolExecutor(STEP_THREADS, thread_name_prefix="helpseek-step")
 
     def server_error_page(scope: Scope, error: Exception) -> tuple[int, bytes]:
