@@ -48,7 +48,8 @@ def _wait_for_a_blocked_query(url: str) -> None:
     with psycopg.connect(_dsn(url), autocommit=True) as watcher:
         while time.monotonic() < deadline:
             waiting = watcher.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND backend_type = 'client backend'"
             ).fetchone()
             if waiting and waiting[0] > 0:
                 return
