@@ -198,7 +198,9 @@ def _step_columns(steps: Sequence[Step]) -> dict[str, list[Any]]:
 
 
 def _columns(rows: list[tuple[Any, ...]], names: str) -> dict[str, list[Any]]:
-    """>>> _columns([(1, "a"), (2, "b")], "n id"), _columns([], "n id")
+    """Rows as named columns.
+
+    >>> _columns([(1, "a"), (2, "b")], "n id"), _columns([], "n id")
     ({'n': [1, 2], 'id': ['a', 'b']}, {'n': [], 'id': []})
     """
     return {name: [row[k] for row in rows] for k, name in enumerate(names.split())}
