@@ -23,8 +23,9 @@ class PrevalenceResult:
     """`events` of `denominator` answered the outcome positively, in `group` (None = everyone).
 
     >>> r = PrevalenceResult("want_stop", 2471, 4493)
-    >>> round(r.proportion, 4), [round(x, 4) for x in r.interval()]
-    (0.55, [0.5354, 0.5645])
+    >>> ci = r.interval()
+    >>> round(r.proportion, 4), round(ci.low, 4), round(ci.high, 4)
+    (0.55, 0.5354, 0.5645)
     """
 
     outcome: str

@@ -69,8 +69,8 @@ class BuildContext:
 def near_column(name: str, candidates: Iterable[str]) -> str:
     """' Did you mean "x"?' for the closest candidate within two edits (STYLE.md §6), else ''.
 
-    >>> near_column("relevence", ["relevant", "required"])
-    ' Did you mean "relevant"?'
+    >>> near_column("relevnt", ["relevant", "required"]), near_column("relevence", ["relevant"])
+    (' Did you mean "relevant"?', '')
     """
     found = near_miss(name, candidates)
     if found:
