@@ -38,8 +38,8 @@ _MIGRATIONS = Path(__file__).parent / "migrations"
 #: Several writer processes share one SQLite file; without a wait, 44-91 % of concurrent inserts
 #: failed with "database is locked" (notes/storage-and-tor.md §2).
 SQLITE_BUSY_TIMEOUT_MS = 5000
-#: Connections a process keeps: one per thread that may query at once (Starlette runs
-#: handlers in anyio's default pool of 40 threads). With 15 (SQLAlchemy's default) 36% of the
+#: Connections a process keeps: one per thread that may query at once (the web shell's 40
+#: step threads, web/app.py STEP_THREADS). With 15 (SQLAlchemy's default) 36% of the
 #: threads' time went to waiting for a connection (issue 16). Connections open only when needed.
 #: On PostgreSQL SQLAlchemy's pool keeps `POSTGRES_OTHER_CONNECTIONS` for what is not a session
 #: read or step (codes, withdrawals, export, migrations).
@@ -207,8 +207,8 @@ class StatementPool:
     Through SQLAlchemy (a pooled `Connection`, its execution context and result, the isolation
     level set and reset at every checkout) a session read and a step cost 0.7 ms of CPU in our
     process; straight through psycopg 0.3 ms (`benchmarks/pg_store_bench.py`, issue 16). Up to
-    `STATEMENT_CONNECTIONS`, one for each group thread (store/groups.py); one unused for `PING_AFTER_IDLE_S` is pinged before its next use, and
-    one that fails the ping is replaced.
+    `STATEMENT_CONNECTIONS`, one for each group thread (store/groups.py); one unused for
+    `PING_AFTER_IDLE_S` is pinged before its next use, and one that fails the ping is replaced.
     """
 
     def __init__(self, engine: Engine) -> None:
