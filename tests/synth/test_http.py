@@ -74,6 +74,31 @@ def test_drive__same_respondents_over_http__export_equals_the_local_walk(
     pd.testing.assert_frame_equal(_comparable(over_http), _comparable(local))
 
 
+def test_drive__before_page__awaited_once_for_each_page_posted(
+    tmp_path: Path,
+    research_key: ResearchKeypair,
+) -> None:
+    # Given respondents drawn with breakoffs, and a hook that counts and yields to the loop
+    form = load_instrument("help_us_help_you")
+    draw = draw_respondents(form, load_truth(None, form), 10, seed=5)
+    settings = _settings(tmp_path, research_key, ("help_us_help_you",))
+    awaited = 0
+
+    async def before_page() -> None:
+        nonlocal awaited
+        awaited += 1
+        await asyncio.sleep(0)
+
+    # When three browsers drive them with the hook
+    with running_server(settings, 1.0, tmp_path / "server.log") as server:
+        result = asyncio.run(
+            drive(server.base_url, form, draw, concurrency=3, before_page=before_page)
+        )
+    # Then it was awaited once a page posted: not for landing pages or consents
+    assert result.complete + result.partial == 10
+    assert awaited == result.pages > 0
+
+
 def test_drive__server_refuses_the_instrument__raises_drive_error(
     tmp_path: Path,
     research_key: ResearchKeypair,

@@ -13,7 +13,7 @@ server, httpx spent 3.2 ms of the driver's CPU a page and aiohttp 1.0-1.4 ms
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -116,10 +116,14 @@ async def drive(
     progress: Callable[[int], None] | None = None,
     respondents: Sequence[Respondent] | None = None,
     timeout_s: float = 120.0,
+    before_page: Callable[[], Awaitable[None]] | None = None,
 ) -> DriveResult:
     """Send every respondent of `draw` through the server at `base_url`, `concurrency` at a time.
 
     `time_scale` 0 sends pages without pausing. `progress(1)` after each respondent.
+    `before_page()` is awaited before each page is posted (once a page, not before the landing
+    page, the consent or a page sent again): a benchmark counts the pages with it and holds the
+    browsers, their respondents mid-questionnaire, between its loads (benchmarks/post_bench.py).
     Raises DriveError on any reply that is not a page or the end page.
     """
     result = DriveResult()
@@ -138,7 +142,7 @@ async def drive(
                 cookie_jar=aiohttp.DummyCookieJar(),
             ) as client:
                 pages, finished = await _respond(
-                    client, instrument, respondent, draw, time_scale, result
+                    client, instrument, respondent, draw, time_scale, result, before_page
                 )
             result.pages += pages
             if finished:
@@ -167,6 +171,7 @@ async def _respond(
     draw: Draw,
     time_scale: float,
     result: DriveResult,
+    before_page: Callable[[], Awaitable[None]] | None,
 ) -> tuple[int, bool]:
     """One respondent: returns (pages submitted, reached the end); counts retries in `result`."""
     lang = respondent.language
@@ -187,6 +192,8 @@ async def _respond(
             # The server times a page from issuing it to the next POST reaching the app, so
             # neither the wait for its worker threads nor the trip back adds to the pause.
             await asyncio.sleep(seconds / time_scale)
+        if before_page is not None:
+            await before_page()
         reply = await _post(client, result, page, values, lang, submitted + 1)
         refused = parse_page(reply.text) if reply.status == 422 else None
         if refused is not None:
