@@ -1,5 +1,6 @@
-"""What the server benchmarks share: the server's CPU read from /proc, a load timed with the server's
-and the driver's CPU, and the static-page load (`post_bench.py`, `demo_bench.py`, `export_bench.py`).
+"""What the server benchmarks share: the server's CPU read from /proc, a load timed with the server's,
+the driver's and the whole machine's CPU, and the static-page load (`post_bench.py`,
+`demo_bench.py`, `export_bench.py`).
 
 A server started as the leader of its own process group (`scaling_bench.serving`,
 `helpseek.cli.demo_server.running_server`) is measured with all its workers by its group id.
@@ -17,17 +18,53 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
+from rows import busy_cores
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Cpu:
-    """Wall seconds of a load, and the CPU seconds of the server's processes and of this driver."""
+    """Wall seconds of a load, and the CPU seconds of the server's processes, of this driver and of
+    every process on the machine (from /proc/stat; they include the server's and the driver's)."""
 
     wall: float
     server: float
     driver: float
+    machine: float
+
+    def cores(self) -> str:
+        """What the load kept busy, in cores: the server, the driver, the rest of the machine."""
+        rest = self.machine - self.server - self.driver
+        return (
+            f"server {self.server / self.wall:.2f} + driver {self.driver / self.wall:.2f} "
+            f"+ rest {max(0.0, rest) / self.wall:.2f} cores"
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The CPU seconds of a server's processes, of this driver and of the machine, then the time."""
+
+    server: float
+    driver: float
+    machine: float
+    at: float
+
+    @classmethod
+    def now(cls, group: int) -> Reading:
+        """Read for the server of process group `group` (the clock last: a load starts after)."""
+        return cls(group_cpu(group), time.process_time(), machine_cpu(), time.perf_counter())
+
+    def since(self, group: int) -> Cpu:
+        """What the load since this reading cost (the clock first: the load ended before)."""
+        at = time.perf_counter()
+        return Cpu(
+            at - self.at,
+            group_cpu(group) - self.server,
+            time.process_time() - self.driver,
+            machine_cpu() - self.machine,
+        )
 
 
 def process_stats() -> Iterator[tuple[int, list[str]]]:
@@ -51,6 +88,11 @@ def group_cpu(group: int) -> float:
     return sum(cpu_seconds(fields) for _, fields in process_stats() if int(fields[2]) == group)
 
 
+def machine_cpu() -> float:
+    """CPU seconds every process on the machine has used since boot (from /proc/stat)."""
+    return busy_cores()[0] / os.sysconf("SC_CLK_TCK")
+
+
 def server_group(url: str) -> int:
     """The process group of the `helpseek serve` listening at `url` (started as a group leader)."""
     port = url.rsplit(":", 1)[1]
@@ -64,11 +106,9 @@ def server_group(url: str) -> int:
 
 def timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, Cpu]:
     """Run `work` (a load on the server of process group `group`); its value and what it cost."""
-    server_before, driver_before = group_cpu(group), time.process_time()
-    started = time.perf_counter()
+    before = Reading.now(group)
     value = asyncio.run(work)
-    wall = time.perf_counter() - started
-    return value, Cpu(wall, group_cpu(group) - server_before, time.process_time() - driver_before)
+    return value, before.since(group)
 
 
 async def static_load(url: str, clients: int, seconds: float) -> int:
