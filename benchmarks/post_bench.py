@@ -20,8 +20,11 @@ respondents ends with (the last seconds with fewer browsers busy, as in this scr
 A round's ratio is its POST pages a second against its static responses a second, measured
 within seconds of each other: on this shared machine the speed moves by 1.4x within a minute,
 so one long load of each cannot tell 0.45x from 0.55x. The row's figure is the median round's
-(the lower of the two middle ones for an even count), with the range of the rounds and the
-ratio of all rounds pooled in the note and the printed lines.
+(the lower of the two middle ones for an even count); the note and the printed lines add the
+range of the rounds, the ratio of all rounds pooled, and the median of the rounds during which
+the rest of the machine used under `QUIET_CORES` in both loads. Other work on the machine does
+not only add noise: with one worker the ratio was 0.50-0.70 in rounds the machine was left alone
+and 0.42-0.48 in rounds another 0.8 core was busy (docs/performance.md).
 
 Each phase reports the server's CPU a request (all its processes, from /proc; a POST phase's
 requests are its pages plus two for each respondent started) and what the load kept busy, in
@@ -59,6 +62,8 @@ from helpseek.web.connections import usable_cores
 FORM = "help_us_help_you"
 #: How long the browsers may take to come back to the gate after it shuts (a request in flight).
 GATE_TIMEOUT_S = 120.0
+#: A round during which the rest of the machine used less than this, in both loads, ran alone.
+QUIET_CORES = 0.2
 
 
 @dataclass(frozen=True)
@@ -118,11 +123,21 @@ class Run:
         return post, static
 
     def spread(self) -> str:
+        """The rounds' range, all rounds pooled, and the median of the rounds the rest of the
+        machine left alone (a ratio measured while other work holds the cores is lower or
+        higher, not just noisier: this machine is shared)."""
         ratios = [r.ratio for r in self.rounds]
         post, static = self.pooled()
+        quiet = [
+            r.ratio
+            for r in self.rounds
+            if max(r.static.cpu.rest_cores, r.post.cpu.rest_cores) < QUIET_CORES
+        ]
+        alone = f"median {statistics.median_low(quiet):.2f}x" if quiet else "none"
         return (
             f"rounds {min(ratios):.2f}-{max(ratios):.2f}x, all {len(ratios)} rounds pooled "
-            f"{post / static:.2f}x"
+            f"{post / static:.2f}x; {len(quiet)} rounds with the rest of the machine under "
+            f"{QUIET_CORES} cores: {alone}"
         )
 
 
@@ -220,7 +235,7 @@ async def _rounds(url: str, label: str, form: Any, draw: Draw, args: Any) -> lis
             form,
             draw,
             concurrency=args.clients,
-            respondents=list(draw.respondents) * int(laps),  # enough for 2,000 pages a second
+            respondents=list(draw.respondents) * int(laps),  # 2,000 respondents a second
             progress=finished,
             before_page=gate.before_page,
         )

@@ -33,12 +33,16 @@ class Cpu:
     driver: float
     machine: float
 
+    @property
+    def rest_cores(self) -> float:
+        """What the rest of the machine used meanwhile, in cores."""
+        return max(0.0, self.machine - self.server - self.driver) / self.wall
+
     def cores(self) -> str:
         """What the load kept busy, in cores: the server, the driver, the rest of the machine."""
-        rest = self.machine - self.server - self.driver
         return (
             f"server {self.server / self.wall:.2f} + driver {self.driver / self.wall:.2f} "
-            f"+ rest {max(0.0, rest) / self.wall:.2f} cores"
+            f"+ rest {self.rest_cores:.2f} cores"
         )
 
 
