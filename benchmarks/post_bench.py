@@ -23,8 +23,8 @@ so one long load of each cannot tell 0.45x from 0.55x. The row's figure is the m
 (the lower of the two middle ones for an even count); the note and the printed lines add the
 range of the rounds, the ratio of all rounds pooled, and the median of the rounds during which
 the rest of the machine used under `QUIET_CORES` in both loads. Other work on the machine does
-not only add noise: with one worker the ratio was 0.50-0.70 in rounds the machine was left alone
-and 0.42-0.48 in rounds another 0.8 core was busy (docs/performance.md).
+not only add noise: with one worker, the rounds during which it used half a core or more had a
+median 0.03-0.08 below the quiet rounds of the same run (docs/performance.md).
 
 Each phase reports the server's CPU a request (all its processes, from /proc; a POST phase's
 requests are its pages plus two for each respondent started) and what the load kept busy, in
@@ -124,8 +124,8 @@ class Run:
 
     def spread(self) -> str:
         """The rounds' range, all rounds pooled, and the median of the rounds the rest of the
-        machine left alone (a ratio measured while other work holds the cores is lower or
-        higher, not just noisier: this machine is shared)."""
+        machine left alone (a ratio measured while other work holds the cores may be lower, not
+        just noisier: this machine is shared)."""
         ratios = [r.ratio for r in self.rounds]
         post, static = self.pooled()
         quiet = [
