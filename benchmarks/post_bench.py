@@ -28,8 +28,8 @@ median 0.03-0.08 below the quiet rounds of the same run (docs/performance.md).
 
 Each phase reports the server's CPU a request (all its processes, from /proc; a POST phase's
 requests are its pages plus two for each respondent started) and what the load kept busy, in
-cores: the server, this driver (which shares the machine's cores) and the rest of the machine
-(PostgreSQL's own processes included on that store). Before each PostgreSQL run with several
+cores: the server, on that store PostgreSQL (its postmaster and the postmaster's children), this
+driver (which shares the machine's cores) and the rest of the machine. Before each PostgreSQL run with several
 workers, how much faster that many processes of pure CPU finish than one (`rows.core_scaling`):
 more workers cannot raise throughput past that ceiling.
 
@@ -50,7 +50,7 @@ from typing import Any
 
 from rows import Row, core_scaling, emit
 from scaling_bench import new_database, serving, throwaway_postgres
-from serverload import Cpu, Reading, server_group, static_load
+from serverload import Cpu, Reading, postmaster, server_group, static_load
 
 from helpseek.instrument import load_instrument
 from helpseek.store import generate_research_keypair
@@ -135,9 +135,9 @@ class Run:
         ]
         alone = f"median {statistics.median_low(quiet):.2f}x" if quiet else "none"
         return (
-            f"rounds {min(ratios):.2f}-{max(ratios):.2f}x, all {len(ratios)} rounds pooled "
-            f"{post / static:.2f}x; {len(quiet)} rounds with the rest of the machine under "
-            f"{QUIET_CORES} cores: {alone}"
+            f"rounds {min(ratios):.2f}-{max(ratios):.2f}x; all {len(ratios)} rounds pooled "
+            f"{post / static:.2f}x (POST {post:.0f} pages/s, static {static:.0f}/s); "
+            f"{len(quiet)} rounds with the rest of the machine under {QUIET_CORES} cores: {alone}"
         )
 
 
@@ -212,14 +212,16 @@ def main() -> None:
                 database = new_database(store, folder, postgres, number)
                 with serving(database, folder, workers) as url:
                     label = f"{store:<8} {workers} worker(s)"
-                    rounds = asyncio.run(_rounds(url, label, form, draw, args))
+                    pg = postmaster(postgres) if store == "postgres" else 0
+                    rounds = asyncio.run(_rounds(url, pg, label, form, draw, args))
                 runs.append(Run(store, workers, tuple(rounds)))
                 _print(runs[-1], label)
     _rows(runs, args, max(ceilings, default=float("nan")))
 
 
-async def _rounds(url: str, label: str, form: Any, draw: Draw, args: Any) -> list[Round]:
-    """The warm-up and the rounds on the server at `url`, one `drive` for all of them."""
+async def _rounds(url: str, pg: int, label: str, form: Any, draw: Draw, args: Any) -> list[Round]:
+    """The warm-up and the rounds on the server at `url` (its PostgreSQL's postmaster `pg`, or
+    0 on SQLite), one `drive` for all of them."""
     group = server_group(url)
     gate = Gate(args.clients)
     started = 0
@@ -245,14 +247,14 @@ async def _rounds(url: str, label: str, form: Any, draw: Draw, args: Any) -> lis
         await _post_load(gate, driving, args.warm_up)
         rounds: list[Round] = []
         for number in range(1, args.rounds + 1):
-            before = Reading.now(group)
+            before = Reading.now(group, pg)
             responses = await static_load(url, args.clients, args.seconds)
-            static = Phase(responses, responses, before.since(group))
+            static = Phase(responses, responses, before.since())
             pages, respondents = gate.pages, started
-            before = Reading.now(group)
+            before = Reading.now(group, pg)
             await _post_load(gate, driving, args.seconds)
             pages, respondents = gate.pages - pages, started - respondents
-            post = Phase(pages, pages + 2 * respondents, before.since(group))
+            post = Phase(pages, pages + 2 * respondents, before.since())
             rounds.append(Round(static, post))
             print(f"{label} round {number}: {_round_line(rounds[-1], args.seconds)}", flush=True)
     finally:
@@ -280,11 +282,9 @@ def _round_line(r: Round, seconds: float) -> str:
 
 def _print(run: Run, label: str) -> None:
     middle = run.median
-    post, static = run.pooled()
     print(
         f"{label}: ratio {middle.ratio:.3f} (median round: POST {middle.post.rate:.1f} "
-        f"pages/s, static {middle.static.rate:.1f}/s); {run.spread()} (POST {post:.1f} pages/s, "
-        f"static {static:.1f}/s)",
+        f"pages/s, static {middle.static.rate:.1f}/s); {run.spread()}",
         flush=True,
     )
 

@@ -25,49 +25,61 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Cpu:
-    """Wall seconds of a load, and the CPU seconds of the server's processes, of this driver and of
-    every process on the machine (from /proc/stat; they include the server's and the driver's)."""
+    """Wall seconds of a load, and the CPU seconds of the server's processes, of the PostgreSQL
+    server's (0 when none was measured), of this driver and of every process on the machine (from
+    /proc/stat; they include the others)."""
 
     wall: float
     server: float
     driver: float
     machine: float
+    database: float = 0.0
 
     @property
     def rest_cores(self) -> float:
         """What the rest of the machine used meanwhile, in cores."""
-        return max(0.0, self.machine - self.server - self.driver) / self.wall
+        rest = self.machine - self.server - self.database - self.driver
+        return max(0.0, rest) / self.wall
 
     def cores(self) -> str:
-        """What the load kept busy, in cores: the server, the driver, the rest of the machine."""
+        """What the load kept busy, in cores: the server, PostgreSQL, the driver, the rest."""
+        database = f"+ PostgreSQL {self.database / self.wall:.2f} " if self.database else ""
         return (
-            f"server {self.server / self.wall:.2f} + driver {self.driver / self.wall:.2f} "
-            f"+ rest {self.rest_cores:.2f} cores"
+            f"server {self.server / self.wall:.2f} {database}+ driver "
+            f"{self.driver / self.wall:.2f} + rest {self.rest_cores:.2f} cores"
         )
 
 
 @dataclass(frozen=True)
 class Reading:
-    """The CPU seconds of a server's processes, of this driver and of the machine, then the time."""
+    """CPU seconds of a server's process group, of a PostgreSQL server (its postmaster's pid, or
+    0 for none), of this driver and of the machine, then the time."""
 
+    group: int
+    postmaster: int
     server: float
+    database: float
     driver: float
     machine: float
     at: float
 
     @classmethod
-    def now(cls, group: int) -> Reading:
-        """Read for the server of process group `group` (the clock last: a load starts after)."""
-        return cls(group_cpu(group), time.process_time(), machine_cpu(), time.perf_counter())
+    def now(cls, group: int, postmaster: int = 0) -> Reading:
+        """Read (the clock last: a load starts after)."""
+        database = children_cpu(postmaster) if postmaster else 0.0
+        server, driver, machine = group_cpu(group), time.process_time(), machine_cpu()
+        return cls(group, postmaster, server, database, driver, machine, time.perf_counter())
 
-    def since(self, group: int) -> Cpu:
+    def since(self) -> Cpu:
         """What the load since this reading cost (the clock first: the load ended before)."""
         at = time.perf_counter()
+        database = children_cpu(self.postmaster) - self.database if self.postmaster else 0.0
         return Cpu(
             at - self.at,
-            group_cpu(group) - self.server,
+            group_cpu(self.group) - self.server,
             time.process_time() - self.driver,
             machine_cpu() - self.machine,
+            database,
         )
 
 
@@ -92,6 +104,25 @@ def group_cpu(group: int) -> float:
     return sum(cpu_seconds(fields) for _, fields in process_stats() if int(fields[2]) == group)
 
 
+def children_cpu(parent: int) -> float:
+    """User + system CPU seconds of a live process and its live children (a PostgreSQL server:
+    each of its processes is a child of the postmaster, in a session of its own)."""
+    return sum(
+        cpu_seconds(fields) for pid, fields in process_stats() if parent in (pid, int(fields[1]))
+    )
+
+
+def postmaster(url: str) -> int:
+    """The pid of the PostgreSQL server listening on the port of `url` (from its command line)."""
+    port = url.rsplit(":", 1)[1].split("/")[0].encode()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError):
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if command[0].endswith(b"/postgres") and port in command:
+                return int(pid)
+    raise RuntimeError(f"no PostgreSQL server for {url}")
+
+
 def machine_cpu() -> float:
     """CPU seconds every process on the machine has used since boot (from /proc/stat)."""
     return busy_cores()[0] / os.sysconf("SC_CLK_TCK")
@@ -112,7 +143,7 @@ def timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, Cpu]:
     """Run `work` (a load on the server of process group `group`); its value and what it cost."""
     before = Reading.now(group)
     value = asyncio.run(work)
-    return value, before.since(group)
+    return value, before.since()
 
 
 async def static_load(url: str, clients: int, seconds: float) -> int:
