@@ -15,11 +15,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import aiohttp
-from lxml import html
+from lxml import etree
 
 from helpseek.instrument import Instrument
 from helpseek.synth.answering import (
@@ -77,7 +78,10 @@ def parse_page(text: str) -> Page | None:
     >>> page.questions, page.untouched
     ((ShownQuestion(name='q', choices=('a', 'b')),), {'q': ['']})
     """
-    tree = html.fromstring(text)
+    # lxml's plain elements: lxml.html's element classes cost a Python call per element reached
+    tree = etree.HTML(text)
+    if tree is None:  # as lxml.html says it
+        raise etree.ParserError("Document is empty")
     forms = [f for f in tree.iter("form") if (f.get("action") or "").startswith("/page")]
     if not forms:
         return None
@@ -263,10 +267,19 @@ async def _send(
 
 
 def _encode(form: list[tuple[str, str]]) -> bytes:
-    return urlencode(form).encode("ascii")
+    # The names and choices are few and sent again and again: each is quoted once
+    return urlencode(form, quote_via=_quote).encode("ascii")
+
+
+@lru_cache(maxsize=4096)
+def _quote(
+    text: str, safe: str = "", encoding: str | None = None, errors: str | None = None
+) -> str:
+    return quote_plus(text, safe, encoding, errors)
 
 
 def _expect(reply: Reply, page: int, statuses: tuple[int, ...]) -> None:
     if reply.status not in statuses:
-        title = html.fromstring(reply.text).findtext(".//title") if reply.text else ""
+        tree = etree.HTML(reply.text) if reply.text else None
+        title = tree.findtext(".//title") if tree is not None else ""
         raise DriveError(reply.status, page, (title or "").strip() or "no page")
