@@ -16,7 +16,7 @@ from helpseek.instrument import Instrument, load_instrument
 from helpseek.settings import Settings
 from helpseek.store import ResearchKeypair, generate_research_keypair, open_store
 from helpseek.synth import draw_respondents, load_truth, to_dataset, walk_all
-from helpseek.synth.http import DriveError, drive, parse_page
+from helpseek.synth.http import DriveError, Sample, drive, drive_all, parse_page
 
 VARYING = ["response_id", "duration_s", "submitted_on"]  # server-made: random ids, clock, date
 
@@ -41,6 +41,16 @@ def _exported(settings: Settings, key: ResearchKeypair, form: Instrument) -> pd.
     store = open_store(settings.database_url)
     try:
         records = unseal_all(store, key.identity)
+    finally:
+        store.close()
+    return assemble(records, [form]).frame
+
+
+def _exported_of_one(settings: Settings, key: ResearchKeypair, form: Instrument) -> pd.DataFrame:
+    """The export of one questionnaire's records from a store that holds several."""
+    store = open_store(settings.database_url)
+    try:
+        records = [r for r in unseal_all(store, key.identity) if r.form_id == form.form_id]
     finally:
         store.close()
     return assemble(records, [form]).frame
@@ -97,6 +107,37 @@ def test_drive__before_page__awaited_once_for_each_page_posted(
     # Then it was awaited once a page posted: not for landing pages or consents
     assert result.complete + result.partial == 10
     assert awaited == result.pages > 0
+
+
+def test_drive_all__two_samples_share_browsers_longest_first__each_export_equals_its_walk(
+    tmp_path: Path,
+    research_key: ResearchKeypair,
+) -> None:
+    # Given respondents of two questionnaires, with breakoffs and speeders among them
+    names = ("help_us_help_you", "program_feedback")
+    forms = [load_instrument(name) for name in names]
+    draws = [draw_respondents(f, load_truth(None, f), 9, seed=4) for f in forms]
+    settings = _settings(tmp_path, research_key, names)
+    sent: list[int] = [0, 0]
+    samples = [
+        Sample(f, d, d.respondents, lambda k, i=i: sent.__setitem__(i, sent[i] + k))
+        for i, (f, d) in enumerate(zip(forms, draws, strict=True))
+    ]
+    # When both samples answer the real pages at once, three browsers shared, longest first
+    with running_server(settings, 1.0, tmp_path / "server.log") as server:
+        results = asyncio.run(
+            drive_all(server.base_url, samples, concurrency=3, longest_first=True)
+        )
+    # Then each sample's respondents were all sent and counted apart, and each export holds
+    # what the same respondents give when walking the Session locally
+    assert sent == [9, 9]
+    for form, draw, result in zip(forms, draws, results, strict=True):
+        local_walk = list(walk_all(form, draw))
+        assert result.complete == sum(r.is_complete for r in local_walk)
+        assert result.complete + result.partial == 9
+        over_http = _exported_of_one(settings, research_key, form)
+        local = to_dataset(local_walk, form).frame
+        pd.testing.assert_frame_equal(_comparable(over_http), _comparable(local))
 
 
 def test_drive__server_refuses_the_instrument__raises_drive_error(

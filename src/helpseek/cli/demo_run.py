@@ -30,7 +30,7 @@ from helpseek.quality import options_for, screen
 from helpseek.settings import Settings
 from helpseek.store import load_private_key, open_store, write_research_key
 from helpseek.synth import draw_respondents, load_truth
-from helpseek.synth.http import DriveError, DriveResult, drive
+from helpseek.synth.http import DriveError, DriveResult, Sample, drive_all
 
 MAIN, PROGRAMME = "help_us_help_you", "program_feedback"
 MARKER = ".helpseek-demo"
@@ -184,28 +184,22 @@ def _collect(
     ) as server:
         for name, size in sizes.items():
             steps.start_bar(name, size)
-        total = sum(sizes.values())
-        shares = {name: max(1, round(options.concurrency * sizes[name] / total)) for name in draws}
-
-        async def both() -> list[DriveResult]:
-            return list(
-                await asyncio.gather(
-                    *(
-                        drive(
-                            server.base_url,
-                            forms[name],
-                            draw,
-                            concurrency=shares[name],
-                            time_scale=options.time_scale,
-                            progress=_advancer(steps, name),
-                        )
-                        for name, draw in draws.items()
-                    )
+        # One pool of browsers for both samples, longest respondents first: no browser idles
+        # while respondents wait, and the last to start are short ones.
+        samples = [
+            Sample(forms[name], draw, draw.respondents, _advancer(steps, name))
+            for name, draw in draws.items()
+        ]
+        try:
+            results = asyncio.run(
+                drive_all(
+                    server.base_url,
+                    samples,
+                    concurrency=options.concurrency,
+                    time_scale=options.time_scale,
+                    longest_first=True,
                 )
             )
-
-        try:
-            results = asyncio.run(both())
         except DriveError as error:
             raise InputError(
                 [problem("SYNTH-011", status=error.status, page=error.page, detail=error.detail)]

@@ -130,12 +130,57 @@ async def drive(
     browsers, their respondents mid-questionnaire, between its loads (benchmarks/post_bench.py).
     Raises DriveError on any reply that is not a page or the end page.
     """
-    result = DriveResult()
-    waiting = iter(respondents or draw.respondents)
+    sample = Sample(instrument, draw, tuple(respondents or draw.respondents), progress)
+    (result,) = await drive_all(
+        base_url,
+        [sample],
+        concurrency=concurrency,
+        time_scale=time_scale,
+        timeout_s=timeout_s,
+        before_page=before_page,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Respondents of one questionnaire to drive (in this order), and who hears of each one sent."""
+
+    instrument: Instrument
+    draw: Draw
+    respondents: Sequence[Respondent]
+    progress: Callable[[int], None] | None = None
+
+
+async def drive_all(
+    base_url: str,
+    samples: Sequence[Sample],
+    *,
+    concurrency: int = 32,
+    time_scale: float = 0.0,
+    timeout_s: float = 120.0,
+    longest_first: bool = False,
+    before_page: Callable[[], Awaitable[None]] | None = None,
+) -> list[DriveResult]:
+    """`drive` for several samples at once: their respondents share the `concurrency` browsers,
+    so none sits idle while another sample still has respondents waiting. One result a sample.
+
+    `longest_first` starts the respondents expected to take longest first (`expected_seconds`),
+    so that the last ones to start are short: fewer browsers idle while the last respondents
+    finish. Each respondent sends the same requests in any order.
+    """
+    results = [DriveResult() for _ in samples]
+    queue = [
+        (k, respondent) for k, sample in enumerate(samples) for respondent in sample.respondents
+    ]
+    if longest_first:
+        queue.sort(key=lambda item: -expected_seconds(samples[item[0]], item[1]))
+    waiting = iter(queue)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def browser() -> None:
-        for respondent in waiting:
+        for k, respondent in waiting:
+            sample, result = samples[k], results[k]
             # Each respondent has a browser of their own: one kept-alive connection, no cookies
             # (the survey sets none). A new connection per respondent also lets the server's
             # worker processes share the load: a connection stays with the worker that took it.
@@ -146,18 +191,36 @@ async def drive(
                 cookie_jar=aiohttp.DummyCookieJar(),
             ) as client:
                 pages, finished = await _respond(
-                    client, instrument, respondent, draw, time_scale, result, before_page
+                    client,
+                    sample.instrument,
+                    respondent,
+                    sample.draw,
+                    time_scale,
+                    result,
+                    before_page,
                 )
             result.pages += pages
             if finished:
                 result.complete += 1
             else:
                 result.partial += 1
-            if progress is not None:
-                progress(1)
+            if sample.progress is not None:
+                sample.progress(1)
 
     await asyncio.gather(*(browser() for _ in range(max(1, concurrency))))
-    return result
+    return results
+
+
+def expected_seconds(sample: Sample, respondent: Respondent) -> float:
+    """A rough guess of a respondent's time, from what is known before they start: the pages they
+    will submit (before their breakoff, or every page of the questionnaire), each with one
+    question's typical time, and a speeder's factor."""
+    durations = sample.draw.truth.durations
+    pages = respondent.breakoff_after
+    if pages is None:
+        pages = len(sample.instrument.pages)
+    factor = durations.speeder_factor if respondent.kind == "speeder" else 1.0
+    return pages * (durations.page_base_s + durations.per_question_s) * factor
 
 
 @dataclass(frozen=True)
