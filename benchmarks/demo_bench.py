@@ -13,11 +13,13 @@ shared by both, so the sum of the two is what bounds `make demo`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import sqlite3
 import tempfile
 from pathlib import Path
 
+import uvloop
 from serverload import static_load, timed
 
 from helpseek.cli.demo_server import running_server
@@ -36,7 +38,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--seconds", type=float, default=10.0, help="static baseline length")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="the client on uvloop's event loop (as the demo)"
+    )
     args = parser.parse_args()
+    if args.uvloop:
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     form = load_instrument(FORM)
     draw = draw_respondents(form, load_truth(None, form), args.n, 1)
     with tempfile.TemporaryDirectory() as folder:
