@@ -298,12 +298,12 @@ def _rows(runs: list[Run], args: Any, ceiling: float) -> None:
                 f"{run.workers} worker(s)",
                 figure=middle.post.rate,
                 baseline=middle.static.rate,
-                unit="req/s",
-                baseline_is="static page",
+                unit="/s",  # POST pages a second against static responses a second
+                baseline_is="static page responses",
                 ratio=middle.ratio,
                 goal=">= 0.5x",
                 met=middle.ratio >= 0.5,
-                note=f"median of {len(run.rounds)} rounds of {args.seconds:g} s static then "
+                note=f"POST pages a second; median of {len(run.rounds)} rounds of {args.seconds:g} s static then "
                 f"{args.seconds:g} s POST on one server, {run.spread()}; server CPU "
                 f"{middle.post.server_ms:.1f} ms a POST request, {middle.static.server_ms:.1f} ms "
                 f"a static one; POST phase {middle.post.cpu.cores()}; static phase "
