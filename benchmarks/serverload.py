@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -114,13 +114,10 @@ def children_cpu(parent: int) -> float:
 
 def postmaster(url: str) -> int:
     """The pid of the PostgreSQL server listening on the port of `url` (from its command line)."""
-    port = url.rsplit(":", 1)[1].split("/")[0].encode()
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        with contextlib.suppress(OSError):
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if command[0].endswith(b"/postgres") and port in command:
-                return int(pid)
-    raise RuntimeError(f"no PostgreSQL server for {url}")
+    pid = _listening(url, lambda command: command[0].endswith(b"/postgres"))
+    if pid is None:
+        raise RuntimeError(f"no PostgreSQL server for {url}")
+    return pid
 
 
 def machine_cpu() -> float:
@@ -130,13 +127,21 @@ def machine_cpu() -> float:
 
 def server_group(url: str) -> int:
     """The process group of the `helpseek serve` listening at `url` (started as a group leader)."""
-    port = url.rsplit(":", 1)[1]
+    pid = _listening(url, lambda command: b"serve" in command)
+    if pid is None:
+        raise RuntimeError(f"no server process for {url}")
+    return os.getpgid(pid)
+
+
+def _listening(url: str, matches: Callable[[list[bytes]], bool]) -> int | None:
+    """The first live process whose command line names the port of `url` and `matches`."""
+    port = url.rsplit(":", 1)[1].split("/")[0].encode()
     for pid in filter(str.isdigit, os.listdir("/proc")):
         with contextlib.suppress(OSError):
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"serve" in command and port.encode() in command:
-                return os.getpgid(int(pid))
-    raise RuntimeError(f"no server process for {url}")
+            if port in command and matches(command):
+                return int(pid)
+    return None
 
 
 def timed(group: int, work: Coroutine[Any, Any, T]) -> tuple[T, Cpu]:
