@@ -13,8 +13,9 @@ server, httpx spent 3.2 ms of the driver's CPU a page and aiohttp 1.0-1.4 ms
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -110,6 +111,82 @@ def parse_page(text: str) -> Page | None:
     return Page(token, questions, errors, untouched)
 
 
+#: The token as the server's page template writes it; our tokens are URL-safe base64.
+_TOKEN_MARK = 'name="token" value="'
+_TOKEN_TEXT = re.compile(r"[A-Za-z0-9_-]*")
+#: Put in place of a page's token to check that the parse changes there and nowhere else.
+_PROBE = "probe-token"
+_NOT_KEPT = object()
+
+
+class PageParser:
+    """`parse_page` with its results kept for pages that come again but for their token.
+
+    The server sends most question pages from its page cache: the same text for everyone but
+    the token. The key is the page's text without its token value, found as our template
+    writes it (`name="token" value="..."`, exactly once, URL-safe base64). A page seen a second
+    time is parsed, parsed again with another token in its place, and kept when the two differ
+    only in the token; later copies get the kept Page with their own token (the end page, no
+    page form, is kept as None). A page without the token written so, or with it twice, is
+    parsed fresh every time. Pages seen once (a respondent's own values, piped text) are only
+    noted by their key's hash, so they never push out the pages that recur; at most
+    `max_pages` Pages and `4 * max_pages` hashes are kept, the oldest going first.
+
+    Kept Pages are shared between respondents: read them, never change them.
+    """
+
+    def __init__(self, max_pages: int = 1024) -> None:
+        self._max_pages = max_pages
+        self._pages: dict[str, Page | None] = {}
+        self._seen: dict[int, None] = {}
+        #: Pages parsed and pages taken from what was kept (for tests and benchmarks).
+        self.parsed = 0
+        self.reused = 0
+
+    def parse(self, text: str) -> Page | None:
+        """`parse_page(text)`, from what was kept when the page came before but for its token."""
+        start = text.find(_TOKEN_MARK) + len(_TOKEN_MARK)
+        end = text.find('"', start)
+        if (
+            start < len(_TOKEN_MARK)
+            or end < 0
+            or text.find(_TOKEN_MARK, start) >= 0
+            or not _TOKEN_TEXT.fullmatch(text, start, end)
+        ):
+            return self._fresh(text)
+        token = text[start:end]
+        key = text[:start] + text[end:]
+        kept = self._pages.get(key, _NOT_KEPT)
+        if kept is not _NOT_KEPT:
+            self.reused += 1
+            if kept is None:  # the end page
+                return None
+            return Page(token, kept.questions, kept.errors, kept.untouched)
+        page = self._fresh(text)
+        if page is not None and page.token != token:
+            return page
+        mark = hash(key)
+        if mark not in self._seen:
+            _put(self._seen, mark, None, 4 * self._max_pages)
+            return page
+        # Seen before: kept when a page with another token parses the same but for the token
+        probed = self._fresh(text[:start] + _PROBE + text[end:])
+        if probed == (page if page is None else replace(page, token=_PROBE)):
+            _put(self._pages, key, page, self._max_pages)
+        return page
+
+    def _fresh(self, text: str) -> Page | None:
+        self.parsed += 1
+        return parse_page(text)
+
+
+def _put(kept: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    """Keep `key` in `kept`, dropping the oldest entry when `most` are kept already."""
+    if len(kept) >= most:
+        del kept[next(iter(kept))]
+    kept[key] = value
+
+
 async def drive(
     base_url: str,
     instrument: Instrument,
@@ -177,6 +254,7 @@ async def drive_all(
         queue.sort(key=lambda item: -expected_seconds(samples[item[0]], item[1]))
     waiting = iter(queue)
     timeout = aiohttp.ClientTimeout(total=timeout_s)
+    parser = PageParser()  # shared: the browsers see the same pages
 
     async def browser() -> None:
         for k, respondent in waiting:
@@ -192,6 +270,7 @@ async def drive_all(
             ) as client:
                 pages, finished = await _respond(
                     client,
+                    parser,
                     sample.instrument,
                     respondent,
                     sample.draw,
@@ -233,6 +312,7 @@ class Reply:
 
 async def _respond(
     client: aiohttp.ClientSession,
+    parser: PageParser,
     instrument: Instrument,
     respondent: Respondent,
     draw: Draw,
@@ -250,7 +330,7 @@ async def _respond(
     _expect(reply, 0, (200,))
     rng = respondent_rng(respondent)
     submitted = 0
-    while (page := parse_page(reply.text)) is not None:
+    while (page := parser.parse(reply.text)) is not None:
         if submitted == respondent.breakoff_after:
             return submitted, False
         values = answer_page(respondent, instrument, page.questions)
@@ -262,7 +342,7 @@ async def _respond(
         if before_page is not None:
             await before_page()
         reply = await _post(client, result, page, values, lang, submitted + 1)
-        refused = parse_page(reply.text) if reply.status == 422 else None
+        refused = parser.parse(reply.text) if reply.status == 422 else None
         if refused is not None:
             fixed = repair(values, refused.errors, refused.questions, instrument)
             if fixed is None:
