@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus
 
 import aiohttp
 from lxml import etree
@@ -328,14 +328,15 @@ async def _respond(
         client, result, "POST", f"/start?lang={lang}", 0, data={"instrument": instrument.form_id}
     )
     _expect(reply, 0, (200,))
-    rng = respondent_rng(respondent)
+    # The pauses only (drawn from the respondent's own stream): without pauses, not drawn
+    rng = respondent_rng(respondent) if time_scale > 0 else None
     submitted = 0
     while (page := parser.parse(reply.text)) is not None:
         if submitted == respondent.breakoff_after:
             return submitted, False
         values = answer_page(respondent, instrument, page.questions)
-        seconds = page_seconds(respondent, draw.truth.durations, rng, len(page.questions))
-        if time_scale > 0:
+        if rng is not None:
+            seconds = page_seconds(respondent, draw.truth.durations, rng, len(page.questions))
             # The server times a page from issuing it to the next POST reaching the app, so
             # neither the wait for its worker threads nor the trip back adds to the pause.
             await asyncio.sleep(seconds / time_scale)
@@ -410,15 +411,17 @@ async def _send(
 
 
 def _encode(form: list[tuple[str, str]]) -> bytes:
-    # The names and choices are few and sent again and again: each is quoted once
-    return urlencode(form, quote_via=_quote).encode("ascii")
+    """`urlencode(form)`, each name and value quoted once: they are few and sent again and again.
+
+    >>> _encode([("token", "a-b_C"), ("q", "x y"), ("q", "é&")])
+    b'token=a-b_C&q=x+y&q=%C3%A9%26'
+    """
+    return "&".join(_quote(name) + "=" + _quote(value) for name, value in form).encode("ascii")
 
 
 @lru_cache(maxsize=4096)
-def _quote(
-    text: str, safe: str = "", encoding: str | None = None, errors: str | None = None
-) -> str:
-    return quote_plus(text, safe, encoding, errors)
+def _quote(text: str) -> str:
+    return quote_plus(text)
 
 
 def _expect(reply: Reply, page: int, statuses: tuple[int, ...]) -> None:
