@@ -216,7 +216,25 @@ def main() -> None:
                     rounds = asyncio.run(_rounds(url, pg, label, form, draw, args))
                 runs.append(Run(store, workers, tuple(rounds)))
                 _print(runs[-1], label)
+                _print_held(folder / "server.log", label)
     _rows(runs, args, max(ceilings, default=float("nan")))
+
+
+def _print_held(log: Path, label: str) -> None:
+    """The server processes' shutdown lines on the session states they held (web/sessions.py
+    `RecentStates`), summed; the log is cleared for the next server."""
+    counts = [0, 0, 0]
+    for line in log.read_text(errors="replace").splitlines():
+        if "session states held:" in line:
+            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
+            counts = [a + b for a, b in zip(counts, numbers, strict=True)]
+    log.write_bytes(b"")
+    if any(counts):
+        total = sum(counts)
+        print(
+            f"{label}: {counts[0]} of {total} POSTs ({counts[0] / total:.0%}) read no session "
+            f"state back, {counts[1]} read one (not held), {counts[2]} read one all the same"
+        )
 
 
 async def _rounds(url: str, pg: int, label: str, form: Any, draw: Draw, args: Any) -> list[Round]:

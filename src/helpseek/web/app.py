@@ -133,6 +133,9 @@ def create_app(
         logging.getLogger(POOL_LOGGER).removeFilter(outage)
         if COUNTS.any():  # one line per process, never one per client (issue 12)
             logging.getLogger("helpseek.web").warning("%s", COUNTS.summary())
+        recent = survey.sessions.recent
+        if recent.hits or recent.misses:  # counts only, one line per process (issue 16)
+            logging.getLogger("helpseek.web").warning("%s", recent.summary())
         outage.close()
         step_threads.shutdown()
         store.close()

@@ -147,12 +147,24 @@ class Survey:
         token = self.read_token(token_text, arrived)
         if isinstance(token, ShowMessage):
             return token
-        saved = self.load(token)
+        # The state this process last stored, if it holds it (issue 16): no read of the store
+        # when the POST moves the session, as the compare-and-set refuses a stale one. "Continue
+        # later" writes no session state, so it reads the store.
+        sessions = self.sessions
+        saved = sessions.load(token.session_name, token.session_key, recent=action != "later")
         if isinstance(saved, ShowMessage):
             return saved
         if action == "later" and not saved.session.is_finished and token.nonce == saved.expect:
             return self.codes.pause(saved, token, fields)
         outcome, change = self._step(saved, token, action, fields, arrived)
+        if change is None and saved.recent:
+            # Nothing to compare-and-set: what the POST shows (a retry, another tab's nonce, the
+            # end, a refused page) comes from the stored state, never from a stale one held here.
+            sessions.recent.reread()
+            saved = self.load(token)
+            if isinstance(saved, ShowMessage):
+                return saved
+            outcome, change = self._step(saved, token, action, fields, arrived)
         if change is None:
             return self.show(outcome, token) if isinstance(outcome, Render) else outcome
         return Storing(token, outcome, self._submit(token, change, replaces=saved.blob))
