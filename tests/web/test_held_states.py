@@ -49,9 +49,7 @@ def two_servers(
     key.write_text(research_key.public_key + "\n")
     form = tmp_path / "races.md"
     form.write_text(RACE_FORM)
-    servers = [
-        LiveServer(tmp_path, key, (str(form),), database_url=database_url) for _ in range(2)
-    ]
+    servers = [LiveServer(tmp_path, key, (str(form),), database_url=database_url) for _ in range(2)]
     clients: list[httpx.Client] = []
     try:
         for server in servers:  # one after the other: the first writes the secret file
@@ -64,7 +62,9 @@ def two_servers(
         for server in servers:
             server.stop()
     # Every case POSTed to X with X holding the session's state: the held states were used
-    held = re.findall(r"session states held: (\d+) POSTs read none back", servers[0].log.read_text())
+    held = re.findall(
+        r"session states held: (\d+) POSTs read none back", servers[0].log.read_text()
+    )
     assert held and max(int(n) for n in held) > 0, servers[0].log.read_text()[-2000:]
 
 
