@@ -63,7 +63,7 @@ def two_servers(
             server.stop()
     # Every case POSTed to X with X holding the session's state: the held states were used
     held = re.findall(
-        r"session states held: (\d+) POSTs read none back", servers[0].log.read_text()
+        r"session states held: (\d+) pages read none back", servers[0].log.read_text()
     )
     assert held and max(int(n) for n in held) > 0, servers[0].log.read_text()[-2000:]
 

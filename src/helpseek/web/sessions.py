@@ -124,10 +124,10 @@ class RecentStates:
         """One line for the log at shutdown: counts only.
 
         >>> RecentStates().summary()
-        'session states held: 0 POSTs read none back, 0 read one, 0 read one all the same'
+        'session states held: 0 pages read none back, 0 read one, 0 read one all the same'
         """
         return (
-            f"session states held: {self.hits - self.rereads} POSTs read none back, "
+            f"session states held: {self.hits - self.rereads} pages read none back, "
             f"{self.misses} read one, {self.rereads} read one all the same"
         )
 
