@@ -96,6 +96,9 @@ def _apply_sqlite(connection: Any, step: Step) -> bool:
 # PostgreSQL runs the WITH parts on one snapshot and passes rows between them only through
 # RETURNING. Two steps of one session in a group: the UPDATE moves its row once, from the step
 # whose `replaces` is the stored state (of two that both match, one), and RETURNING names it.
+# The compare-and-set is IS NOT DISTINCT FROM (the same as = on these NOT NULL columns) so that
+# it is a filter on the row found by session id: as `=` PostgreSQL may make it a hash join key
+# and then reads and hashes every stored session's 4 KiB state (from TOAST) on every step.
 _POSTGRES_STEPS = """
 WITH swapped AS (
     UPDATE session_states s SET sealed = u.sealed, expires_on = u.expires_on
@@ -103,7 +106,7 @@ WITH swapped AS (
         %(swap_steps)b::int[], %(swap_ids)b::text[], %(swap_blobs)b::bytea[],
         %(swap_expires)b::date[], %(swap_replaces)b::bytea[]
     ) AS u(step, session_id, sealed, expires_on, replaces)
-    WHERE s.session_id = u.session_id AND s.sealed = u.replaces
+    WHERE s.session_id = u.session_id AND s.sealed IS NOT DISTINCT FROM u.replaces
     RETURNING u.step
 ), created AS (
     INSERT INTO session_states (session_id, sealed, expires_on)
