@@ -200,6 +200,10 @@ def _ping_when_idle(engine: Engine) -> None:
             raise
 
 
+#: How PostgreSQL plans the grouped read and step (psycopg prepares them after 5 runs).
+STATEMENT_PLANS = "force_generic_plan"
+
+
 class StatementPool:
     """PostgreSQL: the connections that read sessions and write steps, in autocommit, straight
     through psycopg (`psycopg_pool`), opened on first use.
@@ -214,11 +218,12 @@ class StatementPool:
     def __init__(self, engine: Engine) -> None:
         _args, params = engine.dialect.create_connect_args(engine.url)
         params.pop("context", None)  # SQLAlchemy's adapters: psycopg's own suit bytes and dates
-        self._params = {
-            **params,
-            **postgres_connect_args(params.get("options")),
-            "autocommit": True,
-        }
+        connect = postgres_connect_args(params.get("options"))
+        # The two statements, prepared, are planned once a connection (a generic plan) instead
+        # of again at most runs for each group size: planning was a quarter of PostgreSQL's
+        # time in a step under post_bench's load (issue 16). Their plans find rows by key.
+        connect["options"] += f" -c plan_cache_mode={STATEMENT_PLANS}"
+        self._params = {**params, **connect, "autocommit": True}
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._opening = threading.Lock()
         self._idle_since: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
