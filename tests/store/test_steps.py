@@ -180,6 +180,8 @@ def test_postgres__session_reads_and_steps__use_their_own_pool_in_autocommit(
         with statements.connection() as conn:
             assert conn.autocommit
             assert conn.info.transaction_status.name == "IDLE"
+            # planning the prepared read and step once, not again for each group size
+            assert conn.execute("SHOW plan_cache_mode").fetchone() == ("force_generic_plan",)
     # And closing the store closes the pool
     assert statements._pool is None
 
