@@ -19,12 +19,12 @@ from helpseek.collect.views import PageView, Progress, QuestionView, RawValues, 
 from helpseek.instrument import (
     AnswerError,
     FormState,
-    check_page,
     compute_state,
     parse_answer,
     visible_choices,
 )
 from helpseek.instrument.expressions import references
+from helpseek.instrument.logic import check_page_state
 from helpseek.instrument.model import Answer, Choice, Instrument, Page, Question
 
 STATE_SCHEMA = "helpseek.session/1"
@@ -75,6 +75,8 @@ class Session:
     `seed` fixes the order of randomized choices for this response, stable across re-renders.
     `page_id` is None once the last page was submitted. `shown_here` is what `submit` works out
     first, kept from the step that led to this page (see `_shown_here`); not part of equality.
+    `known_state` is the state of `answers` (the very object) on a date, as the step that made
+    this Session computed it, for the view of its page (issue 16); never stored, not compared.
     """
 
     instrument: Instrument
@@ -86,6 +88,7 @@ class Session:
     page_id: str | None = None
     seq: int = 0
     shown_here: ShownHere | None = field(default=None, compare=False)
+    known_state: KnownState | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def start(
@@ -103,7 +106,8 @@ class Session:
         state = compute_state(instrument, session.answers, today=today)
         page_id = session._next_page_id(None, state)
         shown = _shown_on(instrument, page_id, 0, session.answers, state, today)
-        return replace(session, page_id=page_id, shown_here=shown)
+        known = (session.answers, today, state)
+        return replace(session, page_id=page_id, shown_here=shown, known_state=known)
 
     @property
     def is_finished(self) -> bool:
@@ -117,7 +121,7 @@ class Session:
         page = self._page()
         if draft is None:
             draft = {q.name: to_form_text(self.answers.get(q.name)) for q in page.questions}
-        return self._view(page, self.answers, draft, {}, today)
+        return self._view(page, self.answers, draft, {}, today, self._state_known(today))
 
     def keep_draft(self, raw: RawValues) -> dict[str, tuple[str, ...]]:
         """What to keep of a page sent with "continue later": the values of the page's own
@@ -145,16 +149,16 @@ class Session:
         page = self._page()
         _check_fields(page, raw)
         before = self._without(page)
-        relevant = self._known_shown(today)
+        relevant = self._known_shown(page, today)
         if relevant is None:
             relevant = _relevant_on(page, compute_state(self.instrument, before, today=today))
         values, errors = _parse(page, raw, relevant)
         candidate = {**before, **values}
-        for name, error in check_page(self.instrument, page, candidate, today=today).items():
+        found, after = check_page_state(self.instrument, page, candidate, today=today)
+        for name, error in found.items():
             errors.setdefault(name, error)
         if errors:
-            return Rejected(self, self._view(page, candidate, raw, errors, today))
-        after = compute_state(self.instrument, candidate, today=today)
+            return Rejected(self, self._view(page, candidate, raw, errors, today, after))
         next_id = self._next_page_id(page.id, after)
         answers = {q.name: after.values[q.name] for q in page.questions if q.name in after.values}
         submission = PageSubmission(page.id, self.seq + 1, answers, relevant, next_id is None)
@@ -165,6 +169,7 @@ class Session:
             page_id=next_id,
             seq=self.seq + 1,
             shown_here=_shown_on(self.instrument, next_id, self.seq + 1, candidate, after, today),
+            known_state=(candidate, today, after),
         )
         return Accepted(moved, submission)
 
@@ -202,8 +207,7 @@ class Session:
             raise SessionStateError("not a saved session")
         if data.get("schema") != STATE_SCHEMA or data.get("form_id") != instrument.form_id:
             raise SessionStateError("saved session is for another questionnaire")
-        page_ids = {p.id for p in instrument.pages}
-        if data["page_id"] is not None and data["page_id"] not in page_ids:
+        if data["page_id"] is not None and data["page_id"] not in _layout(instrument).index:
             raise SessionStateError("saved session points at a page this version does not have")
         return cls(
             instrument,
@@ -219,31 +223,40 @@ class Session:
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _known_shown(self, today: date | None) -> tuple[str, ...] | None:
+    def _known_shown(self, page: Page, today: date | None) -> tuple[str, ...] | None:
         """This page's shown questions as the step that led here found them, when that still
         holds: the same step (seq), page and date, and no answer to this page yet (so the
         answers without this page are the answers that step had)."""
         known = self.shown_here
         if known is None or known[:3] != (self.seq, self.page_id, _day(today)):
             return None
-        page = self._page()
         if any(q.name in self.answers for q in page.questions):
             return None
         return known[3]
 
+    def _state_known(self, today: date | None) -> FormState | None:
+        """`known_state` when it is the state of this Session's answers on `today`."""
+        known = self.known_state
+        if known is None or known[0] is not self.answers or known[1] != today:
+            return None
+        return known[2]
+
     def _page(self) -> Page:
         if self.page_id is None:
             raise FormError("this response is already complete")
-        return next(p for p in self.instrument.pages if p.id == self.page_id)
+        return _layout(self.instrument).page(self.page_id)
 
     def _without(self, page: Page) -> dict[str, Answer]:
         names = {q.name for q in page.questions}
         return {k: v for k, v in self.answers.items() if k not in names}
 
     def _next_page_id(self, after: str | None, state: FormState) -> str | None:
-        pages = self.instrument.pages
-        start = 0 if after is None else [p.id for p in pages].index(after) + 1
-        return next((p.id for p in pages[start:] if _is_shown(p, state)), None)
+        layout = _layout(self.instrument)
+        start = 0 if after is None else layout.index[after] + 1
+        return next(
+            (layout.pages[i].id for i in range(start, len(layout.pages)) if layout.shown(i, state)),
+            None,
+        )
 
     def _progress(self, page: Page, answers: Mapping[str, Answer], state: FormState) -> Progress:
         """Pages done, out of done + this page + later pages that are or may still be shown.
@@ -251,10 +264,14 @@ class Session:
         A later page "may still be shown" while its conditions read a question not answered yet,
         so the total does not jump when the first screening question is answered.
         """
-        pages = self.instrument.pages
-        index = [p.id for p in pages].index(page.id)
+        layout = _layout(self.instrument)
+        start = layout.index[page.id] + 1
+        relevant = state.relevant
         remaining = 1 + sum(
-            1 for p in pages[index + 1 :] if _is_shown(p, state) or _reads_unanswered(p, answers)
+            1
+            for shows, reads in zip(layout.shows[start:], layout.reads[start:])
+            if any(relevant.get(name, False) for name in shows)
+            or any(name not in answers for name in reads)
         )
         done = len(self.history)
         return Progress(done, done + remaining)
@@ -266,8 +283,11 @@ class Session:
         draft: RawValues,
         errors: Mapping[str, AnswerError],
         today: date | None,
+        state: FormState | None = None,
     ) -> PageView:
-        state = compute_state(self.instrument, answers, today=today)
+        """The view of `page` with `answers`; `state` is their state when the caller has it."""
+        if state is None:
+            state = compute_state(self.instrument, answers, today=today)
         views = []
         for q in page.questions:
             if q.type == "calculate" or not state.is_relevant(q.name):
@@ -295,6 +315,8 @@ class Session:
 
 #: A page's shown questions as one step found them: (seq, page id, date or None, names).
 ShownHere = tuple[int, str, str | None, tuple[str, ...]]
+#: The state of a Session's answers as one step computed it: (those answers, date or None, state).
+KnownState = tuple[Mapping[str, Answer], date | None, FormState]
 
 
 def _shown_on(
@@ -311,7 +333,7 @@ def _shown_on(
     that page: then they are the answers without it, the ones `submit` evaluates."""
     if page_id is None:
         return None
-    page = next(p for p in instrument.pages if p.id == page_id)
+    page = _layout(instrument).page(page_id)
     if any(q.name in answers for q in page.questions):
         return None
     return (seq, page_id, _day(today), _relevant_on(page, state))
@@ -341,31 +363,54 @@ def _relevant_on(page: Page, state: FormState) -> tuple[str, ...]:
     return tuple(q.name for q in page.questions if q.is_answered and state.is_relevant(q.name))
 
 
-def _is_shown(page: Page, state: FormState) -> bool:
-    return any(state.is_relevant(q.name) for q in page.questions if q.type != "calculate")
+@dataclass(frozen=True)
+class _Layout:
+    """What the pages of one instrument are, found once (every POST asks; issue 16): each page's
+    position, the questions that show it (all but calculations) and the names its conditions
+    read."""
+
+    instrument: Instrument
+    pages: tuple[Page, ...]
+    index: dict[str, int]
+    shows: tuple[tuple[str, ...], ...]
+    reads: tuple[tuple[str, ...], ...]
+
+    def page(self, page_id: str) -> Page:
+        return self.pages[self.index[page_id]]
+
+    def shown(self, index: int, state: FormState) -> bool:
+        """Whether the page at `index` is shown in `state`: any of its questions is relevant."""
+        relevant = state.relevant
+        return any(relevant.get(name, False) for name in self.shows[index])
 
 
-def _reads_unanswered(page: Page, answers: Mapping[str, Answer]) -> bool:
-    return any(name not in answers for name in _condition_reads(page))
+_LAYOUTS: dict[int, _Layout] = {}
+_MAX_LAYOUTS = 64  # instruments served
 
 
-_READS: dict[int, tuple[Page, tuple[str, ...]]] = {}
-_MAX_READS = 4096  # pages of the instruments served
+def _layout(instrument: Instrument) -> _Layout:
+    found = _LAYOUTS.get(id(instrument))
+    if found is None or found.instrument is not instrument:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        pages = tuple(instrument.pages)
+        index: dict[str, int] = {}
+        for i, page in enumerate(pages):
+            index.setdefault(page.id, i)
+        found = _LAYOUTS[id(instrument)] = _Layout(
+            instrument,
+            pages,
+            index,
+            tuple(tuple(q.name for q in p.questions if q.type != "calculate") for p in pages),
+            tuple(_condition_reads(p) for p in pages),
+        )
+    return found
 
 
 def _condition_reads(page: Page) -> tuple[str, ...]:
-    """The names the page's conditions read, found once per page (every view asks for every
-    later page's; issue 16)."""
-    found = _READS.get(id(page))
-    if found is None or found[0] is not page:
-        if len(_READS) >= _MAX_READS:
-            _READS.clear()
-        conditions = [c for q in page.questions for c in (*q.group_relevant, q.relevant) if c]
-        found = _READS[id(page)] = (
-            page,
-            tuple(dict.fromkeys(n for c in conditions for n in references(c))),
-        )
-    return found[1]
+    """The names the page's conditions read."""
+    conditions = [c for q in page.questions for c in (*q.group_relevant, q.relevant) if c]
+    return tuple(dict.fromkeys(n for c in conditions for n in references(c)))
 
 
 def _check_fields(page: Page, raw: RawValues) -> None:

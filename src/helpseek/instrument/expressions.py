@@ -9,7 +9,6 @@ library (library.py) and converts operands of arithmetic and comparisons with OD
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -306,6 +305,14 @@ def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Ans
     state it computes. Per thread, as the XPath objects below: no lxml tree is read by two
     threads at once.
     """
+    return instance_and_texts(names, answers)[0]
+
+
+def instance_and_texts(
+    names: list[str] | tuple[str, ...], answers: Mapping[str, Answer]
+) -> tuple[Any, dict[str, str]]:
+    """build_instance's `<data>`, and the text it gave each name's node (`answer_text`), for a
+    caller that reads them again: a node's text read through lxml costs more than a dict's."""
     key = tuple(names)
     templates: dict[tuple[str, ...], Any] = _per_thread.__dict__.setdefault("instances", {})
     found = templates.get(key)
@@ -315,12 +322,13 @@ def build_instance(names: list[str] | tuple[str, ...], answers: Mapping[str, Ans
         unique = tuple(dict.fromkeys(key))
         found = templates[key] = (_new_instance(unique, {}), unique)
     template, unique = found
-    root = copy.deepcopy(template)
+    root = template.__copy__()  # lxml's copy is deep; copy.deepcopy only adds its dispatch
+    texts = dict.fromkeys(unique, "")
     for name, node in zip(unique, root):
         answer = answers.get(name)
         if answer is not None:  # the template's nodes hold "" already
-            node.text = answer_text(answer)
-    return root
+            node.text = texts[name] = answer_text(answer)
+    return root, texts
 
 
 def _new_instance(names: Iterable[str], answers: Mapping[str, Answer]) -> Any:

@@ -10,9 +10,10 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +26,7 @@ from .expressions import (
     choice_context,
     compile_expression,
     evaluate_compiled,
+    instance_and_texts,
     references,
     remove_choice_context,
     to_boolean,
@@ -127,7 +129,7 @@ def compute_state(
     worker thread), and the state with it is asked again by check_page and the next page's view.
     So the last `_RECENT_STATES` results of the process are reused, whichever thread made them.
     """
-    return _state_and_instance(instrument, answers, today, language, with_instance=False)[0]
+    return _state_and_instance(instrument, answers, today, language)[0]
 
 
 def _state_and_instance(
@@ -135,19 +137,16 @@ def _state_and_instance(
     answers: Answers,
     today: date | None,
     language: str | None,
-    *,
-    with_instance: bool,
 ) -> tuple[FormState, Any]:
-    """compute_state's state, and (`with_instance`) an instance holding its values: the one its
-    computation ended with when it was computed here, else a new one (an instance is mutable and
-    thread-bound, so none is kept)."""
+    """compute_state's state, and the instance its computation ended with (holding its values)
+    when it was computed here; None when it was known (an instance is mutable and thread-bound,
+    so none is kept: `_state_instance` builds one)."""
     key = (id(instrument), _answers_key(answers), today, language)
     with _RECENT_LOCK:
         seen = _RECENT.get(key)
         if seen is not None and seen[0] is instrument:
             _RECENT.move_to_end(key)
-            state = seen[1]
-            return state, _state_instance(instrument, state) if with_instance else None
+            return seen[1], None
     state, root = _compute_state(instrument, answers, today, language)
     with _RECENT_LOCK:
         _RECENT[key] = (instrument, state)
@@ -164,39 +163,41 @@ def _compute_state(
     (empty for an irrelevant question), as `_state_instance` builds it."""
     env = _environment(instrument, today, language)
     prepared = _prepared(instrument)
-    root = build_instance(prepared.names, answers)
-    nodes = dict(zip(prepared.names, root))  # build_instance keeps the names' order
+    root, texts = instance_and_texts(prepared.names, answers)
+    position = prepared.position  # build_instance keeps the names' order
     relevant: dict[str, bool] = {}
     values: dict[str, Answer] = {}
     # A group's relevance is every member's condition: a context-free condition (one that reads
     # nothing but the answers it names) is evaluated once per combination of those answers'
     # texts, not once per member. Keyed by the texts, not only by the condition: an answer's text
-    # changes in the walk below once its own question was evaluated (#16).
-    known: dict[tuple[str, tuple[str | None, ...]], bool] = {}
+    # changes in the walk below once its own question was evaluated (#16). `texts` holds what
+    # each node's text was set to (a name that is no question: None, as its place in the key).
+    # A node's proxy is made only when it is read or written (lxml makes one per access).
+    known: dict[tuple[str, Hashable], bool] = {}
     for question in prepared.order:
-        node = nodes[question.name]
+        name = question.name
         shown = True
-        for text, reads in prepared.conditions[question.name]:
+        for text, reads in prepared.conditions[name]:
             if reads is None:
-                shown = _holds(text, node, env, default=False)
+                shown = _holds(text, root[position[name]], env, default=False)
             else:
-                key = (text, tuple(nodes[n].text if n in nodes else None for n in reads))
+                key = (text, reads(texts))
                 held = known.get(key)
                 if held is None:
-                    held = known[key] = _holds(text, node, env, default=False)
+                    held = known[key] = _holds(text, root[position[name]], env, default=False)
                 shown = held
             if not shown:
                 break
-        relevant[question.name] = shown
+        relevant[name] = shown
         value: Answer | None = None
         if shown and question.type == "calculate" and question.calculation:
-            value = _calculate(question.calculation, node, env)
-        elif shown and question.name in answers:
-            value = answers[question.name]
-        if value is not answers.get(question.name):  # else the node holds it already
-            node.text = answer_text(value)
+            value = _calculate(question.calculation, root[position[name]], env)
+        elif shown and name in answers:
+            value = answers[name]
+        if value is not answers.get(name):  # else the node holds it already
+            root[position[name]].text = texts[name] = answer_text(value)
         if value is not None and value != "" and value != []:
-            values[question.name] = value
+            values[name] = value
     return FormState(MappingProxyType(relevant), MappingProxyType(values)), root
 
 
@@ -214,14 +215,16 @@ _RECENT_LOCK = threading.Lock()
 
 @dataclass
 class _Prepared:
-    """What compute_state needs of an instrument that never changes: the question names, the
-    evaluation order, each question's conditions (with the names a context-free one reads, None
-    for one that reads more) and the choice labels per language (for jr:choice-name)."""
+    """What compute_state needs of an instrument that never changes: the question names and
+    their positions in the instance, the evaluation order, each question's conditions (with, for
+    a context-free one, what reads the texts of the names it reads from compute_state's `texts`;
+    None for one that reads more) and the choice labels per language (for jr:choice-name)."""
 
     instrument: Instrument
     names: tuple[str, ...]
+    position: dict[str, int]
     order: list[Question]
-    conditions: dict[str, tuple[tuple[str, tuple[str, ...] | None], ...]]
+    conditions: dict[str, tuple[tuple[str, Callable[[dict[str, str]], Hashable] | None], ...]]
     labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
 
@@ -234,23 +237,33 @@ def _prepared(instrument: Instrument) -> _Prepared:
     if entry is None or entry.instrument is not instrument:
         if len(_PREPARED) >= _MAX_PREPARED:
             _PREPARED.pop(next(iter(_PREPARED)), None)
-        conditions = {
-            q.name: tuple(_condition(t) for t in _conditions(q)) for q in instrument.questions
-        }
         names = tuple(dict.fromkeys(q.name for q in instrument.questions))
+        conditions = {
+            q.name: tuple(_condition(t, names) for t in _conditions(q))
+            for q in instrument.questions
+        }
+        position = {name: i for i, name in enumerate(names)}
         entry = _PREPARED[id(instrument)] = _Prepared(
-            instrument, names, evaluation_order(instrument), conditions
+            instrument, names, position, evaluation_order(instrument), conditions
         )
     return entry
 
 
-def _condition(text: str) -> tuple[str, tuple[str, ...] | None]:
-    """A condition and the names it reads when that is all it reads (None otherwise)."""
+def _condition(
+    text: str, names: tuple[str, ...]
+) -> tuple[str, Callable[[dict[str, str]], Hashable] | None]:
+    """A condition and, when the names it reads are all it reads, what gives their texts from
+    compute_state's `texts` (a name that is no question's reads as None); None otherwise."""
     try:
         compiled = compile_expression(text)
     except ExpressionError:
         return text, None  # _holds gives the default each time
-    return text, compiled.references if compiled.is_context_free else None
+    if not compiled.is_context_free:
+        return text, None
+    reads = compiled.references
+    if reads and all(name in names for name in reads):
+        return text, itemgetter(*reads)
+    return text, lambda texts: tuple(texts.get(name) for name in reads)
 
 
 def _conditions(question: Question) -> Iterable[str]:
@@ -399,17 +412,33 @@ def check_page(
 
     `answers` are all answers so far including this page's (typed, as from parse_answer).
     """
-    state, root = _state_and_instance(instrument, answers, today, None, with_instance=True)
+    return check_page_state(instrument, page, answers, today=today)[0]
+
+
+def check_page_state(
+    instrument: Instrument,
+    page: Page,
+    answers: Answers,
+    *,
+    today: date | None = None,
+) -> tuple[dict[str, AnswerError], FormState]:
+    """check_page's errors, and the state of `answers` it checked them in (compute_state's), for
+    a caller that needs both: a page submission (issue 16)."""
+    state, root = _state_and_instance(instrument, answers, today, None)
     env = _environment(instrument, today, None)
     errors: dict[str, AnswerError] = {}
     for question in page.questions:
         if not question.is_answered or not state.is_relevant(question.name):
             continue
-        node = root.find(question.name)
+        node = None  # read by the question's own expressions only: made when it has some
+        if question.constraint or (question.required and question.required != "yes"):
+            if root is None:
+                root = _state_instance(instrument, state)
+            node = root.find(question.name)
         error = _question_error(instrument, question, state, node, env, today)
         if error is not None:
             errors[question.name] = error
-    return errors
+    return errors, state
 
 
 def _question_error(
