@@ -126,7 +126,9 @@ def create_app(
         logging.getLogger("uvicorn.error").addFilter(quiet)
         logging.getLogger(POOL_LOGGER).addFilter(outage)
         watch = watch_unpulled(store, settings.warn_unpulled_days, today)
+        survey.fillers.start()  # a child sealing fillers ahead at the lowest priority (issue 16)
         yield
+        survey.fillers.stop()
         if watch is not None:
             watch.cancel()
         logging.getLogger("uvicorn.error").removeFilter(quiet)
@@ -136,6 +138,8 @@ def create_app(
         recent = survey.sessions.recent
         if recent.hits or recent.misses:  # counts only, one line per process (issue 16)
             logging.getLogger("helpseek.web").warning("%s", recent.summary())
+        if survey.fillers.pooled or survey.fillers.inline:  # counts only (issue 16)
+            logging.getLogger("helpseek.web").warning("%s", survey.fillers.summary())
         outage.close()
         step_threads.shutdown()
         store.close()

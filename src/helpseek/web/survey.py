@@ -21,7 +21,6 @@ from helpseek.collect import Accepted, FormError, PageSubmission, PageView, Sess
 from helpseek.instrument.model import Instrument
 from helpseek.settings import Settings
 from helpseek.store import (
-    FILLER_JSON,
     PageRecord,
     Recipients,
     Store,
@@ -31,6 +30,7 @@ from helpseek.store import (
     seal_page,
 )
 from helpseek.web.codes import CodeDesk
+from helpseek.web.fillers import FillerPool
 from helpseek.web.sessions import Saved, Sessions, WithdrawalSeed
 from helpseek.web.steps import ShowEnd, ShowMessage, ShowPage, Step
 from helpseek.web.tokens import (
@@ -102,6 +102,9 @@ class Survey:
         #: questionnaire served. Each accepted page replaces one filler, so the store shows the
         #: same count for every response, whatever its path and wherever it stopped (issue 12).
         self.records_per_response = max(len(i.pages) for i in self.instruments.values())
+        #: Where those fillers come from: sealed ahead by a child process the app's lifespan
+        #: starts, else sealed inline (web/fillers.py).
+        self.fillers = FillerPool(recipients)
 
     def start(self, instrument_name: str, language: str) -> Step:
         """A new response after the consent button: its first page (or the end if none is shown)."""
@@ -113,8 +116,8 @@ class Survey:
             return ShowEnd(instrument, session.language)
         token = Token(self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key(), b"", 0)
         fillers = tuple(
-            StoredRecord(new_record_id(), seal_page(FILLER_JSON, self.recipients))
-            for _ in range(self.records_per_response)
+            StoredRecord(new_record_id(), sealed)
+            for sealed in self.fillers.take(self.records_per_response)
         )
         state = Saved(session, new_nonce(), fillers=tuple(f.record_id for f in fillers))
         if not self._commit(token, _Change(state, add=fillers), replaces=None):
