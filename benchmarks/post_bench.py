@@ -224,11 +224,17 @@ def _print_held(log: Path, label: str) -> None:
     """The server processes' shutdown lines on the session states they held (web/sessions.py
     `RecentStates`), summed; the log is cleared for the next server."""
     counts = [0, 0, 0]
+    fillers = [0, 0]  # sealed ahead by the workers' children, sealed inline (web/fillers.py)
     for line in log.read_text(errors="replace").splitlines():
         if "session states held:" in line:
             numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
             counts = [a + b for a, b in zip(counts, numbers, strict=True)]
+        if "fillers:" in line:
+            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
+            fillers = [a + b for a, b in zip(fillers, numbers, strict=True)]
     log.write_bytes(b"")
+    if any(fillers):
+        print(f"{label}: fillers {fillers[0]} sealed ahead, {fillers[1]} sealed inline")
     if any(counts):
         total = sum(counts)
         print(
