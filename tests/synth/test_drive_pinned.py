@@ -6,7 +6,7 @@ of its reply. Respondents are driven one at a time, so the order is fixed. The r
 `data/drive_requests.json` was made once with the driver of main at 787bae5 (before the driver
 was made cheaper), by running this file:
 
-    .venv/bin/python tests/synth/test_drive_pinned.py
+    .venv/bin/python -m tests.synth.test_drive_pinned
 
 Any change to the requests, the answers or their order, the retries of refused pages or the
 breakoffs shows here.
@@ -20,12 +20,10 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
 from helpseek.cli.demo_server import running_server
@@ -35,6 +33,8 @@ from helpseek.store import generate_research_keypair
 from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.http import drive
 from helpseek.synth.respondents import Draw, Respondent
+
+from .relay import Note, relay
 
 RECORDING = Path(__file__).with_name("data") / "drive_requests.json"
 #: (questionnaire, respondents, seed) driven in this order, one respondent at a time.
@@ -72,44 +72,20 @@ async def _drive_recorded(
     target: str, form: Instrument, draw: Draw, respondents: list[Respondent]
 ) -> list[list[Any]]:
     requests: list[list[Any]] = []
-    async with _relay(target, requests) as relay_url:
+    async with relay(target, _noting(requests)) as relay_url:
         result = await drive(relay_url, form, draw, concurrency=1, respondents=respondents)
     requests.append(["result", result.complete, result.partial, result.pages])
     return requests
 
 
-@asynccontextmanager
-async def _relay(target: str, requests: list[list[Any]]) -> Any:
-    """An HTTP relay to `target` on a free loopback port that notes each request and status."""
-    async with aiohttp.ClientSession(target, cookie_jar=aiohttp.DummyCookieJar()) as upstream:
+def _noting(requests: list[list[Any]]) -> Note:
+    """Each request as recorded: method, path, content type, body (token masked), status."""
 
-        async def forward(request: web.Request) -> web.Response:
-            body = await request.read()
-            headers = {"content-type": request.headers.get("content-type", "")}
-            async with upstream.request(
-                request.method,
-                request.path_qs,
-                data=body or None,
-                headers=headers if body else None,
-                allow_redirects=False,
-            ) as reply:
-                payload = await reply.read()
-                status, kind = reply.status, reply.headers.get("content-type", "")
-            shown = _TOKEN.sub(r"\1token=TOKEN", body.decode("ascii"))
-            requests.append([request.method, request.path_qs, request.content_type, shown, status])
-            return web.Response(status=status, body=payload, headers={"content-type": kind})
+    def note(request: web.Request, body: bytes, status: int, _payload: bytes) -> None:
+        shown = _TOKEN.sub(r"\1token=TOKEN", body.decode("ascii"))
+        requests.append([request.method, request.path_qs, request.content_type, shown, status])
 
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", forward)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = runner.addresses[0][1]
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            await runner.cleanup()
+    return note
 
 
 def _statuses(requests: list[list[Any]]) -> Iterator[int]:

@@ -5,13 +5,9 @@ fresh every time (issue 16)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from helpseek.cli.demo_server import running_server
 from helpseek.instrument import Instrument, load_instrument
@@ -21,40 +17,10 @@ from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.http import Page, PageParser, drive, parse_page
 from helpseek.synth.respondents import Draw, Respondent
 
+from .relay import relay
+
 #: (questionnaire, respondents, a required question some leave blank so the page is refused)
 SAMPLES = (("help_us_help_you", 120, "uses"), ("program_feedback", 30, None))
-
-
-@asynccontextmanager
-async def _capturing(target: str, pages: list[str]) -> AsyncIterator[str]:
-    """A relay on loopback to `target` that keeps the text of every reply it passes on."""
-    async with aiohttp.ClientSession(target, cookie_jar=aiohttp.DummyCookieJar()) as upstream:
-
-        async def forward(request: web.Request) -> web.Response:
-            body = await request.read()
-            headers = {"content-type": request.headers.get("content-type", "")}
-            async with upstream.request(
-                request.method,
-                request.path_qs,
-                data=body or None,
-                headers=headers if body else None,
-                allow_redirects=False,
-            ) as reply:
-                payload = await reply.read()
-                status, kind = reply.status, reply.headers.get("content-type", "")
-            pages.append(payload.decode("utf-8"))
-            return web.Response(status=status, body=payload, headers={"content-type": kind})
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", forward)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-        finally:
-            await runner.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +59,10 @@ def served_pages(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 async def _drive(
     target: str, form: Instrument, draw: Draw, respondents: list[Respondent], pages: list[str]
 ) -> None:
-    async with _capturing(target, pages) as url:
+    def keep(_request: object, _body: bytes, _status: int, payload: bytes) -> None:
+        pages.append(payload.decode("utf-8"))  # the text of every reply passed on
+
+    async with relay(target, keep) as url:
         await drive(url, form, draw, concurrency=4, respondents=respondents)
 
 
