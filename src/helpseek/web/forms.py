@@ -6,6 +6,7 @@ Every refusal is a FormRejected with the HTTP status and the UI message key to s
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -28,10 +29,9 @@ async def read_form(request: Request, max_bytes: int, max_fields: int) -> dict[s
 
     Content-Length is checked first, then the streamed bytes are counted (a client may lie).
     """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != FORM_TYPE:
+    content_type, declared = _form_headers(request.scope["headers"])
+    if content_type.decode("latin-1").split(";")[0].strip().lower() != FORM_TYPE:
         raise FormRejected(415, "msg_bad_request")
-    declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
         raise FormRejected(413, "msg_too_large")
     body = bytearray()
@@ -40,6 +40,27 @@ async def read_form(request: Request, max_bytes: int, max_fields: int) -> dict[s
         if len(body) > max_bytes:
             raise FormRejected(413, "msg_too_large")
     return parse_form(bytes(body), max_fields)
+
+
+def _form_headers(raw: Iterable[tuple[bytes, bytes]]) -> tuple[bytes, bytes | None]:
+    """The first Content-Type (b"" if none) and Content-Length (None if none) of the request's
+    headers, in one pass over the ASGI scope's list (names come lowercased).
+
+    Not through `request.headers`: two lookups there lowercase every header name each time, 3.5%
+    of a POST's server CPU under load (issue 16).
+
+    >>> _form_headers([(b"host", b"x"), (b"content-length", b"3"), (b"content-length", b"9")])
+    (b'', b'3')
+    """
+    content_type: bytes | None = None
+    declared: bytes | None = None
+    for name, value in raw:
+        if name == b"content-type":
+            if content_type is None:
+                content_type = value
+        elif name == b"content-length" and declared is None:
+            declared = value
+    return content_type or b"", declared
 
 
 def parse_form(body: bytes, max_fields: int) -> dict[str, list[str]]:
