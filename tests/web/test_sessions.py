@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -102,3 +103,54 @@ def test_sessions__envelope_without_a_session__is_refused_calmly(sessions, inner
     assert store_sessions.store.submit(update).result()
 
     assert store_sessions.load("ef" * 16, key) == ShowMessage(403, "msg_invalid_token")
+
+
+def _sealed_by_json(state: Saved) -> bytes:
+    """The envelope's bytes as main wrote them before orjson (cdf08d7), sealing aside."""
+    envelope = _to_envelope(state)
+    return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _with_decimals(instrument) -> Session:
+    session = _answered(instrument)
+    answers = {**session.answers, "dose": 0.00001, "weight": 72.5}
+    return Session(
+        instrument, session.response_id, session.language, session.seed, answers,
+        session.history, session.page_id, session.seq,
+    )  # fmt: skip
+
+
+def test_sessions__state_sealed_by_the_json_of_before__opens(sessions) -> None:
+    """A state main sealed (json.dumps) before an upgrade opens with orjson's reader (#16)."""
+    store_sessions, instrument = sessions
+    key = new_session_key()
+    state = Saved(_with_decimals(instrument), b"\x06" * 16, (b"\x07" * 16,), (4, 5))
+    blob = seal_session_state(key, _sealed_by_json(state))
+    update = SessionUpdate("aa" * 16, blob, date(2027, 1, 1), None)
+    assert store_sessions.store.submit(update).result()
+
+    loaded = store_sessions.load("aa" * 16, key)
+
+    assert loaded == replace(state, blob=blob)
+    assert loaded.session.answers == state.session.answers
+
+
+def test_sessions__state_sealed_now__is_the_json_of_before_in_the_same_order(sessions) -> None:
+    """What orjson seals is what json.dumps sealed (same bytes: key order, UTF-8 text), read
+    back alike by json.loads; only a float under 1e-4 has another notation (0.00001 for 1e-05),
+    the same number (#16)."""
+    store_sessions, instrument = sessions
+    key = new_session_key()
+    plain = Saved(_answered(instrument), b"\x08" * 16, (b"\x09" * 16,), (6,))
+    decimal = Saved(_with_decimals(instrument), b"\x0a" * 16, (), (7,))
+    for name, state in (("bb" * 16, plain), ("cc" * 16, decimal)):
+        assert store_sessions.submit(name, key, state, date(2027, 1, 1), replaces=None).result()
+    opened = {
+        name: open_session_state(key, store_sessions.store.get_session(name))
+        for name in ("bb" * 16, "cc" * 16)
+    }
+
+    assert opened["bb" * 16] == _sealed_by_json(plain)
+    assert json.loads(opened["cc" * 16]) == json.loads(_sealed_by_json(decimal))
+    assert list(json.loads(opened["cc" * 16])["session"]) == list(decimal.session.to_data())
+    assert b'"dose":0.00001' in opened["cc" * 16]
