@@ -84,7 +84,8 @@ async def submit_page(request: Request) -> Response:
     # No thread waits for the commit: the loop awaits it, and the reply is decided after it.
     if await asyncio.wrap_future(prepared.stored):
         return _respond(renderer, survey.reply(prepared), language)
-    return _respond(renderer, await _in_thread(request, survey.current, prepared.token), language)
+    current = await _in_thread(request, survey.current, prepared.token, prepared.today)
+    return _respond(renderer, current, language)
 
 
 async def resume(request: Request) -> Response:

@@ -65,6 +65,7 @@ class Storing:
     token: Token
     outcome: Render | Step
     stored: Future[bool]
+    today: date  # the POST's date (`Survey.today(arrived)`), for its reply too
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ class Survey:
         instrument = self.instruments.get(instrument_name)
         if instrument is None:
             return ShowMessage(404, "msg_not_found")
-        session = Session.start(instrument, language, self._rng, today=self.evaluation_date())
+        today = self.today()  # one date for the whole consent, even at midnight
+        session = Session.start(instrument, language, self._rng, today=self.evaluation_date(today))
         if session.is_finished:
             return ShowEnd(instrument, session.language)
         token = Token(self._rng.getrandbits(128).to_bytes(16, "big"), new_session_key(), b"", 0)
@@ -120,9 +122,9 @@ class Survey:
             for sealed in self.fillers.take(self.records_per_response)
         )
         state = Saved(session, new_nonce(), fillers=tuple(f.record_id for f in fillers))
-        if not self._commit(token, _Change(state, add=fillers), replaces=None):
+        if not self._submit(token, _Change(state, add=fillers), None, today).result():
             return ShowMessage(500, "msg_server_error")  # a 128-bit session id was taken
-        return self.show(Render(session, state.expect), token)
+        return self.show(Render(session, state.expect), token, today)
 
     def now(self) -> float:
         """The survey's clock (epoch seconds)."""
@@ -138,12 +140,19 @@ class Survey:
         prepared = self.prepare(fields, arrived)
         if not isinstance(prepared, Storing):
             return prepared
-        return self.reply(prepared) if prepared.stored.result() else self.current(prepared.token)
+        if prepared.stored.result():
+            return self.reply(prepared)
+        return self.current(prepared.token, prepared.today)
 
     def prepare(self, fields: dict[str, list[str]], arrived: float | None = None) -> Step | Storing:
         """`submit` up to the store: the reply when the POST stores nothing, else its change
-        handed to the store (Storing), whose future the caller may await without a thread."""
+        handed to the store (Storing), whose future the caller may await without a thread.
+
+        The POST's date is the date it arrived, for all it stores and shows: the logic's today(),
+        the page record's date, the state's expiry, the next page (one clock read, issue 16).
+        """
         arrived = self._clock() if arrived is None else arrived
+        today = self.today(arrived)
         token_text, action = (single(fields.pop(k, [])) for k in ("token", "action"))
         if token_text is None or action not in ("next", "back", "later"):
             return ShowMessage(400, "msg_bad_request")
@@ -159,7 +168,7 @@ class Survey:
             return saved
         if action == "later" and not saved.session.is_finished and token.nonce == saved.expect:
             return self.codes.pause(saved, token, fields)
-        outcome, change = self._step(saved, token, action, fields, arrived)
+        outcome, change = self._step(saved, token, action, fields, arrived, today)
         if change is None and saved.recent:
             # Nothing to compare-and-set: what the POST shows (a retry, another tab's nonce, the
             # end, a refused page) comes from the stored state, never from a stale one held here.
@@ -167,17 +176,17 @@ class Survey:
             saved = self.load(token)
             if isinstance(saved, ShowMessage):
                 return saved
-            outcome, change = self._step(saved, token, action, fields, arrived)
+            outcome, change = self._step(saved, token, action, fields, arrived, today)
         if change is None:
-            return self.show(outcome, token) if isinstance(outcome, Render) else outcome
-        return Storing(token, outcome, self._submit(token, change, replaces=saved.blob))
+            return self.show(outcome, token, today) if isinstance(outcome, Render) else outcome
+        return Storing(token, outcome, self._submit(token, change, saved.blob, today), today)
 
     def reply(self, storing: Storing) -> Step:
         """The reply to a POST whose session moved: no I/O, so the event loop may build it. Had
         another submission moved it first, the reply is `current` (where it left the respondent)
         and this one stored nothing."""
         outcome, token = storing.outcome, storing.token
-        return self.show(outcome, token) if isinstance(outcome, Render) else outcome
+        return self.show(outcome, token, storing.today) if isinstance(outcome, Render) else outcome
 
     def read_token(self, text: str, now: float | None = None) -> Token | ShowMessage:
         """A page's token, or the calm page for an expired (410) or altered (403) one."""
@@ -199,6 +208,7 @@ class Survey:
         action: str | None,
         fields: dict[str, list[str]],
         arrived: float,
+        today: date,
     ) -> tuple[Render | Step, _Change | None]:
         """What this POST leads to, and the change of the session to commit first (if any)."""
         session = saved.session
@@ -212,19 +222,19 @@ class Survey:
             moved = Saved(session.back(), new_nonce(), (token.nonce,), saved.fillers)
             return Render(moved.session, moved.expect), _Change(moved)
         try:
-            outcome = session.submit(fields, today=self.evaluation_date())
+            outcome = session.submit(fields, today=self.evaluation_date(today))
         except FormError:
             return ShowMessage(400, "msg_bad_request"), None
         if not isinstance(outcome, Accepted):
             # Same page, same nonce; keep its first render time, so its duration covers it all.
             render = Render(outcome.session, saved.expect, outcome.view, 422, None, token.issued_at)
             return render, None
-        record = self._record(outcome.session, outcome.submission, token, arrived)
+        record = self._record(outcome.session, outcome.submission, token, arrived, today)
         spent, fillers = saved.fillers[:1], saved.fillers[1:]
         if outcome.session.is_finished:
             # The last page carries the check value of the response's withdrawal code; the code
             # stays in the finished state (sealed) until the end page asks to show it (issue 14).
-            seed, check = self._draw_withdrawal(outcome.session.language)
+            seed, check = self._draw_withdrawal(outcome.session.language, today)
             record = replace(record, withdrawal=check)
             page = StoredRecord(new_record_id(), seal_page(record.to_json(), self.recipients))
             ended = replace(outcome.session, answers={})  # the state keeps no answers at the end
@@ -234,14 +244,15 @@ class Survey:
         moved = Saved(outcome.session, new_nonce(), (token.nonce,), fillers)
         return Render(moved.session, moved.expect), _Change(moved, (page,), spent)
 
-    def current(self, token: Token) -> Step:
-        """Where the session is now, as a retry sees it (after losing a compare-and-set)."""
+    def current(self, token: Token, today: date | None = None) -> Step:
+        """Where the session is now, as a retry sees it (after losing a compare-and-set);
+        `today`: the POST's date (default: now)."""
         saved = self.load(token)
         if isinstance(saved, ShowMessage):
             return saved
         if saved.session.is_finished:
             return self.end(saved, token)
-        return self.show(Render(saved.session, saved.expect), token)
+        return self.show(Render(saved.session, saved.expect), token, today)
 
     def end(self, saved: Saved, token: Token) -> ShowEnd:
         """The end page, with a token for its withdrawal-code button when the response has one."""
@@ -255,54 +266,60 @@ class Survey:
         """A stored state's current page, with what was typed on it before a pause (issue 14)."""
         return self.show(Render(saved.session, saved.expect, draft=saved.draft), token)
 
-    def show(self, render: Render, token: Token) -> ShowPage:
+    def show(self, render: Render, token: Token, today: date | None = None) -> ShowPage:
         """The page, with a token carrying the state's nonce. Its time starts now, after any store:
-        a wait for the store's write turn on a busy server is not the respondent's time."""
+        a wait for the store's write turn on a busy server is not the respondent's time. `today`:
+        the date of the POST it answers (default: now's)."""
         issued_at = int(self._clock()) if render.issued_at is None else render.issued_at
         fresh = Token(token.session_id, token.session_key, render.nonce, issued_at)
         view = render.view or render.session.current_page(
-            today=self.evaluation_date(), draft=render.draft
+            today=self.evaluation_date(today), draft=render.draft
         )
         text = encode_token(fresh, self._secret)
         return ShowPage(render.session, view, text, render.notice_key, render.status)
 
-    def session_expiry(self) -> date:
+    def session_expiry(self, today: date | None = None) -> date:
         """A session's state lives one day past its page token, and at least as long as a resume
         code: every state, paused or not, gets the same date, so none stands out as paused."""
         token_days = math.ceil(self.settings.token_lifetime_s / 86400)
-        return self.today() + timedelta(days=max(token_days, self.settings.resume_days))
+        today = self.today() if today is None else today
+        return today + timedelta(days=max(token_days, self.settings.resume_days))
 
-    def _commit(self, token: Token, change: _Change, replaces: bytes | None) -> bool:
-        return self._submit(token, change, replaces).result()
-
-    def _submit(self, token: Token, change: _Change, replaces: bytes | None) -> Future[bool]:
+    def _submit(
+        self, token: Token, change: _Change, replaces: bytes | None, today: date
+    ) -> Future[bool]:
         return self.sessions.submit(
             token.session_name,
             token.session_key,
             change.state,
-            self.session_expiry(),
+            self.session_expiry(today),
             replaces=replaces,
             add=change.add,
             drop=change.drop,
         )
 
-    def _draw_withdrawal(self, language: str) -> tuple[WithdrawalSeed, str]:
+    def _draw_withdrawal(self, language: str, today: date) -> tuple[WithdrawalSeed, str]:
         """A withdrawal code for a finishing response: what its state keeps (sealed) and the
         check value its last page carries. Issued on the survey's coarse date."""
         code = new_code(
-            "withdrawal", self.evaluation_date(), self.codes.check_key, language, self._rng
+            "withdrawal", self.evaluation_date(today), self.codes.check_key, language, self._rng
         )
         return WithdrawalSeed(code.secret, code.issued_on), code.withdrawal_check()
 
     def _record(
-        self, session: Session, submission: PageSubmission, token: Token, arrived: float
+        self,
+        session: Session,
+        submission: PageSubmission,
+        token: Token,
+        arrived: float,
+        today: date,
     ) -> PageRecord:
         seconds = max(0, int(arrived) - token.issued_at)
         step = self.settings.page_seconds_rounding
         rounded = min(
             self.settings.page_seconds_cap, round(seconds / step) * step if step else seconds
         )
-        submitted_on = self.date_text()
+        submitted_on = self.date_text(today)
         instrument = session.instrument
         return PageRecord(
             session.response_id,
@@ -318,19 +335,22 @@ class Survey:
             "complete" if submission.is_complete else "partial",
         )
 
-    def today(self) -> date:
-        return datetime.fromtimestamp(self._clock(), tz=UTC).date()
+    def today(self, now: float | None = None) -> date:
+        """The (UTC) date of `now` (default: the clock's now)."""
+        return datetime.fromtimestamp(self._clock() if now is None else now, tz=UTC).date()
 
-    def date_text(self) -> str:
-        """Today as sealed records carry it: "2026-11-29", or "2026-11" under month precision."""
-        today = self.today()
+    def date_text(self, today: date | None = None) -> str:
+        """Today (or `today`) as sealed records carry it: "2026-11-29", or "2026-11" under month
+        precision."""
+        today = self.today() if today is None else today
         return today.isoformat() if self.settings.date_precision == "day" else f"{today:%Y-%m}"
 
-    def evaluation_date(self) -> date:
+    def evaluation_date(self, today: date | None = None) -> date:
         """The date today() gives the form's logic: the date stored with each page, as coarse
         as the survey's date precision (the 1st of the month for "month"), so no calculation
-        or condition works with a finer date than the records hold (issue 13)."""
-        today = self.today()
+        or condition works with a finer date than the records hold (issue 13). `today`: the
+        POST's date (default: now's)."""
+        today = self.today() if today is None else today
         return today if self.settings.date_precision == "day" else today.replace(day=1)
 
 
