@@ -10,6 +10,7 @@ import asyncio
 import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -52,8 +53,8 @@ async def landing(request: Request) -> Response:
     name = request.path_params.get("name", next(iter(survey.instruments)))
     instrument = survey.instruments.get(name)
     if instrument is None:
-        return renderer.message(404, "msg_not_found", request.query_params.get("lang"))
-    language = renderer.language(request.query_params.get("lang"), instrument)
+        return renderer.message(404, "msg_not_found", lang_param(request))
+    language = renderer.language(lang_param(request), instrument)
     links = _language_links(instrument, request.url.path, language)
     is_machine = language in instrument.language_codes and (
         instrument.language(language).is_machine_translated
@@ -65,7 +66,7 @@ async def landing(request: Request) -> Response:
 
 async def start(request: Request) -> Response:
     """POST /start (the consent button): a new response and its first page."""
-    chosen = _parts(request)[1].language(request.query_params.get("lang"))
+    chosen = _parts(request)[1].language(lang_param(request))
     return await _one_field(request, "instrument", lambda survey, name: survey.start(name, chosen))
 
 
@@ -73,7 +74,7 @@ async def submit_page(request: Request) -> Response:
     """POST /page: one page of answers (or Back); stored sealed before the next page is sent."""
     survey, renderer = _parts(request)
     arrived = survey.now()  # the page's time ends here, not after a wait for a worker thread
-    language = request.query_params.get("lang")
+    language = lang_param(request)
     try:
         fields = await _form(request, survey)
     except FormRejected as rejected:
@@ -118,7 +119,7 @@ async def _code_form(
     """A code form: shown on GET; on POST the code is checked, within the per-circuit limit that
     `CodeAttempts` keeps (the whole server's budget is taken by `CodeDesk` before argon2id)."""
     _, renderer = _parts(request)
-    language = request.query_params.get("lang")
+    language = lang_param(request)
     if request.method == "GET":
         return _respond(renderer, ShowCodeEntry(kind), language)
     if not request.app.state.code_attempts.allow(request.scope):
@@ -128,7 +129,7 @@ async def _code_form(
 
 async def _one_field(request: Request, name: str, act: Callable[[Survey, str], Step]) -> Response:
     survey, renderer = _parts(request)
-    language = request.query_params.get("lang")
+    language = lang_param(request)
     try:
         fields = await _form(request, survey)
     except FormRejected as rejected:
@@ -145,7 +146,7 @@ async def http_error(request: Request, exc: Exception) -> Response:
     _, renderer = _parts(request)
     status = exc.status_code if isinstance(exc, HTTPException) else 400
     key = {404: "msg_not_found", 405: "msg_method"}.get(status, "msg_bad_request")
-    return renderer.message(status, key, request.query_params.get("lang"))
+    return renderer.message(status, key, lang_param(request))
 
 
 def _language_links(instrument: Instrument, base: str, current: str) -> tuple[LanguageLink, ...]:
@@ -208,6 +209,20 @@ async def _in_thread(
     loop = asyncio.get_running_loop()
     step = functools.partial(call, *args, **kwargs)
     return await loop.run_in_executor(request.app.state.step_threads, step)
+
+
+def lang_param(request: Request) -> str | None:
+    """The `lang` query parameter, as `request.query_params.get("lang")` gives it (the last one),
+    from the raw query string: starlette's QueryParams, built for this one name, cost ~2% of a
+    POST's server CPU under load (issue 16).
+
+    >>> lang_param(Request({"type": "http", "query_string": b"lang=de&x=1&lang=fa"}))
+    'fa'
+    """
+    query = request.scope["query_string"]
+    if not query:
+        return None
+    return dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)).get("lang")
 
 
 def _parts(request: Request) -> tuple[Survey, Renderer]:
