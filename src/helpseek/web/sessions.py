@@ -141,13 +141,16 @@ class Sessions:
         self._by_form = dict(by_form)
         self.recent = RecentStates()
 
-    def load(self, session_name: str, key: bytes, *, recent: bool = False) -> Saved | ShowMessage:
+    def load(
+        self, session_name: str, key: bytes, *, recent: bool = False, today: date | None = None
+    ) -> Saved | ShowMessage:
         """The session's state opened with `key`: 410 when it is gone, 403 when it does not open.
 
         `recent`: the state this process last stored, when it holds one (`Saved.recent`; it may
-        be stale), else the store's."""
+        be stale), else the store's. `today`: the POST's date, to tell an expired one (default:
+        the store's today)."""
         if recent:
-            blob = self.recent.get(session_name, self.store.today())
+            blob = self.recent.get(session_name, self.store.today() if today is None else today)
             if blob is not None:
                 saved = self._open(key, blob)
                 if isinstance(saved, Saved):

@@ -163,7 +163,9 @@ class Survey:
         # when the POST moves the session, as the compare-and-set refuses a stale one. "Continue
         # later" writes no session state, so it reads the store.
         sessions = self.sessions
-        saved = sessions.load(token.session_name, token.session_key, recent=action != "later")
+        saved = sessions.load(
+            token.session_name, token.session_key, recent=action != "later", today=today
+        )
         if isinstance(saved, ShowMessage):
             return saved
         if action == "later" and not saved.session.is_finished and token.nonce == saved.expect:
