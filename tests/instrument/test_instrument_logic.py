@@ -312,11 +312,65 @@ def test_compute_state__made_in_one_thread__reused_in_another_and_equal_to_a_fre
 
 
 def test_compute_state__keeps_a_bounded_number_of_states(form) -> None:
-    for age in range(logic._RECENT_STATES + 50):
+    for age in range(logic.RECENT_STATES + 50):
         compute_state(form, {"age": 16 + age})
-    assert len(logic._RECENT) == logic._RECENT_STATES
+    assert len(logic.recent_states()) == logic.RECENT_STATES
     first, last = compute_state(form, {"age": 16}), compute_state(form, {"age": 16})
     assert first is last and first.values == {"age": 16, "both": "no", "twice": "nono"}
+
+
+class _Clock:
+    """Monotonic seconds, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_compute_state__a_state_past_its_bound__is_not_served_and_is_purged(
+    form, monkeypatch
+) -> None:
+    # Guards the change: before it, the cache had no notion of time (and no clock to inject), so
+    # a state was served however long ago it was last used, until 256 newer ones pushed it out.
+    clock = _Clock()
+    memo = logic.StateMemo(size=8, seconds=60, clock=clock)
+    monkeypatch.setattr(logic, "_RECENT", memo)
+    first = compute_state(form, {"age": 20})
+    clock.now += 59
+    assert compute_state(form, {"age": 20}) is first  # used again: its age starts again
+    clock.now += 60
+    assert compute_state(form, {"age": 20}) is first
+    clock.now += 60.5
+    again = compute_state(form, {"age": 20})  # not served: computed anew, the same values
+    assert again is not first and dict(again.values) == dict(first.values)
+    assert dict(again.relevant) == dict(first.relevant)
+    compute_state(form, {"age": 30})
+    clock.now += 30
+    compute_state(form, {"age": 40})
+    clock.now += 31  # age 20's and age 30's states are 61 s old, age 40's 31 s
+    assert len(memo) == 3
+    assert logic.purge_recent_states() == 2
+    assert len(memo) == 1 and compute_state(form, {"age": 40}).values["age"] == 40
+    assert (memo.hits, memo.misses) == (3, 4)
+
+
+def test_state_memo__purge_drops_every_old_entry_a_few_at_a_time__and_no_recent_one() -> None:
+    clock = _Clock()
+    memo = logic.StateMemo(size=500, seconds=60, clock=clock)
+    state = logic.FormState()
+    for key in range(300):
+        memo.put(key, None, state)  # type: ignore[arg-type]
+        clock.now += 0.1
+    memo.get(5, None)  # type: ignore[arg-type]  # used again: now the most recent
+    clock.now += 60 - 0.1 * 100  # keys 0..199 are over 60 s old, 200..299 and 5 are not
+    assert memo.purge() == 199 > logic._PURGE_BATCH
+    assert memo.get(5, None) is state  # type: ignore[arg-type]
+    assert memo.get(4, None) is None  # type: ignore[arg-type]
+    clock.now += 0.01
+    assert memo.purge(seconds=0) == 101  # a shorter bound than the memo's: all of them
+    assert memo.purge(seconds=1e9) == 0 and len(memo) == 0
 
 
 # --- conditions evaluated once per state (issue 16) -------------------------------------------------

@@ -8,7 +8,17 @@ from .load import (
     instrument_from_yaml,
     load_instrument,
 )
-from .logic import AnswerError, FormState, check_page, compute_state, parse_answer, visible_choices
+from .logic import (
+    RECENT_SECONDS,
+    AnswerError,
+    FormState,
+    check_page,
+    compute_state,
+    parse_answer,
+    purge_recent_states,
+    recent_states,
+    visible_choices,
+)
 from .model import (
     Answer,
     Answers,
@@ -23,6 +33,7 @@ from .model import (
 from .text import to_text
 
 __all__ = [
+    "RECENT_SECONDS",
     "Answer",
     "AnswerError",
     "Answers",
@@ -44,6 +55,8 @@ __all__ = [
     "instrument_from_yaml",
     "load_instrument",
     "parse_answer",
+    "purge_recent_states",
+    "recent_states",
     "to_text",
     "visible_choices",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DAY_SECONDS = 86400.0
@@ -74,9 +73,11 @@ def to_days(moment: datetime) -> float:
     return (moment - EPOCH).total_seconds() / _DAY_SECONDS
 
 
-@lru_cache(maxsize=1024)
 def text_to_days(text: str, zone: tzinfo) -> float:
-    """Days since the epoch of date or dateTime text; NaN when it is neither."""
+    """Days since the epoch of date or dateTime text; NaN when it is neither.
+
+    Not cached: the text may be an answer, and a process-wide cache would keep it with no bound
+    in time (docs/threat-model.md); parsing it costs a few microseconds."""
     parsed = parse_moment(text, zone)
     return math.nan if parsed is None else to_days(parsed[1])
 

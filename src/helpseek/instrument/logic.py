@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,7 +128,8 @@ def compute_state(
     The result is immutable, and a page submission asks for states that were computed before:
     the state without the page is the one the previous submission ended with (usually in another
     worker thread), and the state with it is asked again by check_page and the next page's view.
-    So the last `_RECENT_STATES` results of the process are reused, whichever thread made them.
+    So the process's last `RECENT_STATES` results are reused, whichever thread made them, for
+    `RECENT_SECONDS` after their last use (`StateMemo`; `purge_recent_states` drops older ones).
     """
     return _state_and_instance(instrument, answers, today, language)[0]
 
@@ -142,17 +144,11 @@ def _state_and_instance(
     when it was computed here; None when it was known (an instance is mutable and thread-bound,
     so none is kept: `_state_instance` builds one)."""
     key = (id(instrument), _answers_key(answers), today, language)
-    with _RECENT_LOCK:
-        seen = _RECENT.get(key)
-        if seen is not None and seen[0] is instrument:
-            _RECENT.move_to_end(key)
-            return seen[1], None
+    seen = _RECENT.get(key, instrument)
+    if seen is not None:
+        return seen, None
     state, root = _compute_state(instrument, answers, today, language)
-    with _RECENT_LOCK:
-        _RECENT[key] = (instrument, state)
-        _RECENT.move_to_end(key)
-        while len(_RECENT) > _RECENT_STATES:
-            _RECENT.popitem(last=False)
+    _RECENT.put(key, instrument, state)
     return state, root
 
 
@@ -208,9 +204,104 @@ def _answers_key(answers: Answers) -> Hashable:
 #: States kept for reuse, across threads. They hold answers in plaintext, in memory only, as
 #: the previous per-thread caches did (8 in each of anyio's 40 worker threads, up to 320): one
 #: response in progress needs 2, so 256 serve more respondents at once than a worker has threads.
-_RECENT_STATES = 256
-_RECENT: OrderedDict[Hashable, tuple[Instrument, FormState]] = OrderedDict()
-_RECENT_LOCK = threading.Lock()
+RECENT_STATES = 256
+#: Seconds after its last use a kept state is no longer served, and may be dropped
+#: (`purge_recent_states`; the web app runs it every few seconds even with no request coming):
+#: a live compromise must not find the answers of respondents who left before it began
+#: (docs/threat-model.md). A page's own requests ask again within milliseconds; a respondent's
+#: next page comes after they read and answer this one, often more than a minute later, and a
+#: miss costs one computation (~1 ms).
+RECENT_SECONDS = 60.0
+#: Entries `purge` drops per hold of the lock, so that requests wait for no more than this.
+_PURGE_BATCH = 32
+
+
+class StateMemo:
+    """Form states by (instrument, answers, today, language), across threads: at most `size`,
+    the least recently used dropped past it, none served `seconds` after its last use.
+
+    They hold answers in plaintext (memory only): `purge` drops the old ones without a request
+    coming. `clock` (monotonic seconds) is replaceable in tests.
+    """
+
+    def __init__(
+        self,
+        size: int = RECENT_STATES,
+        seconds: float = RECENT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.size = size
+        self.seconds = seconds
+        self.clock = clock
+        # key -> (instrument, state, last use); ordered from the least recently used
+        self._entries: OrderedDict[Hashable, tuple[Instrument, FormState, float]] = OrderedDict()
+        self._lock = threading.Lock()
+        #: States served from here and computed (counts only, for the log and benchmarks).
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, instrument: Instrument) -> FormState | None:
+        """The state kept under `key` for `instrument`, unless it was last used too long ago."""
+        with self._lock:
+            now = self.clock()
+            seen = self._entries.get(key)
+            if seen is None or seen[0] is not instrument or now - seen[2] > self.seconds:
+                if seen is not None:
+                    del self._entries[key]
+                self.misses += 1
+                return None
+            self._entries[key] = (instrument, seen[1], now)
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return seen[1]
+
+    def put(self, key: Hashable, instrument: Instrument, state: FormState) -> None:
+        with self._lock:
+            self._entries[key] = (instrument, state, self.clock())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def purge(self, seconds: float | None = None) -> int:
+        """Drop every state last used more than `seconds` (at most the memo's own bound) ago;
+        how many were dropped. The oldest come first, so it stops at the first recent one, and it
+        lets go of the lock every `_PURGE_BATCH` entries."""
+        bound = self.seconds if seconds is None else min(seconds, self.seconds)
+        dropped = 0
+        while True:
+            with self._lock:
+                cutoff = self.clock() - bound
+                for _ in range(_PURGE_BATCH):
+                    if not self._entries:
+                        return dropped
+                    if next(iter(self._entries.values()))[2] >= cutoff:
+                        return dropped
+                    self._entries.popitem(last=False)
+                    dropped += 1
+
+    def summary(self) -> str:
+        """One line for the log at shutdown: counts only.
+
+        >>> StateMemo().summary()
+        'form states: 0 reused, 0 computed'
+        """
+        return f"form states: {self.hits} reused, {self.misses} computed"
+
+
+_RECENT = StateMemo()
+
+
+def purge_recent_states(seconds: float = RECENT_SECONDS) -> int:
+    """Drop the kept form states last used more than `seconds` ago (never more than
+    `RECENT_SECONDS`); how many were dropped. The web app calls it every few seconds."""
+    return _RECENT.purge(seconds)
+
+
+def recent_states() -> StateMemo:
+    """The process's memo of form states (for its counts, and for tests)."""
+    return _RECENT
 
 
 @dataclass

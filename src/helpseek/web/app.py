@@ -6,6 +6,7 @@ database raise InputError at startup, so the server never runs without a key to 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import random
@@ -21,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.types import Scope
 
-from helpseek.instrument import Instrument, load_instrument
+from helpseek.instrument import RECENT_SECONDS, Instrument, load_instrument
 from helpseek.instrument.completeness import ALL_LANGUAGES, completeness_problems
 from helpseek.languages import endonym, is_language_code, language_info
 from helpseek.problems import InputError, Location, Problem, near_miss, problem
@@ -43,7 +44,7 @@ from helpseek.web.render import Renderer
 from helpseek.web.routes import ROUTES
 from helpseek.web.survey import Survey
 from helpseek.web.tokens import load_or_create_secret
-from helpseek.web.upkeep import check_code_settings, watch_unpulled
+from helpseek.web.upkeep import check_code_settings, purge_states, watch_unpulled
 
 #: Threads for the requests' blocking steps, per process.
 STEP_THREADS = 40
@@ -78,8 +79,11 @@ def create_app(
     *,
     clock: Callable[[], float] = time.time,
     rng: random.Random | None = None,
+    states_seconds: float = RECENT_SECONDS,
 ) -> Starlette:
-    """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests."""
+    """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests;
+    so is `states_seconds`, the age past which the process's kept form states are purged (at
+    most `RECENT_SECONDS`: a test uses a fraction of a second)."""
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
     if problems := check_settings(settings):
@@ -126,11 +130,14 @@ def create_app(
         logging.getLogger("uvicorn.error").addFilter(quiet)
         logging.getLogger(POOL_LOGGER).addFilter(outage)
         watch = watch_unpulled(store, settings.warn_unpulled_days, today)
+        purge = purge_states(states_seconds)  # no answers kept past their bound (issue 16)
         survey.fillers.start()  # a child sealing fillers ahead at the lowest priority (issue 16)
         yield
         survey.fillers.stop()
         if watch is not None:
             watch.cancel()
+        purge.cancel()
+        await asyncio.wait([purge])  # its counts are logged before the lines below
         logging.getLogger("uvicorn.error").removeFilter(quiet)
         logging.getLogger(POOL_LOGGER).removeFilter(outage)
         if COUNTS.any():  # one line per process, never one per client (issue 12)

@@ -1,5 +1,7 @@
 """The collector's upkeep settings (issue 14): the code settings checked at startup, and a log
 warning while sealed records older than `warn_unpulled_days` wait on the collector unpulled.
+And, every few seconds, the form states the process kept for reuse dropped once they are older
+than their bound (`instrument.RECENT_SECONDS`), so that a server gone quiet holds no answers.
 
 The warning says a date and a count of days, nothing about any response.
 """
@@ -11,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
+from helpseek.instrument import purge_recent_states, recent_states
 from helpseek.problems import Problem, problem
 from helpseek.settings import Settings
 from helpseek.store import Store, oldest_unpulled
@@ -66,3 +69,25 @@ def watch_unpulled(store: Store, days: int, today: Callable[[], date]) -> asynci
             await asyncio.sleep(CHECK_EVERY_S)
 
     return asyncio.get_running_loop().create_task(watch())
+
+
+def purge_states(seconds: float) -> asyncio.Task[None]:
+    """Start dropping, every `seconds` / 4 in the running loop, the form states this process kept
+    (plaintext answers, `instrument/logic.py`) last used more than `seconds` ago: one is then
+    gone at most 1.25 x `seconds` after its last use, whether or not requests come. A purge holds
+    the states' lock for at most a few dozen entries at a time. Its counts are logged when the
+    task is cancelled (at shutdown)."""
+    if not seconds > 0:
+        raise ValueError(f"states are kept for more than 0 seconds, not {seconds}")
+
+    async def purge() -> None:
+        try:
+            while True:
+                await asyncio.sleep(seconds / 4)
+                purge_recent_states(seconds)
+        finally:
+            memo = recent_states()
+            if memo.hits or memo.misses:  # counts only, one line per process
+                _LOG.warning("%s", memo.summary())
+
+    return asyncio.get_running_loop().create_task(purge())
