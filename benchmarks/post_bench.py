@@ -222,10 +222,15 @@ def main() -> None:
 
 def _print_held(log: Path, label: str) -> None:
     """The server processes' shutdown lines on the session states they held (web/sessions.py
-    `RecentStates`), summed; the log is cleared for the next server."""
+    `RecentStates`) and the form states they reused (instrument/logic.py `StateMemo`), summed;
+    the log is cleared for the next server."""
     counts = [0, 0, 0]
     fillers = [0, 0]  # sealed ahead by the workers' children, sealed inline (web/fillers.py)
+    states = [0, 0]  # form states reused, computed
     for line in log.read_text(errors="replace").splitlines():
+        if "form states:" in line:
+            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
+            states = [a + b for a, b in zip(states, numbers, strict=True)]
         if "session states held:" in line:
             numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
             counts = [a + b for a, b in zip(counts, numbers, strict=True)]
@@ -233,6 +238,11 @@ def _print_held(log: Path, label: str) -> None:
             numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
             fillers = [a + b for a, b in zip(fillers, numbers, strict=True)]
     log.write_bytes(b"")
+    if any(states):
+        print(
+            f"{label}: form states {states[0]} reused, {states[1]} computed "
+            f"({states[0] / sum(states):.0%} reused)"
+        )
     if any(fillers):
         print(f"{label}: fillers {fillers[0]} sealed ahead, {fillers[1]} sealed inline")
     if any(counts):
