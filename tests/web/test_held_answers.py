@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 import uvicorn
+from starlette.applications import Starlette
 
 from helpseek.instrument import recent_states
 from helpseek.web import create_app
@@ -37,17 +38,21 @@ class StatesClock:
 
 @pytest.fixture
 def states_clock(monkeypatch: pytest.MonkeyPatch) -> StatesClock:
+    recent_states().purge(0)  # what earlier tests in this process left, by the real clock
     moved = StatesClock()
     monkeypatch.setattr(recent_states(), "clock", moved)
     return moved
 
 
 @pytest.fixture
-def server(tmp_path: Path, public_key_file: Path, token_form: Path) -> Iterator[str]:
+def server(
+    tmp_path: Path, public_key_file: Path, token_form: Path, states_clock: StatesClock
+) -> Iterator[tuple[str, Starlette]]:
     """The survey app under uvicorn (lifespan on: its purge task runs) on 127.0.0.1, purging
-    states older than 0.4 s every 0.1 s."""
+    states and page variants older than 0.4 s (by `states_clock`) every 0.1 s."""
     settings = make_settings(tmp_path, public_key_file, str(token_form))
     app = create_app(settings, clock=Clock(), states_seconds=0.4)
+    app.state.renderer.pages.clock = states_clock
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     running = uvicorn.Server(config)
@@ -58,7 +63,7 @@ def server(tmp_path: Path, public_key_file: Path, token_form: Path) -> Iterator[
         time.sleep(0.01)
     assert running.started
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         running.should_exit = True
         thread.join(timeout=30)
@@ -77,26 +82,28 @@ def _send(client: httpx.Client, page: Page, answers: dict[str, str]) -> Page:
     return Page.parse(reply.status_code, reply.text)
 
 
-def test_form_states__purged_on_a_quiet_server__with_no_request(
-    server: str, states_clock: StatesClock
+def test_form_states_and_pages__purged_on_a_quiet_server__with_no_request(
+    server: tuple[str, Starlette], states_clock: StatesClock
 ) -> None:
-    # Before this change nothing purged the states: they stayed until 256 newer ones pushed them
-    # out. With the task's purge call taken out, this test fails (the wait below runs out).
-    memo = recent_states()
-    memo.purge(0)  # whatever earlier tests in this process left
-    with httpx.Client(base_url=server, timeout=30) as client:
+    # Before this change nothing purged them: states stayed until 256 newer ones pushed them
+    # out, page variants until 2,048 others came. With the task's purge calls taken out, this
+    # test fails (the wait below runs out).
+    url, app = server
+    memo, pages = recent_states(), app.state.renderer.pages
+    with httpx.Client(base_url=url, timeout=30) as client:
         landing = client.get("/?lang=en")
         page = _send(client, Page.parse(landing.status_code, landing.text), {})
         assert page.is_question and "agree" in page.names
         after = _send(client, page, {"age": "42", "agree": "yes"})
         assert after.status == 200 and after.is_question, after.html[:400]
-    held = len(memo)
-    assert held > 0  # the states of this respondent's answers, kept for their next page
+    held = (len(memo), len(pages))
+    assert held[0] > 0  # the states of this respondent's answers, kept for their next page
+    assert held[1] > 0  # the page variants their answers led to
     states_clock.now += 1.0  # past the app's bound (0.4 s); no request from here on
     deadline = time.monotonic() + 30
-    while len(memo) and time.monotonic() < deadline:
+    while (len(memo) or len(pages)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert len(memo) == 0, f"{len(memo)} of {held} states still held"
+    assert (len(memo), len(pages)) == (0, 0), f"still held of {held}"
 
 
 #: Every functools cache in what a respondent's POST runs through, and what it is keyed by: form

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 from helpseek.collect import Accepted, Rejected, Session
-from helpseek.instrument import load_instrument
+from helpseek.instrument import RECENT_SECONDS, load_instrument
 from helpseek.settings import Settings
 from helpseek.synth import draw_respondents, load_truth
 from helpseek.synth.answering import answer_page, shown_questions
@@ -105,7 +105,7 @@ def test_answers_are_never_kept(tmp_path: Path, public_key_file: Path) -> None:
         for page in _pages(renderer, session_now, view, ("t2", "t3")):
             assert b"tokenbravo" in _check(renderer, page)
     assert len(renderer.pages._pages) == 1  # still only the empty first page
-    assert not any(b"tokenbravo" in html for html in renderer.pages._pages.values())
+    assert not any(b"tokenbravo" in html for html, _ in renderer.pages._pages.values())
 
 
 def test_reused_page_carries_each_respondents_token(
@@ -147,3 +147,29 @@ def test_landing_pages_are_rendered_once(client) -> None:  # type: ignore[no-unt
         assert again.content == first[path].content
         assert again.headers["content-length"] == first[path].headers["content-length"]
     assert len(client.app.state.renderer._landings) == len(paths)
+
+
+def test_a_page_past_its_bound_is_rendered_again_and_purged(
+    tmp_path: Path, public_key_file: Path
+) -> None:
+    """A page variant follows from someone's answers: one not used for RECENT_SECONDS is not
+    served from the cache but rendered again (the same bytes), and purge drops it (clock
+    injected). Guards the bound: before it, a variant stayed until 2,048 others came."""
+    instrument = load_instrument("help_us_help_you")
+    renderer = Renderer(
+        make_settings(tmp_path, public_key_file, "help_us_help_you"), load_catalogue(), instrument
+    )
+    now = [100.0]
+    renderer.pages.clock = lambda: now[0]
+    session = Session.start(instrument, "en", random.Random(1))
+    (page,) = _pages(renderer, session, session.current_page(), ("t1",))
+    first = _check(renderer, page)
+    now[0] += RECENT_SECONDS  # used again at the bound: served, and its age starts again
+    assert _check(renderer, page) == first and renderer.pages.reuses == 1
+    now[0] += RECENT_SECONDS + 1
+    renders = renderer.pages.renders
+    assert _check(renderer, page) == first and renderer.pages.renders == renders + 1
+    assert renderer.pages.reuses == 1  # _check's own fresh render is no cache use
+    assert renderer.pages.purge() == 0 and len(renderer.pages) == 1
+    now[0] += RECENT_SECONDS + 1
+    assert renderer.pages.purge() == 1 and len(renderer.pages) == 0

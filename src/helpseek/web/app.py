@@ -44,7 +44,7 @@ from helpseek.web.render import Renderer
 from helpseek.web.routes import ROUTES
 from helpseek.web.survey import Survey
 from helpseek.web.tokens import load_or_create_secret
-from helpseek.web.upkeep import check_code_settings, purge_states, watch_unpulled
+from helpseek.web.upkeep import check_code_settings, purge_held, watch_unpulled
 
 #: Threads for the requests' blocking steps, per process.
 STEP_THREADS = 40
@@ -82,8 +82,8 @@ def create_app(
     states_seconds: float = RECENT_SECONDS,
 ) -> Starlette:
     """The survey app for `settings`. `clock` (epoch seconds) and `rng` are replaceable in tests;
-    so is `states_seconds`, the age past which the process's kept form states are purged (at
-    most `RECENT_SECONDS`: a test uses a fraction of a second)."""
+    so is `states_seconds`, the age past which the process's kept form states and page variants
+    are purged (at most `RECENT_SECONDS`: a test uses a fraction of a second)."""
     if not settings.instrument_names:
         raise InputError([problem("WEB-001")])
     if problems := check_settings(settings):
@@ -130,7 +130,8 @@ def create_app(
         logging.getLogger("uvicorn.error").addFilter(quiet)
         logging.getLogger(POOL_LOGGER).addFilter(outage)
         watch = watch_unpulled(store, settings.warn_unpulled_days, today)
-        purge = purge_states(states_seconds)  # no answers kept past their bound (issue 16)
+        # Nothing of a respondent kept past its bound, requests or not (issue 16).
+        purge = purge_held(states_seconds, renderer.pages.purge)
         survey.fillers.start()  # a child sealing fillers ahead at the lowest priority (issue 16)
         yield
         survey.fillers.stop()

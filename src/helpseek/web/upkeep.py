@@ -71,12 +71,13 @@ def watch_unpulled(store: Store, days: int, today: Callable[[], date]) -> asynci
     return asyncio.get_running_loop().create_task(watch())
 
 
-def purge_states(seconds: float) -> asyncio.Task[None]:
-    """Start dropping, every `seconds` / 4 in the running loop, the form states this process kept
-    (plaintext answers, `instrument/logic.py`) last used more than `seconds` ago: one is then
+def purge_held(seconds: float, *others: Callable[[float], object]) -> asyncio.Task[None]:
+    """Start dropping, every `seconds` / 4 in the running loop, what this process kept of
+    respondents last used more than `seconds` ago: the form states (plaintext answers,
+    `instrument/logic.py`) and whatever `others` purge (the page cache's variants). One is then
     gone at most 1.25 x `seconds` after its last use, whether or not requests come. A purge holds
-    the states' lock for at most a few dozen entries at a time. Its counts are logged when the
-    task is cancelled (at shutdown)."""
+    the states' lock for at most a few dozen entries at a time. The states' counts are logged
+    when the task is cancelled (at shutdown)."""
     if not seconds > 0:
         raise ValueError(f"states are kept for more than 0 seconds, not {seconds}")
 
@@ -85,6 +86,8 @@ def purge_states(seconds: float) -> asyncio.Task[None]:
             while True:
                 await asyncio.sleep(seconds / 4)
                 purge_recent_states(seconds)
+                for other in others:
+                    other(seconds)
         finally:
             memo = recent_states()
             if memo.hits or memo.misses:  # counts only, one line per process
