@@ -324,9 +324,11 @@ async def _respond(
     lang = respondent.language
     landing = await _send(client, result, "GET", f"/survey/{instrument.form_id}?lang={lang}", 0)
     _expect(landing, 0, (200,))
-    reply = await _send(
-        client, result, "POST", f"/start?lang={lang}", 0, data={"instrument": instrument.form_id}
-    )
+    consent = aiohttp.BytesPayload(
+        _encode([("instrument", instrument.form_id)]),
+        content_type="application/x-www-form-urlencoded",
+    )  # what aiohttp's FormData makes of {"instrument": ...}, without building one
+    reply = await _send(client, result, "POST", f"/start?lang={lang}", 0, data=consent)
     _expect(reply, 0, (200,))
     # The pauses only (drawn from the respondent's own stream): without pauses, not drawn
     rng = respondent_rng(respondent) if time_scale > 0 else None
@@ -364,7 +366,7 @@ async def _post(
     lang: str,
     number: int,
 ) -> Reply:
-    form: list[tuple[str, str]] = [("token", page.token), ("action", "next")]
+    form: list[tuple[str, str]] = [("action", "next")]
     for question in page.questions:
         given = values.get(question.name)
         if given is None:  # as a browser sends it: empty text, the checked "No answer" radio
@@ -376,7 +378,7 @@ async def _post(
         "POST",
         f"/page?lang={lang}",
         number,
-        data=_encode(form),
+        data=_encode(form, page.token),
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     _expect(reply, number, _PAGE_STATUSES)
@@ -398,7 +400,8 @@ async def _send(
         last = attempt == _ATTEMPTS - 1
         try:
             async with client.request(method, url, allow_redirects=False, **options) as response:
-                reply = Reply(response.status, await response.text())
+                # The server's pages are UTF-8 (its content-type says so): not looked up each time
+                reply = Reply(response.status, await response.text(encoding="utf-8"))
         except (aiohttp.ClientError, TimeoutError) as error:
             if last:
                 raise DriveError(0, page, f"no answer ({type(error).__name__})") from None
@@ -410,13 +413,21 @@ async def _send(
     raise AssertionError("unreachable")
 
 
-def _encode(form: list[tuple[str, str]]) -> bytes:
-    """`urlencode(form)`, each name and value quoted once: they are few and sent again and again.
+def _encode(form: list[tuple[str, str]], token: str | None = None) -> bytes:
+    """`urlencode(form)`, `("token", token)` first when given, each name and value quoted once:
+    they are few and sent again and again. A token is new on every page: it is not kept, and not
+    quoted when it is URL-safe base64 as ours are (quoting leaves that unchanged).
 
-    >>> _encode([("token", "a-b_C"), ("q", "x y"), ("q", "é&")])
+    >>> _encode([("q", "x y"), ("q", "é&")], "a-b_C")
     b'token=a-b_C&q=x+y&q=%C3%A9%26'
+    >>> _encode([("q", "")], "a+b/c=")
+    b'token=a%2Bb%2Fc%3D&q='
     """
-    return "&".join(_quote(name) + "=" + _quote(value) for name, value in form).encode("ascii")
+    text = "&".join(_quote(name) + "=" + _quote(value) for name, value in form)
+    if token is not None:
+        quoted = token if _TOKEN_TEXT.fullmatch(token) else quote_plus(token)
+        text = "token=" + quoted + "&" + text if form else "token=" + quoted
+    return text.encode("ascii")
 
 
 @lru_cache(maxsize=4096)
