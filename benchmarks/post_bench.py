@@ -216,28 +216,20 @@ def main() -> None:
                     rounds = asyncio.run(_rounds(url, pg, label, form, draw, args))
                 runs.append(Run(store, workers, tuple(rounds)))
                 _print(runs[-1], label)
-                _print_held(folder / "server.log", label)
+                _print_shutdown_counts(folder / "server.log", label)
     _rows(runs, args, max(ceilings, default=float("nan")))
 
 
-def _print_held(log: Path, label: str) -> None:
-    """The server processes' shutdown lines on the session states they held (web/sessions.py
-    `RecentStates`) and the form states they reused (instrument/logic.py `StateMemo`), summed;
-    the log is cleared for the next server."""
-    counts = [0, 0, 0]
-    fillers = [0, 0]  # sealed ahead by the workers' children, sealed inline (web/fillers.py)
-    states = [0, 0]  # form states reused, computed
-    for line in log.read_text(errors="replace").splitlines():
-        if "form states:" in line:
-            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
-            states = [a + b for a, b in zip(states, numbers, strict=True)]
-        if "session states held:" in line:
-            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
-            counts = [a + b for a, b in zip(counts, numbers, strict=True)]
-        if "fillers:" in line:
-            numbers = [int(w) for w in line.split(":", 1)[1].split() if w.isdigit()]
-            fillers = [a + b for a, b in zip(fillers, numbers, strict=True)]
+def _print_shutdown_counts(log: Path, label: str) -> None:
+    """The server processes' shutdown lines, summed over the workers: the form states reused
+    (instrument/logic.py `StateMemo`), the fillers sealed ahead and inline (web/fillers.py) and
+    the session states held (web/sessions.py `RecentStates`). The log is cleared for the next
+    server."""
+    lines = log.read_text(errors="replace").splitlines()
     log.write_bytes(b"")
+    states = _summed(lines, "form states:", 2)  # reused, computed
+    fillers = _summed(lines, "fillers:", 2)  # sealed ahead by the workers' children, inline
+    counts = _summed(lines, "session states held:", 3)
     if any(states):
         print(
             f"{label}: form states {states[0]} reused, {states[1]} computed "
@@ -251,6 +243,20 @@ def _print_held(log: Path, label: str) -> None:
             f"{label}: {counts[0]} of {total} POSTs ({counts[0] / total:.0%}) read no session "
             f"state back, {counts[1]} read one (not held), {counts[2]} read one all the same"
         )
+
+
+def _summed(lines: list[str], marker: str, size: int) -> list[int]:
+    """The `size` numbers after `marker`, summed over the lines that carry it.
+
+    >>> _summed(["a fillers: 3 ahead, 1 inline", "fillers: 2 x 5", "other 9 9"], "fillers:", 2)
+    [5, 6]
+    """
+    sums = [0] * size
+    for line in lines:
+        if marker in line:
+            numbers = [int(w) for w in line.split(marker, 1)[1].split() if w.isdigit()]
+            sums = [a + b for a, b in zip(sums, numbers, strict=True)]
+    return sums
 
 
 async def _rounds(url: str, pg: int, label: str, form: Any, draw: Draw, args: Any) -> list[Round]:
