@@ -1,4 +1,5 @@
-"""A real `helpseek serve` in a subprocess on 127.0.0.1 and a free port (tests at depth 2 and 3)."""
+"""A real `helpseek serve` in a subprocess on 127.0.0.1 and a free port (tests at depth 2 and 3),
+and an app object under uvicorn in a thread of the test's own process (`ThreadServer`)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,46 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any, Self
 
 import httpx
+import uvicorn
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class ThreadServer:
+    """`app` under uvicorn in a daemon thread on 127.0.0.1 and a free port, for tests that reach
+    into the app object (its clock, caches, store) while real clients talk to it over loopback.
+    `options` go to uvicorn.Config (e.g. `http=`, `lifespan=`); `thread` runs the event loop."""
+
+    def __init__(self, app: Any, **options: Any) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, access_log=False, log_level="warning", **options
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert self.server.started, "the app did not start under uvicorn"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
 
 
 class LiveServer:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,14 +15,13 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 
 from helpseek.instrument import recent_states
 from helpseek.web import create_app
 
 from .conftest import Clock, Page, make_settings
-from .live import free_port
+from .live import ThreadServer
 
 
 @dataclass
@@ -53,20 +51,8 @@ def server(
     settings = make_settings(tmp_path, public_key_file, str(token_form))
     app = create_app(settings, clock=Clock(), states_seconds=0.4)
     app.state.renderer.pages.clock = states_clock
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert running.started
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        running.should_exit = True
-        thread.join(timeout=30)
+    with ThreadServer(app, lifespan="on") as running:
+        yield running.url, app
 
 
 def _send(client: httpx.Client, page: Page, answers: dict[str, str]) -> Page:

@@ -7,18 +7,15 @@ from __future__ import annotations
 import random
 import sqlite3
 import threading
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Self
 
 import httpx
-import uvicorn
 
 from helpseek.web import create_app
 
 from .conftest import Page, make_settings, stored_pages
-from .live import free_port
+from .live import ThreadServer
 
 # The first page's answer is refused before the 15th (so the step's logic says its date); the
 # second page shows `late` from the 15th on, `early` before it (so does the next page's view).
@@ -40,36 +37,16 @@ BEFORE = datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC).timestamp()
 AFTER = BEFORE + 2  # 1 December, 00:00:01
 
 
-class LateServer:
+class LateServer(ThreadServer):
     """The app's clock reads 23:59:59 on the event loop (where a POST's arrival is read) and
     00:00:01 the next day anywhere else (the step threads that handle it): a busy server."""
 
     def __init__(self, app_factory) -> None:  # type: ignore[no-untyped-def]
-        self.loop_thread: threading.Thread | None = None
         self.app = app_factory(self.now)
-        self.port = free_port()
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, access_log=False, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.loop_thread = threading.Thread(target=self.server.run, daemon=True)
+        super().__init__(self.app)
 
     def now(self) -> float:
-        return BEFORE if threading.current_thread() is self.loop_thread else AFTER
-
-    def __enter__(self) -> Self:
-        assert self.loop_thread is not None
-        self.loop_thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.server.started
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        assert self.loop_thread is not None
-        self.loop_thread.join(timeout=30)
+        return BEFORE if threading.current_thread() is self.thread else AFTER
 
 
 def test_post_date__arrived_before_midnight_handled_after__all_of_the_arrival_day(
@@ -80,7 +57,7 @@ def test_post_date__arrived_before_midnight_handled_after__all_of_the_arrival_da
     settings = make_settings(tmp_path, public_key_file, str(form))
     with LateServer(lambda clock: create_app(settings, clock=clock, rng=random.Random(7))) as late:
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{late.port}", timeout=30) as client:
+            with httpx.Client(base_url=late.url, timeout=30) as client:
                 reply = client.post("/start?lang=en", data={"instrument": "dated"})
                 first = Page.parse(reply.status_code, reply.text)
                 assert first.names == ("name",)

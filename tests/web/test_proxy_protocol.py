@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Self
 
 import pytest
-import uvicorn
 
 from helpseek.web import create_app
 from helpseek.web.i18n import load_catalogue
@@ -24,7 +20,7 @@ from helpseek.web.proxy_protocol import (
 )
 
 from .conftest import Clock
-from .live import free_port
+from .live import ThreadServer
 
 TOR_LINE = b"PROXY TCP6 fc00:dead:beef:4dad::%x:%x ::1 %d 80\r\n"
 BURST = 3
@@ -67,34 +63,11 @@ def test_circuit_id__malformed_line__is_refused(line: bytes) -> None:
         circuit_id_from_proxy_line(line)
 
 
-class ProxyServer:
+class ProxyServer(ThreadServer):
     """The real survey app under uvicorn with ProxyLineProtocol, in a thread on 127.0.0.1."""
 
     def __init__(self, app: object) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=self.port,
-            http=ProxyLineProtocol,
-            access_log=False,
-            log_level="warning",
-            lifespan="off",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert self.server.started
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
+        super().__init__(app, http=ProxyLineProtocol, lifespan="off")
 
     def exchange(self, *chunks: bytes) -> bytes:
         """Send `chunks` one by one on a new connection; everything the server sent back.
