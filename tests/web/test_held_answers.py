@@ -5,7 +5,9 @@ states' ages are read from a clock the test moves (no sleep for the bound to pas
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import logging
 import pkgutil
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from helpseek.instrument import recent_states
-from helpseek.web import create_app
+from helpseek.web import create_app, upkeep
 
 from .conftest import Clock, Page, make_settings
 from .live import ThreadServer
@@ -90,6 +92,40 @@ def test_form_states_and_pages__purged_on_a_quiet_server__with_no_request(
     while (len(memo) or len(pages)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert (len(memo), len(pages)) == (0, 0), f"still held of {held}"
+
+
+def test_purge_task__a_purge_that_raises__is_logged_and_tried_again(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the form states' purge raises once (the page variants' purge runs after it)
+    rounds: list[str] = []
+
+    def states_failing_once(seconds: float) -> int:
+        rounds.append("states")
+        if rounds.count("states") == 1:
+            raise RuntimeError("tokensecret")
+        return 0
+
+    monkeypatch.setattr(upkeep, "purge_recent_states", states_failing_once)
+
+    async def three_rounds() -> None:
+        task = upkeep.purge_held(0.04, lambda seconds: rounds.append("pages"))
+        try:
+            while rounds.count("states") < 3:
+                await asyncio.sleep(0.01)
+        finally:
+            task.cancel()
+            await asyncio.wait([task])
+
+    # When the task runs three rounds (before this change it ended at the first error)
+    with caplog.at_level(logging.ERROR, logger="helpseek.web"):
+        asyncio.run(asyncio.wait_for(three_rounds(), timeout=30))
+    # Then the other purge ran in that round too, and every later round ran both
+    assert rounds[:6] == ["states", "pages"] * 3
+    # And the failure was logged once, by its type only
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == ["held answers: a purge failed (RuntimeError)"]
+    assert "tokensecret" not in caplog.text
 
 
 #: Every functools cache in what a respondent's POST runs through, and what it is keyed by: form

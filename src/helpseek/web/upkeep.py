@@ -76,8 +76,9 @@ def purge_held(seconds: float, *others: Callable[[float], object]) -> asyncio.Ta
     respondents last used more than `seconds` ago: the form states (plaintext answers,
     `instrument/logic.py`) and whatever `others` purge (the page cache's variants). One is then
     gone at most 1.25 x `seconds` after its last use, whether or not requests come. A purge holds
-    the states' lock for at most a few dozen entries at a time. The states' counts are logged
-    when the task is cancelled (at shutdown)."""
+    the states' lock for at most a few dozen entries at a time. A purge that raises is logged
+    and tried again next round; the others still run. The states' counts are logged when the
+    task is cancelled (at shutdown)."""
     if not seconds > 0:
         raise ValueError(f"states are kept for more than 0 seconds, not {seconds}")
 
@@ -85,9 +86,13 @@ def purge_held(seconds: float, *others: Callable[[float], object]) -> asyncio.Ta
         try:
             while True:
                 await asyncio.sleep(seconds / 4)
-                purge_recent_states(seconds)
-                for other in others:
-                    other(seconds)
+                for drop in (purge_recent_states, *others):
+                    try:
+                        drop(seconds)
+                    except Exception as error:  # noqa: BLE001 - the next round tries again
+                        # A purge that failed once must not end the task: the bound holds
+                        # only while it runs. The log names the error's type, nothing held.
+                        _LOG.error("held answers: a purge failed (%s)", type(error).__name__)
         finally:
             memo = recent_states()
             if memo.hits or memo.misses:  # counts only, one line per process
